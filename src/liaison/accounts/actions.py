@@ -1,0 +1,182 @@
+"""The write path for users, tokens and reference data (therapeutic areas, products, teams, territories)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from liaison.core.audit import record_event
+from liaison.core.permissions import require
+from liaison.core.roles import Role
+from liaison.core.validation import clean_text, clean_text_list
+
+from .models import ApiToken, Product, Team, TherapeuticArea, Territory, User
+
+
+def _require_admin(acting_user: User | None, resource: str, action: str) -> None:
+    """System callers (CLI, demo loader) pass acting_user=None and act as the audit context's actor."""
+    if acting_user is not None:
+        require(acting_user, resource, action)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    title: str = "",
+    team: Team | None = None,
+    territory: Territory | None = None,
+    therapeutic_areas: list[TherapeuticArea] | None = None,
+    acting_user: User | None = None,
+    check_password: bool = True,
+) -> User:
+    """Create a user with one role; without a password the account can only use API tokens."""
+    _require_admin(acting_user, "user", "add")
+    username = clean_text(username, "username", required=True, max_length=150)
+    if role not in Role.values:
+        raise ValidationError({"role": f"unknown role {role!r}; choose one of: {', '.join(Role.values)}"})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"a user named {username!r} already exists"})
+    user = User(
+        username=username,
+        role=role,
+        first_name=clean_text(first_name, "first_name", max_length=150),
+        last_name=clean_text(last_name, "last_name", max_length=150),
+        email=clean_text(email, "email", max_length=254),
+        title=clean_text(title, "title", max_length=120),
+        team=team,
+        territory=territory,
+    )
+    if password:
+        if check_password:
+            validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    if therapeutic_areas:
+        user.therapeutic_areas.set(therapeutic_areas)
+    return user
+
+
+@transaction.atomic
+def update_user(user: User, *, acting_user: User, **changes: Any) -> User:
+    """Change a user's role, team, territory, name or active flag (admins only)."""
+    require(acting_user, "user", "change")
+    if "role" in changes and changes["role"] not in Role.values:
+        raise ValidationError({"role": f"unknown role {changes['role']!r}"})
+    if user.pk == acting_user.pk and changes.get("is_active") is False:
+        raise ValidationError({"is_active": "you cannot deactivate your own account"})
+    areas = changes.pop("therapeutic_areas", None)
+    for field in ("role", "first_name", "last_name", "email", "title", "team", "territory", "is_active"):
+        if field in changes:
+            value = changes[field]
+            if isinstance(value, str) and field != "role":
+                value = clean_text(value, field, max_length=150)
+            setattr(user, field, value)
+    user.save()
+    if areas is not None:
+        user.therapeutic_areas.set(areas)
+    return user
+
+
+@transaction.atomic
+def set_password(user: User, password: str, *, acting_user: User | None = None) -> None:
+    """Set a user's password (their own, or anyone's for an admin); the change is audited without the hash."""
+    if acting_user is not None and acting_user.pk != user.pk:
+        require(acting_user, "user", "change")
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    record_event("user.password_changed", obj=user, action="password_changed")
+
+
+@transaction.atomic
+def create_api_token(user: User, *, name: str = "api", acting_user: User | None = None) -> tuple[ApiToken, str]:
+    """Issue a bearer token for `user`; returns the stored token and the raw value, which is shown only once."""
+    if acting_user is not None and acting_user.pk != user.pk:
+        require(acting_user, "user", "change")
+    raw, prefix, key_hash = ApiToken.generate()
+    token = ApiToken.objects.create(user=user, name=clean_text(name, "name", max_length=120) or "api",
+                                    prefix=prefix, key_hash=key_hash)
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, acting_user: User) -> ApiToken:
+    if acting_user.pk != token.user_id:
+        require(acting_user, "user", "change")
+    token.revoked_at = timezone.now()
+    token.save()
+    return token
+
+
+@transaction.atomic
+def save_therapeutic_area(
+    area: TherapeuticArea | None, *, acting_user: User | None, name: str, description: str = "",
+    mesh_tree_numbers: Any = None, active: bool = True, code: str = "",
+) -> TherapeuticArea:
+    """Create or change a therapeutic area."""
+    _require_admin(acting_user, "therapeutic_area", "add" if area is None else "change")
+    area = area or TherapeuticArea()
+    area.name = clean_text(name, "name", required=True, max_length=120)
+    area.code = slugify(code or area.code or area.name)[:40]
+    area.description = clean_text(description, "description")
+    area.mesh_tree_numbers = clean_text_list(mesh_tree_numbers, "mesh_tree_numbers", max_length=60)
+    area.active = bool(active)
+    if TherapeuticArea.objects.exclude(pk=area.pk).filter(name__iexact=area.name).exists():
+        raise ValidationError({"name": "a therapeutic area with this name already exists"})
+    area.save()
+    return area
+
+
+@transaction.atomic
+def save_product(
+    product: Product | None, *, acting_user: User | None, name: str, therapeutic_area: TherapeuticArea,
+    generic_name: str = "", approved_indications: Any = None, active: bool = True,
+) -> Product:
+    """Create or change a product and its approved indications."""
+    _require_admin(acting_user, "product", "add" if product is None else "change")
+    product = product or Product()
+    product.name = clean_text(name, "name", required=True, max_length=120)
+    product.generic_name = clean_text(generic_name, "generic_name", max_length=120)
+    product.therapeutic_area = therapeutic_area
+    product.approved_indications = clean_text_list(approved_indications, "approved_indications")
+    product.active = bool(active)
+    if Product.objects.exclude(pk=product.pk).filter(name__iexact=product.name).exists():
+        raise ValidationError({"name": "a product with this name already exists"})
+    product.save()
+    return product
+
+
+@transaction.atomic
+def save_team(team: Team | None, *, acting_user: User | None, name: str,
+              therapeutic_area: TherapeuticArea | None = None) -> Team:
+    _require_admin(acting_user, "user", "add" if team is None else "change")
+    team = team or Team()
+    team.name = clean_text(name, "name", required=True, max_length=120)
+    team.therapeutic_area = therapeutic_area
+    team.save()
+    return team
+
+
+@transaction.atomic
+def save_territory(territory: Territory | None, *, acting_user: User | None, name: str,
+                   team: Team | None = None, regions: Any = None) -> Territory:
+    _require_admin(acting_user, "user", "add" if territory is None else "change")
+    territory = territory or Territory()
+    territory.name = clean_text(name, "name", required=True, max_length=120)
+    territory.team = team
+    territory.regions = clean_text_list(regions, "regions", max_length=20)
+    territory.save()
+    return territory

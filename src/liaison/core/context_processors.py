@@ -1,0 +1,38 @@
+"""Template context shared by every page: the navigation the current user's role allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .permissions import can
+
+NAV = (
+    # (label, url name, resource, action)
+    ("Home", "home", None, None),
+    ("HCPs", "people:hcp_list", "hcp", "view"),
+    ("Log interaction", "engagement:interaction_new", "interaction", "add"),
+    ("Interactions", "engagement:interaction_list", "interaction", "view"),
+    ("Insights", "insights:insight_list", "insight", "view"),
+    ("Inquiries", "medinfo:inquiry_list", "inquiry", "view"),
+    ("Route a request", "medinfo:inquiry_new", "inquiry", "add"),
+    ("Safety", "safety:report_list", "safety_report", "view"),
+    ("Audit", "compliance:audit_list", "audit_event", "view"),
+    ("Admin", "accounts:admin_home", "user", "add"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        (label, url_name)
+        for label, url_name, resource, action in NAV
+        if resource is None or can(user, resource, action)
+    ]
+    # "Route a request" is the commercial hand-off; medical roles reach capture from the inquiry queue.
+    if can(user, "inquiry", "view"):
+        items = [i for i in items if i[1] != "medinfo:inquiry_new"]
+    return {"nav_items": items}

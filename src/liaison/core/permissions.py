@@ -1,0 +1,122 @@
+"""The role x resource x action matrix: the one place that says who may do what.
+
+Deny by default: a (role, resource, action) not listed here is refused. Row-level scoping (an MSL sees their
+team's interactions, not every team's) lives in each app's `policies.py` and is applied by `restrict()`.
+`tests/test_permission_matrix.py` generates one test per cell of this matrix and checks it against the API and
+the web pages, so a change here is a change in behaviour.
+
+The medical/commercial firewall is expressed here too: the commercial role holds no `view` on any medical
+resource (interaction, follow-up, insight, inquiry, safety report, audit event, listening priority).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .roles import Role
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
+
+R = Role
+FIELD = {R.MSL, R.MSL_MANAGER, R.MEDICAL_LEAD}
+MEDICAL_READERS = FIELD | {R.MEDICAL_INFORMATION, R.DRUG_SAFETY, R.COMPLIANCE, R.AUDITOR, R.ADMIN}
+EVERYONE = MEDICAL_READERS | {R.COMMERCIAL}
+OVERSIGHT = {R.COMPLIANCE, R.AUDITOR, R.ADMIN}
+
+MATRIX: dict[str, dict[str, set[Role]]] = {
+    "hcp": {
+        "view": EVERYONE,
+        "add": FIELD | {R.ADMIN},
+        "change": FIELD | {R.ADMIN},
+        "merge": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN},
+    },
+    "organization": {
+        "view": EVERYONE,
+        "add": FIELD | {R.ADMIN},
+        "change": FIELD | {R.ADMIN},
+    },
+    "interaction": {
+        "view": FIELD | {R.DRUG_SAFETY} | OVERSIGHT,
+        "add": FIELD,
+        "change": FIELD,
+    },
+    "follow_up": {
+        "view": FIELD | {R.MEDICAL_INFORMATION} | OVERSIGHT,
+        "add": FIELD | {R.MEDICAL_INFORMATION},
+        "change": FIELD | {R.MEDICAL_INFORMATION},
+    },
+    "insight": {
+        "view": FIELD | OVERSIGHT,
+        "add": FIELD,
+        "change": FIELD,
+        "review": {R.MSL_MANAGER, R.MEDICAL_LEAD},
+    },
+    "listening_priority": {
+        "view": MEDICAL_READERS,
+        "add": {R.MEDICAL_LEAD, R.ADMIN},
+        "change": {R.MEDICAL_LEAD, R.ADMIN},
+    },
+    "inquiry": {
+        "view": FIELD | {R.MEDICAL_INFORMATION, R.DRUG_SAFETY} | OVERSIGHT,
+        # Commercial users may capture and route an unsolicited request, then never see it again.
+        "add": FIELD | {R.MEDICAL_INFORMATION, R.COMMERCIAL},
+        "change": {R.MEDICAL_INFORMATION},
+        "answer": {R.MEDICAL_INFORMATION},
+    },
+    "safety_report": {
+        "view": FIELD | {R.MEDICAL_INFORMATION, R.DRUG_SAFETY} | OVERSIGHT,
+        "add": FIELD | {R.MEDICAL_INFORMATION, R.DRUG_SAFETY},
+        "triage": {R.DRUG_SAFETY},
+    },
+    "audit_event": {
+        "view": OVERSIGHT,
+        "verify": OVERSIGHT,
+    },
+    "user": {
+        "view": {R.ADMIN, R.MSL_MANAGER, R.COMPLIANCE, R.AUDITOR},
+        "add": {R.ADMIN},
+        "change": {R.ADMIN},
+    },
+    "therapeutic_area": {
+        "view": EVERYONE,
+        "add": {R.ADMIN},
+        "change": {R.ADMIN},
+    },
+    "product": {
+        "view": EVERYONE,
+        "add": {R.ADMIN},
+        "change": {R.ADMIN},
+    },
+}
+
+RESOURCES = tuple(MATRIX)
+ACTIONS = tuple(sorted({action for actions in MATRIX.values() for action in actions}))
+
+
+class PermissionDenied(Exception):
+    """Raised by `require()`; views turn it into 403, the API into a JSON 403."""
+
+    def __init__(self, user: User | None, resource: str, action: str) -> None:
+        self.resource, self.action = resource, action
+        super().__init__(f"not allowed: {action} {resource.replace('_', ' ')}")
+
+
+def role_can(role: str | None, resource: str, action: str) -> bool:
+    """True when the matrix grants `action` on `resource` to `role`; anything unknown is denied."""
+    if role is None:
+        return False
+    return role in MATRIX.get(resource, {}).get(action, set())
+
+
+def can(user: User | None, resource: str, action: str) -> bool:
+    """True when an active, authenticated user's role is granted `action` on `resource`."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return role_can(user.role, resource, action)
+
+
+def require(user: User | None, resource: str, action: str) -> None:
+    """Raise PermissionDenied unless `can(user, resource, action)`."""
+    if not can(user, resource, action):
+        raise PermissionDenied(user, resource, action)

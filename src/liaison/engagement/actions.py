@@ -1,0 +1,213 @@
+"""The write path for interactions and follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.core.context import reason as audit_reason
+from liaison.core.permissions import require
+from liaison.core.validation import clean_choice, clean_text, clean_text_list
+from liaison.people.models import HCP, Channel, HCPStatus
+from liaison.safety.actions import screen_texts
+
+from .models import (
+    AEAttestation, FollowUp, FollowUpStatus, Initiation, Interaction, InteractionAttendee, InteractionStatus, Purpose,
+)
+
+FUTURE_SLACK = dt.timedelta(minutes=10)
+
+
+def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    if "occurred_at" in data or not partial:
+        when = data.get("occurred_at")
+        if not isinstance(when, dt.datetime):
+            raise ValidationError({"occurred_at": "a date and time is required"})
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when)
+        if when > timezone.now() + FUTURE_SLACK:
+            raise ValidationError({"occurred_at": "cannot be in the future"})
+        cleaned["occurred_at"] = when
+    if "channel" in data or not partial:
+        cleaned["channel"] = clean_choice(data.get("channel"), "channel", Channel.values)
+    if "purpose" in data or not partial:
+        cleaned["purpose"] = clean_choice(data.get("purpose"), "purpose", Purpose.values)
+    if "initiation" in data or not partial:
+        cleaned["initiation"] = clean_choice(data.get("initiation") or Initiation.PROACTIVE, "initiation",
+                                             Initiation.values)
+    if "duration_minutes" in data or not partial:
+        duration = data.get("duration_minutes", 30)
+        if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 24 * 60:
+            raise ValidationError({"duration_minutes": "must be a whole number of minutes between 1 and 1440"})
+        cleaned["duration_minutes"] = duration
+    if "topics" in data or not partial:
+        cleaned["topics"] = clean_text_list(data.get("topics"), "topics")
+    for field in ("notes", "materials_shared"):
+        if field in data or not partial:
+            cleaned[field] = clean_text(data.get(field, ""), field)
+    if "ae_attestation" in data or not partial:
+        cleaned["ae_attestation"] = clean_choice(data.get("ae_attestation") or "", "ae_attestation",
+                                                 AEAttestation.values, required=False)
+    if "therapeutic_area" in data:
+        area = data["therapeutic_area"]
+        if area is not None and not isinstance(area, TherapeuticArea):
+            raise ValidationError({"therapeutic_area": "unknown therapeutic area"})
+        cleaned["therapeutic_area"] = area
+    return cleaned
+
+
+def _check_attendees(attendees: Sequence[HCP]) -> list[HCP]:
+    unique = list(dict.fromkeys(attendees))
+    if not unique:
+        raise ValidationError({"attendees": "at least one HCP must attend"})
+    if len(unique) > 200:
+        raise ValidationError({"attendees": "at most 200 attendees"})
+    if any(h.status == HCPStatus.MERGED for h in unique):
+        raise ValidationError({"attendees": "a merged HCP record cannot attend; use the record it was merged into"})
+    return unique
+
+
+@transaction.atomic
+def log_interaction(
+    *,
+    acting_user: User,
+    attendees: Sequence[HCP],
+    data: dict[str, Any],
+    products: Sequence[Product] = (),
+    insights: Sequence[dict[str, Any]] = (),
+    follow_ups: Sequence[dict[str, Any]] = (),
+    submit: bool = True,
+) -> Interaction:
+    """Log an interaction with its attendees, inline insights and follow-ups, and screen it for safety.
+
+    Submitting requires the AE attestation. A "yes", or an AE or special-situation term in the notes or an
+    insight, raises a safety report with Day 0 = the interaction time, in this same transaction.
+    """
+    require(acting_user, "interaction", "add")
+    cleaned = _clean_interaction(data, partial=False)
+    people = _check_attendees(attendees)
+    if submit and not cleaned["ae_attestation"]:
+        raise ValidationError({"ae_attestation": "answer whether the HCP mentioned an adverse event or special "
+                                                 "situation before submitting"})
+    interaction = Interaction.objects.create(
+        owner=acting_user,
+        status=InteractionStatus.SUBMITTED if submit else InteractionStatus.DRAFT,
+        submitted_at=timezone.now() if submit else None,
+        **cleaned,
+    )
+    for hcp in people:
+        InteractionAttendee.objects.create(interaction=interaction, hcp=hcp)
+    if products:
+        interaction.products.set(products)
+    from liaison.insights.actions import create_insight
+
+    created_insights = []
+    for item in insights:
+        if not (item.get("text") or "").strip():
+            continue
+        created_insights.append(create_insight(
+            acting_user=acting_user,
+            text=item["text"],
+            therapeutic_area=item.get("therapeutic_area") or interaction.therapeutic_area,
+            hcp=item.get("hcp") or (people[0] if len(people) == 1 else None),
+            interaction=interaction,
+            listening_priority=item.get("listening_priority"),
+            product=item.get("product"),
+            submit=submit,
+            screen=False,
+        ))
+    for item in follow_ups:
+        if not (item.get("description") or "").strip():
+            continue
+        create_follow_up(acting_user=acting_user, description=item["description"], due_date=item.get("due_date"),
+                         hcp=item.get("hcp") or people[0], interaction=interaction, owner=item.get("owner"))
+    if submit:
+        screen_interaction(interaction, insights=created_insights)
+    return interaction
+
+
+def screen_interaction(interaction: Interaction, *, insights: Sequence[Any] = ()) -> list[Any]:
+    texts = {"notes": interaction.notes, "materials_shared": interaction.materials_shared}
+    for i, insight in enumerate(insights, 1):
+        texts[f"insight {i}"] = insight.text
+    products = list(interaction.products.all())
+    return screen_texts(texts, reporter=interaction.owner, day_zero=interaction.occurred_at,
+                        attested=interaction.ae_attestation == AEAttestation.YES, source=interaction,
+                        product=products[0] if len(products) == 1 else None)
+
+
+@transaction.atomic
+def update_interaction(interaction: Interaction, *, acting_user: User, data: dict[str, Any],
+                       attendees: Sequence[HCP] | None = None, products: Sequence[Product] | None = None,
+                       submit: bool | None = None, reason: str = "") -> Interaction:
+    """Edit an interaction. A submitted one needs a reason; new AE text raises a report (Day 0 unchanged)."""
+    require(acting_user, "interaction", "change")
+    if not Interaction.objects.restrict(acting_user, "change").filter(pk=interaction.pk).exists():
+        raise ValidationError({"__all__": "you may not change this interaction"})
+    was_submitted = interaction.status == InteractionStatus.SUBMITTED
+    reason = clean_text(reason, "reason", max_length=500)
+    if was_submitted and not reason:
+        raise ValidationError({"reason": "a reason is required to change a submitted interaction"})
+    if was_submitted and "occurred_at" in data and data["occurred_at"] != interaction.occurred_at:
+        raise ValidationError({"occurred_at": "the time of a submitted interaction is Day 0 for safety and cannot change"})
+    cleaned = _clean_interaction(data, partial=True)
+    old_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
+    for field, value in cleaned.items():
+        setattr(interaction, field, value)
+    submitting = bool(submit) and not was_submitted
+    if submitting:
+        if not interaction.ae_attestation:
+            raise ValidationError({"ae_attestation": "answer the adverse event question before submitting"})
+        interaction.status = InteractionStatus.SUBMITTED
+        interaction.submitted_at = timezone.now()
+    with audit_reason(reason or ("submitted" if submitting else "edited draft")):
+        interaction.save()
+        if attendees is not None:
+            people = _check_attendees(attendees)
+            interaction.attendance.exclude(hcp__in=people).delete()
+            existing = set(interaction.attendance.values_list("hcp_id", flat=True))
+            for hcp in people:
+                if hcp.pk not in existing:
+                    InteractionAttendee.objects.create(interaction=interaction, hcp=hcp)
+        if products is not None:
+            interaction.products.set(products)
+        new_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
+        if submitting or (interaction.status == InteractionStatus.SUBMITTED and new_texts != old_texts):
+            screen_interaction(interaction, insights=list(interaction.insights.all()) if submitting else ())
+    return interaction
+
+
+@transaction.atomic
+def create_follow_up(*, acting_user: User, description: str, due_date: Any, hcp: HCP | None = None,
+                     interaction: Interaction | None = None, owner: User | None = None) -> FollowUp:
+    """Promise something to an HCP by a date; the owner defaults to the acting user."""
+    require(acting_user, "follow_up", "add")
+    if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
+        raise ValidationError({"due_date": "a due date (YYYY-MM-DD) is required"})
+    return FollowUp.objects.create(owner=owner or acting_user, hcp=hcp, interaction=interaction, due_date=due_date,
+                                   description=clean_text(description, "description", required=True, max_length=2000))
+
+
+@transaction.atomic
+def update_follow_up(follow_up: FollowUp, *, acting_user: User, status: str | None = None,
+                     due_date: dt.date | None = None, description: str | None = None) -> FollowUp:
+    """Complete, cancel, reschedule or reword a follow-up."""
+    require(acting_user, "follow_up", "change")
+    if not FollowUp.objects.restrict(acting_user, "change").filter(pk=follow_up.pk).exists():
+        raise ValidationError({"__all__": "you may not change this follow-up"})
+    if status is not None:
+        follow_up.status = clean_choice(status, "status", FollowUpStatus.values)
+        follow_up.completed_at = timezone.now() if status == FollowUpStatus.DONE else None
+    if due_date is not None:
+        follow_up.due_date = due_date
+    if description is not None:
+        follow_up.description = clean_text(description, "description", required=True, max_length=2000)
+    follow_up.save()
+    return follow_up

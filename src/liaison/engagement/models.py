@@ -1,0 +1,121 @@
+"""Interactions with HCPs and the follow-ups they create."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+
+from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.core.models import AuditedModel
+from liaison.core.policies import team_scope
+from liaison.people.models import HCP, Channel
+
+
+class Purpose(models.TextChoices):
+    SCIENTIFIC_EXCHANGE = "scientific_exchange", "Scientific exchange"
+    RESPONSE_TO_INQUIRY = "response_to_inquiry", "Response to an unsolicited inquiry"
+    CLINICAL_TRIAL_SUPPORT = "clinical_trial_support", "Clinical trial support"
+    IIS_DISCUSSION = "iis_discussion", "Investigator-initiated study"
+    ADVISORY_BOARD = "advisory_board", "Advisory board"
+    INSIGHT_GATHERING = "insight_gathering", "Insight gathering"
+    CONGRESS_FOLLOW_UP = "congress_follow_up", "Congress follow-up"
+    EDUCATION = "education", "Medical education"
+
+
+class Initiation(models.TextChoices):
+    PROACTIVE = "proactive", "Proactive"
+    REACTIVE = "reactive", "Reactive (HCP-initiated)"
+
+
+class AEAttestation(models.TextChoices):
+    NO = "no", "No adverse event or special situation was mentioned"
+    YES = "yes", "Yes, an adverse event or special situation was mentioned"
+
+
+class InteractionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class Interaction(AuditedModel):
+    """A meeting or exchange between an MSL and one or more HCPs.
+
+    The AE attestation is mandatory on submission; a "yes", or an AE term in the notes, raises a safety report
+    whose Day 0 is `occurred_at`.
+    """
+
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="interactions")
+    attendees = models.ManyToManyField(HCP, through="InteractionAttendee", related_name="interactions")
+    occurred_at = models.DateTimeField(db_index=True)
+    duration_minutes = models.PositiveIntegerField(default=30)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    purpose = models.CharField(max_length=30, choices=Purpose.choices)
+    therapeutic_area = models.ForeignKey(TherapeuticArea, null=True, blank=True, on_delete=models.PROTECT)
+    topics = models.JSONField(default=list, blank=True)
+    products = models.ManyToManyField(Product, blank=True, related_name="interactions")
+    materials_shared = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    initiation = models.CharField(max_length=20, choices=Initiation.choices, default=Initiation.PROACTIVE)
+    ae_attestation = models.CharField(max_length=3, choices=AEAttestation.choices, blank=True)
+    status = models.CharField(max_length=20, choices=InteractionStatus.choices, default=InteractionStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    permission_resource: ClassVar[str] = "interaction"
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} on {self.occurred_at:%Y-%m-%d}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+        return team_scope(queryset, user, "owner")
+
+
+class InteractionAttendee(AuditedModel):
+    """An HCP who took part in an interaction."""
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="attendance")
+    hcp = models.ForeignKey(HCP, on_delete=models.PROTECT, related_name="attendance")
+
+    permission_resource: ClassVar[str] = "interaction"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["interaction", "hcp"], name="unique_attendee")]
+
+    def __str__(self) -> str:
+        return f"attendee {self.hcp_id} of interaction {self.interaction_id}"
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class FollowUp(AuditedModel):
+    """Something promised to an HCP, with a due date and an owner."""
+
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="follow_ups")
+    hcp = models.ForeignKey(HCP, null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups")
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    description = models.TextField()
+    due_date = models.DateField(db_index=True)
+    status = models.CharField(max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    permission_resource: ClassVar[str] = "follow_up"
+
+    class Meta:
+        ordering = ["due_date"]
+
+    def __str__(self) -> str:
+        return f"Follow-up due {self.due_date}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+        return team_scope(queryset, user, "owner")

@@ -1,0 +1,115 @@
+"""The write path for insights and listening priorities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.core.permissions import require
+from liaison.core.validation import clean_choice, clean_text
+from liaison.engagement.models import Interaction
+from liaison.people.models import HCP
+from liaison.safety.actions import screen_texts
+
+from .models import Insight, InsightStatus, ListeningPriority
+
+
+@transaction.atomic
+def create_insight(*, acting_user: User, text: str, therapeutic_area: TherapeuticArea | None,
+                   hcp: HCP | None = None, interaction: Interaction | None = None,
+                   listening_priority: ListeningPriority | None = None, product: Product | None = None,
+                   submit: bool = False, screen: bool = True) -> Insight:
+    """Capture an insight, on an interaction or on its own; submitted insights are screened for safety."""
+    require(acting_user, "insight", "add")
+    text = clean_text(text, "text", required=True, max_length=5000)
+    if therapeutic_area is None:
+        raise ValidationError({"therapeutic_area": "an insight needs a therapeutic area"})
+    if listening_priority is not None and listening_priority.therapeutic_area_id != therapeutic_area.pk:
+        raise ValidationError({"listening_priority": "belongs to another therapeutic area"})
+    insight = Insight.objects.create(
+        author=acting_user, text=text, therapeutic_area=therapeutic_area, hcp=hcp, interaction=interaction,
+        listening_priority=listening_priority, product=product,
+        status=InsightStatus.SUBMITTED if submit else InsightStatus.DRAFT,
+        submitted_at=timezone.now() if submit else None,
+    )
+    if submit and screen:
+        _screen(insight)
+    return insight
+
+
+def _screen(insight: Insight) -> None:
+    day_zero = insight.interaction.occurred_at if insight.interaction_id else insight.created_at
+    screen_texts({"text": insight.text}, reporter=insight.author, day_zero=day_zero, source=insight,
+                 product=insight.product)
+
+
+@transaction.atomic
+def update_insight(insight: Insight, *, acting_user: User, text: str | None = None,
+                   listening_priority: ListeningPriority | None = None, submit: bool = False) -> Insight:
+    """Edit a draft insight (only its author) and optionally submit it."""
+    require(acting_user, "insight", "change")
+    if insight.author_id != acting_user.pk:
+        raise ValidationError({"__all__": "only the author can edit an insight"})
+    if insight.status != InsightStatus.DRAFT:
+        raise ValidationError({"__all__": "only draft insights can be edited"})
+    if text is not None:
+        insight.text = clean_text(text, "text", required=True, max_length=5000)
+    if listening_priority is not None:
+        insight.listening_priority = listening_priority
+    if submit:
+        insight.status = InsightStatus.SUBMITTED
+        insight.submitted_at = timezone.now()
+    insight.save()
+    if submit:
+        _screen(insight)
+    return insight
+
+
+@transaction.atomic
+def review_insight(insight: Insight, *, acting_user: User, note: str = "",
+                   listening_priority: ListeningPriority | None = None) -> Insight:
+    """A manager or medical lead reviews a submitted insight, optionally re-assigning its listening priority."""
+    require(acting_user, "insight", "review")
+    if not Insight.objects.restrict(acting_user, "review").filter(pk=insight.pk).exists():
+        raise ValidationError({"__all__": "you may not review this insight"})
+    if insight.status != InsightStatus.SUBMITTED:
+        raise ValidationError({"status": f"only submitted insights can be reviewed (this one is {insight.status})"})
+    if insight.author_id == acting_user.pk:
+        raise ValidationError({"__all__": "you cannot review your own insight"})
+    if listening_priority is not None:
+        if listening_priority.therapeutic_area_id != insight.therapeutic_area_id:
+            raise ValidationError({"listening_priority": "belongs to another therapeutic area"})
+        insight.listening_priority = listening_priority
+    insight.status = InsightStatus.REVIEWED
+    insight.reviewed_by = acting_user
+    insight.reviewed_at = timezone.now()
+    insight.review_note = clean_text(note, "note", max_length=2000)
+    insight.save()
+    return insight
+
+
+@transaction.atomic
+def save_listening_priority(priority: ListeningPriority | None, *, acting_user: User | None,
+                            therapeutic_area: TherapeuticArea, title: str, description: str = "",
+                            active: bool = True, order: int = 0) -> ListeningPriority:
+    """Create or change a listening priority (key insight topic) of a therapeutic area."""
+    if acting_user is not None:
+        require(acting_user, "listening_priority", "add" if priority is None else "change")
+    priority = priority or ListeningPriority()
+    priority.therapeutic_area = therapeutic_area
+    priority.title = clean_text(title, "title", required=True, max_length=200)
+    priority.description = clean_text(description, "description", max_length=5000)
+    priority.active = bool(active)
+    if not isinstance(order, int) or isinstance(order, bool) or not 0 <= order <= 1000:
+        raise ValidationError({"order": "must be a whole number between 0 and 1000"})
+    priority.order = order
+    priority.save()
+    return priority
+
+
+def status_choice(value: Any) -> str:
+    return clean_choice(value, "status", InsightStatus.values)

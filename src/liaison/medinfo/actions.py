@@ -1,0 +1,99 @@
+"""The write path for unsolicited medical inquiries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.accounts.models import Product, User
+from liaison.core.audit import record_event
+from liaison.core.permissions import require
+from liaison.core.roles import Role
+from liaison.core.validation import clean_choice, clean_text
+from liaison.engagement.models import Interaction
+from liaison.people.models import HCP, Channel
+from liaison.safety.actions import screen_texts
+
+from .models import InquiryStatus, MedicalInquiry
+
+
+@transaction.atomic
+def capture_inquiry(*, acting_user: User, question: str, channel: str, unsolicited_attested: bool,
+                    requester_hcp: HCP | None = None, requester_name: str = "", requester_contact: str = "",
+                    product: Product | None = None, off_label: bool = False, received_at: dt.datetime | None = None,
+                    interaction: Interaction | None = None) -> MedicalInquiry:
+    """Capture an unsolicited request verbatim and route it to medical information.
+
+    Anyone allowed may capture (commercial users included, as a one-way hand-off). The requester must have
+    asked unprompted: the capturer attests it. The question is screened for safety with Day 0 = receipt.
+    """
+    require(acting_user, "inquiry", "add")
+    if unsolicited_attested is not True:
+        raise ValidationError({"unsolicited_attested": "confirm that the request was unsolicited"})
+    question = clean_text(question, "question", required=True, max_length=10000)
+    channel = clean_choice(channel, "channel", Channel.values)
+    requester_name = clean_text(requester_name, "requester_name", max_length=200)
+    if requester_hcp is None and not requester_name:
+        raise ValidationError({"requester_name": "name the requester, or pick the HCP who asked"})
+    received_at = received_at or timezone.now()
+    if timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)
+    if received_at > timezone.now() + dt.timedelta(minutes=10):
+        raise ValidationError({"received_at": "cannot be in the future"})
+    inquiry = MedicalInquiry.objects.create(
+        captured_by=acting_user, requester_hcp=requester_hcp, requester_name=requester_name,
+        requester_contact=clean_text(requester_contact, "requester_contact", max_length=200),
+        channel=channel, product=product, question=question, off_label=bool(off_label),
+        unsolicited_attested=True, received_at=received_at, interaction=interaction,
+        status=InquiryStatus.OPEN,
+    )
+    record_event("medicalinquiry.routed", obj=inquiry, action="route",
+                 reason="routed to medical information")
+    screen_texts({"question": question}, reporter=acting_user, day_zero=received_at, source=inquiry, product=product)
+    return inquiry
+
+
+@transaction.atomic
+def assign_inquiry(inquiry: MedicalInquiry, *, acting_user: User, assignee: User) -> MedicalInquiry:
+    require(acting_user, "inquiry", "change")
+    if assignee.role != Role.MEDICAL_INFORMATION:
+        raise ValidationError({"assigned_to": "inquiries are assigned to medical information"})
+    inquiry.assigned_to = assignee
+    if inquiry.status == InquiryStatus.OPEN:
+        inquiry.status = InquiryStatus.IN_PROGRESS
+    inquiry.save()
+    return inquiry
+
+
+@transaction.atomic
+def answer_inquiry(inquiry: MedicalInquiry, *, acting_user: User, answer: str) -> MedicalInquiry:
+    """Record the answer sent to the requester (and only to the requester)."""
+    require(acting_user, "inquiry", "answer")
+    if inquiry.status in (InquiryStatus.ANSWERED, InquiryStatus.CLOSED):
+        raise ValidationError({"status": f"this inquiry is already {inquiry.get_status_display().lower()}"})
+    inquiry.answer = clean_text(answer, "answer", required=True, max_length=20000)
+    inquiry.status = InquiryStatus.ANSWERED
+    inquiry.answered_at = timezone.now()
+    inquiry.assigned_to = inquiry.assigned_to or acting_user
+    inquiry.save()
+    return inquiry
+
+
+@transaction.atomic
+def close_inquiry(inquiry: MedicalInquiry, *, acting_user: User, reason: str) -> MedicalInquiry:
+    require(acting_user, "inquiry", "change")
+    reason = clean_text(reason, "reason", required=True, max_length=500)
+    inquiry.status = InquiryStatus.CLOSED
+    from liaison.core.context import reason as audit_reason
+
+    with audit_reason(reason):
+        inquiry.save()
+    return inquiry
+
+
+def status_choice(value: Any) -> str:
+    return clean_choice(value, "status", InquiryStatus.values)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MedinfoConfig(AppConfig):
+    name = "liaison.medinfo"
+    label = "medinfo"

@@ -1,0 +1,1 @@
+"""Field-text intelligence that runs locally and imports no Django."""
