@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "liaison.core.middleware.AuditContextMiddleware",
+    "liaison.core.exceptions.PermissionDeniedMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"

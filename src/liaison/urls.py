@@ -2,4 +2,21 @@
 
 from django.urls import include, path
 
-urlpatterns: list = []
+from liaison.core.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("liaison.core.urls")),
+    path("accounts/", include("liaison.accounts.urls")),
+    path("hcps/", include("liaison.people.urls")),
+    path("interactions/", include("liaison.engagement.urls")),
+    path("insights/", include("liaison.insights.urls")),
+    path("inquiries/", include("liaison.medinfo.urls")),
+    path("safety/", include("liaison.safety.urls")),
+    path("audit/", include("liaison.compliance.urls")),
+]
+
+handler400 = "liaison.core.views.bad_request"
+handler403 = "liaison.core.views.permission_denied"
+handler404 = "liaison.core.views.page_not_found"
+handler500 = "liaison.core.views.server_error"

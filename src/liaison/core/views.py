@@ -1,0 +1,49 @@
+"""Shared view helpers and error pages.
+
+Error pages say nothing about whether a record exists: a user who may not see a record gets the same 404 for
+it as for a record that never existed, and a 403 only where the whole resource is closed to their role.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .permissions import PermissionDenied, can
+
+
+def get_restricted_or_404(model: Any, user: Any, uuid: Any, action: str = "view", queryset: Any = None) -> Any:
+    """The record with this public uuid if `user` may `action` it; otherwise 404, whether it exists or not.
+
+    Raises PermissionDenied (403) only when the role may not `action` this resource at all, which reveals
+    nothing about any particular record.
+    """
+    if not can(user, model.permission_resource, action):
+        raise PermissionDenied(user, model.permission_resource, action)
+    qs = (queryset if queryset is not None else model.objects).restrict(user, action)
+    try:
+        return qs.get(uuid=uuid)
+    except (model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Not found") from exc
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 400, "title": "Bad request",
+                  "message": "The request could not be understood."}, status=400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 403, "title": "Not allowed",
+                  "message": "Your role does not give access to this page."}, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 404, "title": "Not found",
+                  "message": "There is nothing here, or nothing you can see."}, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/error.html", {"status": 500, "title": "Something went wrong",
+                  "message": "The error was logged. Nothing you entered was saved half-way."}, status=500)

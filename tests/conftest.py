@@ -1,0 +1,104 @@
+"""Shared fixtures: one persona per role, reference data, and an audit context for test set-up.
+
+Personas (healthchecks style): alice (MSL, team Oncology East), bob (MSL, team Cardio West), mona (MSL manager,
+Oncology East), lena (medical lead), iris (medical information), sam (drug safety), carla (compliance),
+otto (auditor), dave (commercial), ada (admin). Every persona's password is PASSWORD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+os.environ.setdefault("LIAISON_DATA_DIR", tempfile.mkdtemp(prefix="liaison-test-"))
+
+PASSWORD = "correct-horse-battery-staple"
+
+PERSONAS = {
+    "alice": ("msl", "Oncology East"),
+    "bob": ("msl", "Cardio West"),
+    "mona": ("msl_manager", "Oncology East"),
+    "lena": ("medical_lead", None),
+    "iris": ("medical_information", None),
+    "sam": ("drug_safety", None),
+    "carla": ("compliance", None),
+    "otto": ("auditor", None),
+    "dave": ("commercial", None),
+    "ada": ("admin", None),
+}
+
+
+@pytest.fixture
+def system_context() -> Iterator[Any]:
+    """An audit context for set-up code that acts as the system."""
+    from liaison.core.context import audit_context
+
+    with audit_context(actor=None, source="test", reason="test set-up") as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def acting():
+    """`with acting(user): ...` runs writes as `user`."""
+    from liaison.core.context import audit_context
+
+    def _acting(user: Any):
+        return audit_context(actor=user, source="test")
+
+    return _acting
+
+
+@pytest.fixture
+def world(db, system_context) -> dict[str, Any]:
+    """Reference data plus every persona: {"oncology": area, "cardio": area, "product": product, "alice": user...}."""
+    from liaison.accounts.actions import create_user, save_product, save_team, save_therapeutic_area
+    from liaison.insights.actions import save_listening_priority
+
+    oncology = save_therapeutic_area(None, acting_user=None, name="Oncology", mesh_tree_numbers=["C04"])
+    cardio = save_therapeutic_area(None, acting_user=None, name="Cardiology", mesh_tree_numbers=["C14"])
+    teams = {
+        "Oncology East": save_team(None, acting_user=None, name="Oncology East", therapeutic_area=oncology),
+        "Cardio West": save_team(None, acting_user=None, name="Cardio West", therapeutic_area=cardio),
+    }
+    product = save_product(None, acting_user=None, name="Onkotrex", generic_name="onkotrexumab",
+                           therapeutic_area=oncology, approved_indications=["metastatic NSCLC"])
+    priority = save_listening_priority(None, acting_user=None, therapeutic_area=oncology,
+                                       title="Biomarker testing barriers",
+                                       description="What stops clinics from testing for PD-L1 and EGFR?")
+    out: dict[str, Any] = {"oncology": oncology, "cardio": cardio, "product": product, "priority": priority,
+                           "teams": teams}
+    for name, (role, team) in PERSONAS.items():
+        out[name] = create_user(username=name, role=role, password=PASSWORD, first_name=name.title(),
+                                last_name="Tester", team=teams.get(team) if team else None)
+    return out
+
+
+@pytest.fixture
+def hcp(world, system_context):
+    from liaison.people.actions import create_hcp
+
+    return create_hcp(acting_user=None, data={"first_name": "Grace", "last_name": "Hopkins", "credentials": "MD, PhD",
+                                              "npi": "1234567893", "city": "Iowa City", "state": "IA",
+                                              "owner": world["alice"]},
+                      therapeutic_areas=[world["oncology"]])
+
+
+@pytest.fixture
+def interaction(world, hcp, acting):
+    from liaison.engagement.actions import log_interaction
+
+    with acting(world["alice"]):
+        return log_interaction(
+            acting_user=world["alice"], attendees=[hcp],
+            data={"occurred_at": timezone.now() - dt.timedelta(days=1), "channel": "in_person",
+                  "purpose": "scientific_exchange", "ae_attestation": "no", "therapeutic_area": world["oncology"],
+                  "notes": "Discussed the phase 3 design and biomarker strategy.", "topics": ["biomarkers"]},
+            insights=[{"text": "Community oncologists wait three weeks for PD-L1 results."}],
+            follow_ups=[{"description": "Send the subgroup analysis", "due_date": timezone.localdate()}],
+        )
