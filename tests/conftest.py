@@ -102,3 +102,7 @@ def interaction(world, hcp, acting):
             insights=[{"text": "Community oncologists wait three weeks for PD-L1 results."}],
             follow_ups=[{"description": "Send the subgroup analysis", "due_date": timezone.localdate()}],
         )
+
+
+# REST API test clients (`api("alice")`, `anonymous`), defined in tests/api_support.py.
+from api_support import anonymous, api  # noqa: E402, F401

@@ -114,6 +114,7 @@ def create_api_token(user: User, *, name: str = "api", acting_user: User | None 
 
 @transaction.atomic
 def revoke_api_token(token: ApiToken, *, acting_user: User) -> ApiToken:
+    """Revoke a token (its owner, or an admin); it stops working at once."""
     if acting_user.pk != token.user_id:
         require(acting_user, "user", "change")
     token.revoked_at = timezone.now()
@@ -162,6 +163,7 @@ def save_product(
 @transaction.atomic
 def save_team(team: Team | None, *, acting_user: User | None, name: str,
               therapeutic_area: TherapeuticArea | None = None) -> Team:
+    """Create or rename a field team."""
     _require_admin(acting_user, "user", "add" if team is None else "change")
     team = team or Team()
     team.name = clean_text(name, "name", required=True, max_length=120)
@@ -173,6 +175,7 @@ def save_team(team: Team | None, *, acting_user: User | None, name: str,
 @transaction.atomic
 def save_territory(territory: Territory | None, *, acting_user: User | None, name: str,
                    team: Team | None = None, regions: Any = None) -> Territory:
+    """Create or change a territory and the regions it covers."""
     _require_admin(acting_user, "user", "add" if territory is None else "change")
     territory = territory or Territory()
     territory.name = clean_text(name, "name", required=True, max_length=120)

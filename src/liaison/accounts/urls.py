@@ -1,4 +1,27 @@
-from django.urls import path  # noqa: F401
+"""Administration pages and the signed-in user's API tokens."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("admin/", views.admin_home, name="admin_home"),
+    path("admin/users/", views.user_list, name="user_list"),
+    path("admin/users/new/", views.user_new, name="user_new"),
+    path("admin/users/<uuid:uuid>/", views.user_edit, name="user_edit"),
+    path("admin/areas/", views.area_list, name="area_list"),
+    path("admin/areas/new/", views.area_form, name="area_new"),
+    path("admin/areas/<uuid:uuid>/", views.area_form, name="area_edit"),
+    path("admin/products/", views.product_list, name="product_list"),
+    path("admin/products/new/", views.product_form, name="product_new"),
+    path("admin/products/<uuid:uuid>/", views.product_form, name="product_edit"),
+    path("admin/priorities/", views.priority_list, name="priority_list"),
+    path("admin/priorities/new/", views.priority_form, name="priority_new"),
+    path("admin/priorities/<uuid:uuid>/", views.priority_form, name="priority_edit"),
+    path("admin/priorities/<uuid:uuid>/toggle/", views.priority_toggle, name="priority_toggle"),
+    path("admin/teams/", views.team_list, name="team_list"),
+    path("admin/territories/", views.territory_list, name="territory_list"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<uuid:uuid>/revoke/", views.token_revoke, name="token_revoke"),
+]

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""The audit log and chain verification."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "compliance"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.audit_list, name="audit_list"),
+    path("verify/", views.audit_verify, name="audit_verify"),
+]

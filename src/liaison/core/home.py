@@ -1,17 +1,258 @@
-"""Home page, sign-in (throttled) and sign-out."""
+"""Home page, sign-in (throttled) and sign-out.
 
+The home page is a personal worklist: follow-ups that are due, recent interactions, drafts, and for the queue
+owners (medical information, drug safety) the size of their queue. Every figure comes from `restrict()`, so a
+commercial user's home holds nothing medical, not even a count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .permissions import can
+from .validation import error_messages
+from .views import AuthenticatedRequest, get_restricted_or_404
+
+# Follow-ups due within this many days count as "due" on the home page.
+DUE_SOON_DAYS = 7
 
 
 @login_required
-def home(request):
-    return render(request, "core/error.html", {"title": "Home", "message": "Welcome"})
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    """The signed-in user's worklist; each panel appears only for roles that may see what it lists."""
+    user = request.user
+    today = timezone.localdate()
+    context: dict[str, Any] = {"today": today, "panels": False}
+
+    if can(user, "follow_up", "view"):
+        from liaison.engagement.models import FollowUp, FollowUpStatus
+
+        context["follow_ups"] = list(
+            FollowUp.objects.restrict(user, "view")
+            .filter(
+                owner=user, status=FollowUpStatus.OPEN, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
+            )
+            .select_related("hcp")
+            .order_by("due_date")[:20]
+        )
+        context["can_complete_follow_ups"] = can(user, "follow_up", "change")
+        context["panels"] = True
+
+    if can(user, "interaction", "view"):
+        from liaison.engagement.models import Interaction, InteractionStatus
+
+        mine = Interaction.objects.restrict(user, "view").filter(owner=user).prefetch_related("attendees")
+        context["recent_interactions"] = list(mine.filter(status=InteractionStatus.SUBMITTED)[:8])
+        context["draft_interactions"] = list(mine.filter(status=InteractionStatus.DRAFT)[:10])
+        context["panels"] = True
+
+    if can(user, "insight", "view"):
+        from liaison.insights.models import Insight, InsightStatus
+
+        context["draft_insights"] = list(
+            Insight.objects.restrict(user, "view")
+            .filter(author=user, status=InsightStatus.DRAFT)
+            .select_related("hcp", "therapeutic_area")[:10]
+        )
+        context["panels"] = True
+
+    queues = []
+    if user.role == "medical_information" and can(user, "inquiry", "view"):
+        from liaison.medinfo.models import InquiryStatus, MedicalInquiry
+
+        open_count = (
+            MedicalInquiry.objects.restrict(user, "view")
+            .filter(status__in=[InquiryStatus.OPEN, InquiryStatus.IN_PROGRESS])
+            .count()
+        )
+        queues.append(
+            {
+                "label": "Inquiries open",
+                "count": open_count,
+                "url_name": "medinfo:inquiry_list",
+                "query": "?status=open",
+            }
+        )
+    if user.role == "drug_safety" and can(user, "safety_report", "view"):
+        from liaison.safety.models import SafetyReport
+
+        new_count = SafetyReport.objects.restrict(user, "view").filter(status="new").count()
+        queues.append(
+            {
+                "label": "Safety reports new",
+                "count": new_count,
+                "url_name": "safety:report_list",
+                "query": "?status=new",
+            }
+        )
+    context["queues"] = queues
+    context["shortcuts"] = _shortcuts(user)
+    return render(request, "core/home.html", context)
+
+
+def _shortcuts(user: Any) -> list[tuple[str, str, str]]:
+    """(label, url name, description) of the pages this role starts its day from."""
+    items = [
+        ("HCP directory", "people:hcp_list", "Find a healthcare professional by name, NPI, ORCID or city.")
+    ]
+    if can(user, "interaction", "add"):
+        items.append(
+            (
+                "Log an interaction",
+                "engagement:interaction_new",
+                "Record a meeting, its insights and follow-ups.",
+            )
+        )
+    if can(user, "inquiry", "add") and not can(user, "inquiry", "view"):
+        items.append(
+            (
+                "Route a medical request",
+                "medinfo:inquiry_new",
+                "Pass an unsolicited medical question to medical information. You will not see the answer.",
+            )
+        )
+    if can(user, "audit_event", "view"):
+        items.append(
+            ("Audit log", "compliance:audit_list", "Every change, with old and new values and the reason.")
+        )
+    if can(user, "user", "add") or can(user, "listening_priority", "add"):
+        items.append(
+            (
+                "Administration",
+                "accounts:admin_home",
+                "Users, therapeutic areas, products, listening priorities.",
+            )
+        )
+    return items
+
+
+@login_required
+@require_POST
+def follow_up_done(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    """Mark one of my follow-ups done (htmx: returns the replacement list item; plain POST: back home)."""
+    from liaison.engagement.actions import update_follow_up
+    from liaison.engagement.models import FollowUp
+
+    follow_up = get_restricted_or_404(FollowUp, request.user, uuid, "change")
+    error = ""
+    try:
+        update_follow_up(follow_up, acting_user=request.user, status="done")
+    except ValidationError as exc:
+        error = "; ".join(m for ms in error_messages(exc).values() for m in ms)
+    if not request.htmx:  # type: ignore[attr-defined]
+        if error:
+            messages.error(request, f"The follow-up was not changed: {error}")
+        else:
+            messages.success(request, "Follow-up marked done.")
+        return redirect("home")
+    return render(
+        request,
+        "core/_follow_up_item.html",
+        {
+            "f": follow_up,
+            "done": not error,
+            "error": error,
+            "today": timezone.localdate(),
+            "can_complete_follow_ups": True,
+        },
+    )
+
+
+# --- sign-in with throttling -------------------------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address failed sign-ins are counted against.
+
+    REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it, and trusting it
+    would let an attacker pick a fresh address per attempt.
+    """
+    return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
+
+
+def _recent_failures() -> Any:
+    from liaison.accounts.models import LoginAttempt
+
+    since = timezone.now() - dt.timedelta(seconds=settings.LOGIN_THROTTLE_SECONDS)
+    return LoginAttempt.objects.filter(at__gte=since)
+
+
+def is_throttled(username: str, address: str) -> bool:
+    """True once either the username or the address has used up its failed attempts in the window."""
+    from liaison.accounts.models import LoginAttempt
+
+    limit = settings.LOGIN_THROTTLE_ATTEMPTS
+    recent = _recent_failures()
+    key = LoginAttempt.key(username.strip().lower())
+    if key and recent.filter(username=key).count() >= limit:
+        return True
+    return recent.filter(address=address).count() >= limit
+
+
+def record_failure(username: str, address: str) -> None:
+    """Count one failed sign-in. LoginAttempt is bookkeeping, not a regulated record, so it is not audited."""
+    from liaison.accounts.models import LoginAttempt
+
+    LoginAttempt.objects.create(username=LoginAttempt.key(username.strip().lower()), address=address)
+
+
+def clear_failures(username: str) -> None:
+    """Forget a username's failed attempts after it signs in successfully (the address count stays)."""
+    from liaison.accounts.models import LoginAttempt
+
+    LoginAttempt.objects.filter(username=LoginAttempt.key(username.strip().lower())).delete()
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, refusing to even check the password once the attempts are used up."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": "Too many failed sign-in attempts. For your account's safety, sign-in is paused; "
+        "try again in %(minutes)s minutes or ask an administrator.",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.data.get("username", "") or ""
+        address = client_address(self.request) if self.request else "unknown"
+        if is_throttled(username, address):
+            minutes = max(1, settings.LOGIN_THROTTLE_SECONDS // 60)
+            raise ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"minutes": minutes}
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            record_failure(username, address)
+            raise
+        clear_failures(username)
+        return cleaned
 
 
 class LoginView(auth_views.LoginView):
+    """Sign-in page; answers 429 while throttled so that scripts see the refusal too."""
+
     template_name = "registration/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if any(e.code == "throttled" for e in form.non_field_errors().as_data()):
+            response.status_code = 429
+        return response
 
 
 logout_view = auth_views.LogoutView.as_view()

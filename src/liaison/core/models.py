@@ -6,10 +6,11 @@ import uuid
 from typing import Any, ClassVar, Self
 
 from django.db import models, transaction
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import class_prepared, m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
 
 from .audit import diff, record_event, snapshot
+from .context import current_context
 from .permissions import can
 
 
@@ -24,21 +25,41 @@ class RestrictQuerySet(models.QuerySet):
         return self.model.scope(self, user, action)
 
 
+class ImmutableField(ValueError):
+    """A write tried to change a field that its model declares immutable (see `AuditedModel.immutable_fields`)."""
+
+
+def _refuse_immutable(model: type[models.Model], fields: Any) -> None:
+    """Bulk writes may not touch immutable fields either: there is no old value check to fall back on."""
+    names = {model._meta.get_field(f).name for f in fields}
+    touched = sorted(names & set(getattr(model, "immutable_fields", ())))
+    if touched:
+        raise getattr(model, "immutable_error", ImmutableField)(
+            f"{', '.join(touched)} of {model._meta.verbose_name} cannot be changed"
+        )
+
+
 class AuditedQuerySet(RestrictQuerySet):
     """Bulk writes on audited records write one audit event per row, in the same transaction."""
 
     def update(self, **kwargs: Any) -> int:
+        """QuerySet.update, with one audit event (old and new values) per changed row."""
+        _refuse_immutable(self.model, kwargs)
         with transaction.atomic():
-            rows = list(self.select_for_update())
-            before = {row.pk: snapshot(row) for row in rows}
+            # Lock through a primary-key subquery: FOR UPDATE on the queryset itself fails on PostgreSQL when it
+            # has DISTINCT or an outer join (a row policy with an OR across a nullable foreign key).
+            pks = list(self.values_list("pk", flat=True))
+            base = self.model._base_manager
+            before = {row.pk: snapshot(row) for row in base.select_for_update().filter(pk__in=pks)}
             count = super().update(**kwargs)
-            for row in self.model._base_manager.filter(pk__in=before):
+            for row in base.filter(pk__in=before).order_by("pk"):
                 changes = diff(before[row.pk], snapshot(row))
                 if changes:
                     record_event(f"{row.audit_name}.updated", obj=row, action="update", changes=changes)
         return count
 
     def delete(self) -> tuple[int, dict[str, int]]:
+        """QuerySet.delete, one row at a time so that each row (and each cascaded row) writes its event."""
         total, per_model = 0, {}
         with transaction.atomic():
             for row in list(self):
@@ -48,7 +69,11 @@ class AuditedQuerySet(RestrictQuerySet):
                     per_model[label] = per_model.get(label, 0) + k
         return total, per_model
 
+    # As on Django's QuerySet: `Model.objects.delete()` (everything, by accident) must not exist on the manager.
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        """QuerySet.bulk_create, with one `created` event per row."""
         with transaction.atomic():
             created = super().bulk_create(objs, *args, **kwargs)
             for obj in created:
@@ -56,17 +81,14 @@ class AuditedQuerySet(RestrictQuerySet):
         return created
 
     def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        """QuerySet.bulk_update, with one event per changed row.
+
+        Django implements it as one `update()` per batch on this queryset, so `update` above writes the events
+        (with the values read back from the database); recording them here as well would double them.
+        """
+        _refuse_immutable(self.model, fields)
         with transaction.atomic():
-            objs = list(objs)
-            olds = {
-                row.pk: snapshot(row) for row in self.model._base_manager.filter(pk__in=[o.pk for o in objs])
-            }
-            count = super().bulk_update(objs, fields, *args, **kwargs)
-            for obj in objs:
-                changes = diff(olds.get(obj.pk, {}), snapshot(obj))
-                if changes:
-                    record_event(f"{obj.audit_name}.updated", obj=obj, action="update", changes=changes)
-        return count
+            return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 def _created(obj: models.Model) -> dict[str, list[Any]]:
@@ -96,70 +118,143 @@ class AuditedModel(PublicModel):
 
     The event holds the old and new value of each changed field; `audit_exclude` names fields that are not
     worth auditing (bookkeeping timestamps). Saving with no audit context raises MissingAuditContext.
+    `immutable_fields` can never change once stored, whether through save(), update() or bulk_update().
+    Deletes are audited by signal receivers, so rows removed by a cascade write their events too.
     """
 
     audit_exclude: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+    immutable_fields: ClassVar[tuple[str, ...]] = ()
+    immutable_error: ClassVar[type[ImmutableField]] = ImmutableField
 
     objects = AuditedQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
-    @property
-    def audit_name(self) -> str:
-        return self._meta.model_name or type(self).__name__.lower()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save and write a `created` event, or an `updated` event with the fields that changed."""
+        update_fields = kwargs.get("update_fields")
         with transaction.atomic():
             old = None
-            if not self._state.adding and self.pk is not None:
+            # Whenever a pk is set the row may exist (Django then UPDATEs it), so compare with what is stored.
+            if self.pk is not None:
                 stored = type(self)._base_manager.filter(pk=self.pk).first()
-                old = snapshot(stored) if stored is not None else None
+                if stored is not None:
+                    self._check_immutable(stored)
+                    old = snapshot(stored)
             super().save(*args, **kwargs)
             if old is None:
                 record_event(f"{self.audit_name}.created", obj=self, action="create", changes=_created(self))
                 return
             changes = diff(old, snapshot(self))
+            if update_fields is not None:
+                # Only the listed fields were written; other in-memory edits did not reach the database.
+                written = {self._meta.get_field(f).name for f in update_fields}
+                changes = {k: v for k, v in changes.items() if k in written}
             if changes:
                 record_event(f"{self.audit_name}.updated", obj=self, action="update", changes=changes)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Delete in one transaction; `_before_delete`/`_after_delete` write one event per deleted row."""
         with transaction.atomic():
-            old = snapshot(self)
-            label, obj_uuid, obj_repr = self._meta.label_lower, str(self.uuid), str(self)
-            result = super().delete(*args, **kwargs)
-            record_event(
-                f"{self.audit_name}.deleted",
-                action="delete",
-                changes={k: [v, None] for k, v in old.items() if v not in (None, "", [], {})},
-                object_type=label,
-                object_uuid=obj_uuid,
-                object_repr=obj_repr,
-            )
-        return result
+            return super().delete(*args, **kwargs)
+
+    @property
+    def audit_name(self) -> str:
+        """The model part of this record's event types, e.g. "interaction" in "interaction.updated"."""
+        return self._meta.model_name or type(self).__name__.lower()
+
+    def _check_immutable(self, stored: models.Model) -> None:
+        for name in self.immutable_fields:
+            attname = self._meta.get_field(name).attname
+            before, after = getattr(stored, attname), getattr(self, attname)
+            if before is not None and before != after:
+                raise self.immutable_error(f"{name} of {self._meta.verbose_name} cannot be changed")
+
+
+def _before_delete(sender: Any, instance: AuditedModel, **_: Any) -> None:
+    # Runs for the record and for every row its deletion cascades to, before any row is gone: fail here
+    # (no context) and nothing is deleted; snapshot here, while related records can still be resolved.
+    current_context()
+    instance._audit_deleted = (  # type: ignore[attr-defined]
+        snapshot(instance), instance._meta.label_lower, str(instance.uuid), str(instance)
+    )
+
+
+def _after_delete(sender: Any, instance: AuditedModel, **_: Any) -> None:
+    old, label, obj_uuid, obj_repr = instance.__dict__.pop("_audit_deleted")
+    record_event(
+        f"{instance.audit_name}.deleted",
+        action="delete",
+        changes={k: [v, None] for k, v in old.items() if v not in (None, "", [], {})},
+        object_type=label,
+        object_uuid=obj_uuid,
+        object_repr=obj_repr,
+    )
+
+
+@receiver(class_prepared)
+def _audit_deletes_of(sender: Any, **_: Any) -> None:
+    """Connect the delete receivers to each concrete audited model (not to every model: that would turn off
+    Django's fast deletes everywhere)."""
+    if issubclass(sender, AuditedModel) and not sender._meta.abstract:
+        pre_delete.connect(_before_delete, sender=sender, dispatch_uid=f"audit-pre-delete-{sender._meta.label}")
+        post_delete.connect(_after_delete, sender=sender, dispatch_uid=f"audit-post-delete-{sender._meta.label}")
+
+
+def _m2m_labels(model: Any, pks: Any) -> list[Any]:
+    if not pks:
+        return []
+    if hasattr(model, "uuid"):
+        return sorted(str(v) for v in model._base_manager.filter(pk__in=pks).values_list("uuid", flat=True))
+    return sorted(pks)
 
 
 @receiver(m2m_changed)
 def audit_many_to_many(sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **_: Any) -> None:
-    """Many-to-many changes on audited records (products on an interaction, areas on an HCP) are audited too."""
-    if reverse or not isinstance(instance, AuditedModel) or action not in {"post_add", "post_remove", "post_clear"}:
+    """Many-to-many changes on audited records (products on an interaction, areas on an HCP) are audited too.
+
+    Changes are recorded on the record that holds the field, also when made from the other side
+    (`area.hcps.add(hcp)` is audited on the HCP). Added values appear as [None, added], removed or cleared ones
+    as [removed, None].
+    """
+    if reverse:
+        holder_model, target = model, instance
+    else:
+        holder_model, target = type(instance), None
+    if not (isinstance(holder_model, type) and issubclass(holder_model, AuditedModel)):
         return
-    field = next(
-        (f for f in instance._meta.many_to_many if f.remote_field.through is sender),
-        None,
-    )
-    if field is None or not pk_set and action != "post_clear":
+    field = next((f for f in holder_model._meta.many_to_many if f.remote_field.through is sender), None)
+    if field is None:
         return
-    labels = (
-        [str(v) for v in model._base_manager.filter(pk__in=pk_set).values_list("uuid", flat=True)]
-        if pk_set and hasattr(model, "uuid")
-        else sorted(pk_set or [])
-    )
+    if action.startswith("pre_"):
+        current_context()  # refuse before the through rows are written
+        if action == "pre_clear":
+            if reverse:
+                holders = list(holder_model._base_manager.filter(**{field.name: target}))
+                instance._audit_m2m_cleared = (field.name, holders)
+            else:
+                instance._audit_m2m_cleared = (field.name, _m2m_labels(model, getattr(instance, field.name)
+                                                                        .values_list("pk", flat=True)))
+        return
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
-    record_event(
-        f"{instance.audit_name}.updated",
-        obj=instance,
-        action="update",
-        changes={field.name: [None if verb == "added" else labels, labels if verb == "added" else None]},
-        reason=None,
-    )
+    if reverse:
+        if verb == "cleared":
+            _, holders = instance.__dict__.pop("_audit_m2m_cleared", (None, []))
+        else:
+            holders = list(holder_model._base_manager.filter(pk__in=pk_set or []))
+        labels = [str(target.uuid)] if hasattr(target, "uuid") else [target.pk]
+        pairs = [(holder, labels) for holder in holders]
+    else:
+        if verb == "cleared":
+            _, labels = instance.__dict__.pop("_audit_m2m_cleared", (None, []))
+        else:
+            labels = _m2m_labels(model, pk_set)
+        pairs = [(instance, labels)] if labels else []
+    for holder, values in pairs:
+        record_event(
+            f"{holder.audit_name}.updated",
+            obj=holder,
+            action="update",
+            changes={field.name: [None, values] if verb == "added" else [values, None]},
+        )

@@ -6,12 +6,21 @@ it as for a record that never existed, and a 403 only where the whole resource i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .permissions import PermissionDenied, can
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
+
+
+class AuthenticatedRequest(HttpRequest):
+    """For type checkers: a request behind `login_required`, whose user is a Liaison user."""
+
+    user: User  # type: ignore[assignment]
 
 
 def get_restricted_or_404(model: Any, user: Any, uuid: Any, action: str = "view", queryset: Any = None) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,13 +18,23 @@ from liaison.people.models import HCP, Channel, HCPStatus
 from liaison.safety.actions import screen_texts
 
 from .models import (
-    AEAttestation, FollowUp, FollowUpStatus, Initiation, Interaction, InteractionAttendee, InteractionStatus, Purpose,
+    AEAttestation,
+    FollowUp,
+    FollowUpStatus,
+    Initiation,
+    Interaction,
+    InteractionAttendee,
+    InteractionStatus,
+    Purpose,
 )
 
 FUTURE_SLACK = dt.timedelta(minutes=10)
 
 
 def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validate the interaction fields present in `data` (all of them unless `partial`)."""
+    if not isinstance(data, dict):
+        raise ValidationError({"__all__": "interaction data must be an object"})
     cleaned: dict[str, Any] = {}
     if "occurred_at" in data or not partial:
         when = data.get("occurred_at")
@@ -64,6 +74,12 @@ def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
 
 
 def _check_attendees(attendees: Sequence[HCP]) -> list[HCP]:
+    """One to 200 distinct, current (not merged) HCP records."""
+    if isinstance(attendees, str | bytes | dict) or not isinstance(attendees, Iterable):
+        raise ValidationError({"attendees": "must be a list of HCP records"})
+    attendees = list(attendees)
+    if any(not isinstance(h, HCP) for h in attendees):
+        raise ValidationError({"attendees": "unknown HCP record"})
     unique = list(dict.fromkeys(attendees))
     if not unique:
         raise ValidationError({"attendees": "at least one HCP must attend"})
@@ -93,6 +109,7 @@ def log_interaction(
     require(acting_user, "interaction", "add")
     cleaned = _clean_interaction(data, partial=False)
     people = _check_attendees(attendees)
+    products = _check_products(products)
     if submit and not cleaned["ae_attestation"]:
         raise ValidationError({"ae_attestation": "answer whether the HCP mentioned an adverse event or special "
                                                  "situation before submitting"})
@@ -133,13 +150,27 @@ def log_interaction(
     return interaction
 
 
-def screen_interaction(interaction: Interaction, *, insights: Sequence[Any] = ()) -> list[Any]:
+def _check_products(products: Sequence[Product]) -> list[Product]:
+    """Products discussed must be Product records."""
+    if isinstance(products, str | bytes | dict) or not isinstance(products, Iterable):
+        raise ValidationError({"products": "must be a list of products"})
+    products = list(products)
+    if any(not isinstance(p, Product) for p in products):
+        raise ValidationError({"products": "unknown product"})
+    return list(products)
+
+
+def screen_interaction(interaction: Interaction, *, insights: Sequence[Any] = (),
+                       attested: bool | None = None) -> list[Any]:
+    """Screen a submitted interaction's free text (and its insights) and raise the safety report it calls for;
+    Day 0 is the interaction time."""
     texts = {"notes": interaction.notes, "materials_shared": interaction.materials_shared}
     for i, insight in enumerate(insights, 1):
         texts[f"insight {i}"] = insight.text
     products = list(interaction.products.all())
     return screen_texts(texts, reporter=interaction.owner, day_zero=interaction.occurred_at,
-                        attested=interaction.ae_attestation == AEAttestation.YES, source=interaction,
+                        attested=(interaction.ae_attestation == AEAttestation.YES) if attested is None else attested,
+                        source=interaction,
                         product=products[0] if len(products) == 1 else None)
 
 
@@ -177,10 +208,15 @@ def update_interaction(interaction: Interaction, *, acting_user: User, data: dic
                 if hcp.pk not in existing:
                     InteractionAttendee.objects.create(interaction=interaction, hcp=hcp)
         if products is not None:
-            interaction.products.set(products)
+            interaction.products.set(_check_products(products))
         new_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
         if submitting or (interaction.status == InteractionStatus.SUBMITTED and new_texts != old_texts):
-            screen_interaction(interaction, insights=list(interaction.insights.all()) if submitting else ())
+            # A "yes" already reported at submission is not reported again on every later edit (a typo fix would
+            # otherwise send drug safety a duplicate); new AE text in the edit still raises a report.
+            newly_attested = interaction.ae_attestation == AEAttestation.YES and (
+                submitting or old_texts[2] != AEAttestation.YES)
+            screen_interaction(interaction, insights=list(interaction.insights.all()) if submitting else (),
+                               attested=newly_attested)
     return interaction
 
 
@@ -191,6 +227,9 @@ def create_follow_up(*, acting_user: User, description: str, due_date: Any, hcp:
     require(acting_user, "follow_up", "add")
     if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
         raise ValidationError({"due_date": "a due date (YYYY-MM-DD) is required"})
+    for field, value, model in (("hcp", hcp, HCP), ("interaction", interaction, Interaction), ("owner", owner, User)):
+        if value is not None and not isinstance(value, model):
+            raise ValidationError({field: "unknown record"})
     return FollowUp.objects.create(owner=owner or acting_user, hcp=hcp, interaction=interaction, due_date=due_date,
                                    description=clean_text(description, "description", required=True, max_length=2000))
 
@@ -206,6 +245,8 @@ def update_follow_up(follow_up: FollowUp, *, acting_user: User, status: str | No
         follow_up.status = clean_choice(status, "status", FollowUpStatus.values)
         follow_up.completed_at = timezone.now() if status == FollowUpStatus.DONE else None
     if due_date is not None:
+        if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
+            raise ValidationError({"due_date": "must be a date (YYYY-MM-DD)"})
         follow_up.due_date = due_date
     if description is not None:
         follow_up.description = clean_text(description, "description", required=True, max_length=2000)

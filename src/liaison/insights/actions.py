@@ -28,6 +28,8 @@ def create_insight(*, acting_user: User, text: str, therapeutic_area: Therapeuti
     text = clean_text(text, "text", required=True, max_length=5000)
     if therapeutic_area is None:
         raise ValidationError({"therapeutic_area": "an insight needs a therapeutic area"})
+    _check_links(therapeutic_area=therapeutic_area, hcp=hcp, interaction=interaction,
+                 listening_priority=listening_priority, product=product)
     if listening_priority is not None and listening_priority.therapeutic_area_id != therapeutic_area.pk:
         raise ValidationError({"listening_priority": "belongs to another therapeutic area"})
     insight = Insight.objects.create(
@@ -41,7 +43,17 @@ def create_insight(*, acting_user: User, text: str, therapeutic_area: Therapeuti
     return insight
 
 
+def _check_links(**links: Any) -> None:
+    """Each linked record is of the right kind (a wrong type is bad input, never a server error)."""
+    kinds = {"therapeutic_area": TherapeuticArea, "hcp": HCP, "interaction": Interaction,
+             "listening_priority": ListeningPriority, "product": Product}
+    for field, value in links.items():
+        if value is not None and not isinstance(value, kinds[field]):
+            raise ValidationError({field: "unknown record"})
+
+
 def _screen(insight: Insight) -> None:
+    """Screen a submitted insight; Day 0 is its interaction's time, or when it was captured."""
     day_zero = insight.interaction.occurred_at if insight.interaction_id else insight.created_at
     screen_texts({"text": insight.text}, reporter=insight.author, day_zero=day_zero, source=insight,
                  product=insight.product)
@@ -59,6 +71,9 @@ def update_insight(insight: Insight, *, acting_user: User, text: str | None = No
     if text is not None:
         insight.text = clean_text(text, "text", required=True, max_length=5000)
     if listening_priority is not None:
+        _check_links(listening_priority=listening_priority)
+        if listening_priority.therapeutic_area_id != insight.therapeutic_area_id:
+            raise ValidationError({"listening_priority": "belongs to another therapeutic area"})
         insight.listening_priority = listening_priority
     if submit:
         insight.status = InsightStatus.SUBMITTED
@@ -81,6 +96,7 @@ def review_insight(insight: Insight, *, acting_user: User, note: str = "",
     if insight.author_id == acting_user.pk:
         raise ValidationError({"__all__": "you cannot review your own insight"})
     if listening_priority is not None:
+        _check_links(listening_priority=listening_priority)
         if listening_priority.therapeutic_area_id != insight.therapeutic_area_id:
             raise ValidationError({"listening_priority": "belongs to another therapeutic area"})
         insight.listening_priority = listening_priority
@@ -99,6 +115,7 @@ def save_listening_priority(priority: ListeningPriority | None, *, acting_user: 
     """Create or change a listening priority (key insight topic) of a therapeutic area."""
     if acting_user is not None:
         require(acting_user, "listening_priority", "add" if priority is None else "change")
+    _check_links(therapeutic_area=therapeutic_area)
     priority = priority or ListeningPriority()
     priority.therapeutic_area = therapeutic_area
     priority.title = clean_text(title, "title", required=True, max_length=200)
@@ -112,4 +129,5 @@ def save_listening_priority(priority: ListeningPriority | None, *, acting_user: 
 
 
 def status_choice(value: Any) -> str:
+    """An insight status from user input, or a ValidationError on `status`."""
     return clean_choice(value, "status", InsightStatus.values)

@@ -37,6 +37,12 @@ def capture_inquiry(*, acting_user: User, question: str, channel: str, unsolicit
     question = clean_text(question, "question", required=True, max_length=10000)
     channel = clean_choice(channel, "channel", Channel.values)
     requester_name = clean_text(requester_name, "requester_name", max_length=200)
+    for field, value, model in (("requester_hcp", requester_hcp, HCP), ("product", product, Product),
+                                ("interaction", interaction, Interaction)):
+        if value is not None and not isinstance(value, model):
+            raise ValidationError({field: "unknown record"})
+    if received_at is not None and not isinstance(received_at, dt.datetime):
+        raise ValidationError({"received_at": "must be a date and time"})
     if requester_hcp is None and not requester_name:
         raise ValidationError({"requester_name": "name the requester, or pick the HCP who asked"})
     received_at = received_at or timezone.now()
@@ -59,8 +65,9 @@ def capture_inquiry(*, acting_user: User, question: str, channel: str, unsolicit
 
 @transaction.atomic
 def assign_inquiry(inquiry: MedicalInquiry, *, acting_user: User, assignee: User) -> MedicalInquiry:
+    """Assign an inquiry to someone in medical information; an open one moves to in progress."""
     require(acting_user, "inquiry", "change")
-    if assignee.role != Role.MEDICAL_INFORMATION:
+    if not isinstance(assignee, User) or assignee.role != Role.MEDICAL_INFORMATION:
         raise ValidationError({"assigned_to": "inquiries are assigned to medical information"})
     inquiry.assigned_to = assignee
     if inquiry.status == InquiryStatus.OPEN:
@@ -85,6 +92,7 @@ def answer_inquiry(inquiry: MedicalInquiry, *, acting_user: User, answer: str) -
 
 @transaction.atomic
 def close_inquiry(inquiry: MedicalInquiry, *, acting_user: User, reason: str) -> MedicalInquiry:
+    """Close an inquiry with a reason (recorded on the audit event)."""
     require(acting_user, "inquiry", "change")
     reason = clean_text(reason, "reason", required=True, max_length=500)
     inquiry.status = InquiryStatus.CLOSED
@@ -96,4 +104,5 @@ def close_inquiry(inquiry: MedicalInquiry, *, acting_user: User, reason: str) ->
 
 
 def status_choice(value: Any) -> str:
+    """An inquiry status from user input, or a ValidationError on `status`."""
     return clean_choice(value, "status", InquiryStatus.values)

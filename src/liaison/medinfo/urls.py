@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+"""Medical inquiries: the queue, capture, the routing confirmation and one inquiry (mounted at /inquiries/)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "medinfo"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inquiry_list, name="inquiry_list"),
+    path("new/", views.inquiry_new, name="inquiry_new"),
+    path("routed/", views.inquiry_routed, name="inquiry_routed"),
+    path("<uuid:uuid>/", views.inquiry_detail, name="inquiry_detail"),
+]

@@ -6,17 +6,26 @@ import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from liaison.accounts.models import TherapeuticArea, Territory, User
+from liaison.accounts.models import Territory, TherapeuticArea, User
 from liaison.core.audit import record_event
 from liaison.core.context import reason as audit_reason
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text, clean_text_list
 
 from .models import (
-    HCP, Affiliation, Channel, ConsentStatus, Frequency, HCPStatus, LawfulBasis, Organization, OrganizationKind,
+    HCP,
+    Affiliation,
+    Channel,
+    ConsentStatus,
+    Frequency,
+    HCPStatus,
+    LawfulBasis,
+    Organization,
+    OrganizationKind,
     Tier,
 )
 
@@ -30,6 +39,7 @@ class PossibleDuplicate(ValidationError):
     """Raised by create_hcp when records that look like the same person exist; pass allow_duplicate=True."""
 
     def __init__(self, candidates: list[HCP]) -> None:
+        """Name the candidates in the message on `last_name`; keep them on `.candidates` for the UI."""
         self.candidates = candidates
         names = "; ".join(c.full_name for c in candidates[:5])
         super().__init__({"last_name": f"possible duplicate of existing HCP records: {names}"})
@@ -50,6 +60,7 @@ def _npi_ok(npi: str) -> bool:
 
 
 def _orcid_ok(orcid: str) -> bool:
+    """ORCID iD check character (ISO 7064 MOD 11-2 over the first 15 digits)."""
     if not re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", orcid):
         return False
     total = 0
@@ -60,11 +71,19 @@ def _orcid_ok(orcid: str) -> bool:
 
 
 def _clean_hcp_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validate the HCP fields present in `data` (all of them unless `partial`)."""
+    if not isinstance(data, dict):
+        raise ValidationError({"__all__": "HCP data must be an object"})
     cleaned: dict[str, Any] = {}
     for field, limit in TEXT_FIELDS.items():
         if field in data or not partial:
             cleaned[field] = clean_text(data.get(field, ""), field, max_length=limit,
                                         required=field in ("first_name", "last_name"))
+    if cleaned.get("email"):
+        try:
+            validate_email(cleaned["email"])
+        except ValidationError as exc:
+            raise ValidationError({"email": "is not a valid e-mail address"}) from exc
     if "npi" in data or not partial:
         npi = clean_text(data.get("npi") or "", "npi", max_length=10) or None
         if npi and not _npi_ok(npi):
@@ -73,7 +92,8 @@ def _clean_hcp_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     if "orcid" in data or not partial:
         orcid = clean_text(data.get("orcid") or "", "orcid", max_length=40) or None
         if orcid:
-            orcid = orcid.removeprefix("https://orcid.org/").upper()
+            # People paste the iD as a link too.
+            orcid = re.sub(r"^https?://(?:www\.)?orcid\.org/", "", orcid, flags=re.IGNORECASE).upper()
             if not _orcid_ok(orcid):
                 raise ValidationError({"orcid": "is not a valid ORCID iD (0000-0000-0000-000X)"})
         cleaned["orcid"] = orcid
@@ -177,10 +197,14 @@ def update_hcp(hcp: HCP, *, acting_user: User | None, data: dict[str, Any],
 
 
 class _null:
+    """A do-nothing context manager (no reason given)."""
+
     def __enter__(self) -> None:
+        """Enter nothing."""
         return None
 
     def __exit__(self, *exc: Any) -> None:
+        """Exit nothing; exceptions propagate."""
         return None
 
 

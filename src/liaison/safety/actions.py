@@ -7,19 +7,24 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from liaison.accounts.models import Product, User
 from liaison.core.audit import record_event
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text
-from liaison_text.ae_lexicon import Detection, detect
+from liaison_text import ae_lexicon
+from liaison_text.ae_lexicon import Detection
 
 from .models import ReportStatus, ReportTrigger, SafetyReport, Sex
 
 EXCERPT_CHARS = 160
+CASE_FIELDS = frozenset({"patient_initials", "patient_age", "patient_sex", "reporter_name", "event_description",
+                         "suspect_product"})
 
 
 def _excerpt(text: str, detection: Detection) -> str:
+    """The text around the detector's hits, so drug safety sees the context without the whole note."""
     if not detection.spans:
         return text[: 2 * EXCERPT_CHARS]
     first, last = detection.spans[0], detection.spans[-1]
@@ -31,7 +36,8 @@ def _excerpt(text: str, detection: Detection) -> str:
 def run_detector(text: str) -> Detection | None:
     """The detector, guarded: None means it failed, and the caller must route the record to triage."""
     try:
-        return detect(text)
+        # Looked up on the module at call time, so a replaced or patched detector is the one that runs.
+        return ae_lexicon.detect(text)
     except Exception:  # noqa: BLE001 - any detector failure routes to triage rather than passing silently
         return None
 
@@ -94,6 +100,17 @@ def raise_manual_report(*, acting_user: User, day_zero: dt.datetime, event_descr
                         suspect_product: Product | None = None, **fields: Any) -> SafetyReport:
     """Raise a report by hand (for events learned outside an interaction or inquiry)."""
     require(acting_user, "safety_report", "add")
+    if not isinstance(day_zero, dt.datetime):
+        raise ValidationError({"day_zero": "the date and time the event became known is required"})
+    if day_zero.tzinfo is None:
+        raise ValidationError({"day_zero": "must include a time zone"})
+    if day_zero > timezone.now() + dt.timedelta(minutes=10):
+        raise ValidationError({"day_zero": "cannot be in the future"})
+    unknown = sorted(set(fields) - CASE_FIELDS)
+    if unknown:
+        raise ValidationError({unknown[0]: "is not a field of a safety report"})
+    if suspect_product is not None and not isinstance(suspect_product, Product):
+        raise ValidationError({"suspect_product": "unknown product"})
     report = SafetyReport(reported_by=acting_user, day_zero=day_zero, trigger=ReportTrigger.MANUAL,
                           event_description=clean_text(event_description, "event_description", required=True),
                           suspect_product=suspect_product)
@@ -103,6 +120,7 @@ def raise_manual_report(*, acting_user: User, day_zero: dt.datetime, event_descr
 
 
 def _apply_case_fields(report: SafetyReport, fields: dict[str, Any]) -> None:
+    """Validate and set the case fields drug safety completes (patient, reporter, event, product)."""
     if "patient_initials" in fields:
         initials = clean_text(fields["patient_initials"], "patient_initials", max_length=5)
         if initials and not initials.replace(".", "").isalpha():
@@ -127,7 +145,10 @@ def _apply_case_fields(report: SafetyReport, fields: dict[str, Any]) -> None:
     if "event_description" in fields:
         report.event_description = clean_text(fields["event_description"], "event_description")
     if "suspect_product" in fields:
-        report.suspect_product = fields["suspect_product"]
+        product = fields["suspect_product"]
+        if product is not None and not isinstance(product, Product):
+            raise ValidationError({"suspect_product": "unknown product"})
+        report.suspect_product = product
 
 
 @transaction.atomic
@@ -140,13 +161,19 @@ def triage_report(report: SafetyReport, *, acting_user: User, status: str | None
     require(acting_user, "safety_report", "triage")
     if "day_zero" in fields:
         raise ValidationError({"day_zero": "Day 0 cannot be changed"})
+    unknown = sorted(set(fields) - CASE_FIELDS)
+    if unknown:
+        raise ValidationError({unknown[0]: "is not a field drug safety can set"})
+    stored_status = report.status
     _apply_case_fields(report, fields)
     if status is not None:
         report.status = clean_choice(status, "status", ReportStatus.values)
-    if report.status == ReportStatus.NOT_AN_AE and not note:
+    note = clean_text(note, "note")
+    # Closing as "not an AE" needs its own reason, given with that decision (a blank or whitespace note is none).
+    if status == ReportStatus.NOT_AN_AE and report.status != stored_status and not note:
         raise ValidationError({"note": "a reason is required to close a report as not an AE"})
     if note:
-        report.triage_note = clean_text(note, "note")
+        report.triage_note = note
     if safety_case_id:
         report.safety_case_id = clean_text(safety_case_id, "safety_case_id", max_length=60)
     if report.assigned_to_id is None:

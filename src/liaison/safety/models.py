@@ -7,14 +7,14 @@ from typing import Any, ClassVar
 from django.db import models
 
 from liaison.accounts.models import Product, User
-from liaison.core.models import AuditedModel
+from liaison.core.models import AuditedModel, ImmutableField
 from liaison.core.roles import Role
 from liaison.engagement.models import Interaction
 from liaison.insights.models import Insight
 from liaison.medinfo.models import MedicalInquiry
 
 
-class ImmutableDayZero(ValueError):
+class ImmutableDayZero(ImmutableField):
     """Day 0 is when the company learned of the event; it never changes once set."""
 
 
@@ -65,19 +65,16 @@ class SafetyReport(AuditedModel):
     safety_case_id = models.CharField(max_length=60, blank=True)
 
     permission_resource: ClassVar[str] = "safety_report"
+    # Day 0 starts the regulatory clock; AuditedModel refuses to change it through save(), update() or
+    # bulk_update() alike.
+    immutable_fields: ClassVar[tuple[str, ...]] = ("day_zero",)
+    immutable_error: ClassVar[type[ImmutableField]] = ImmutableDayZero
 
     class Meta:
         ordering = ["day_zero"]
 
     def __str__(self) -> str:
         return f"Safety report {str(self.uuid)[:8]}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            stored = type(self)._base_manager.filter(pk=self.pk).values_list("day_zero", flat=True).first()
-            if stored is not None and stored != self.day_zero:
-                raise ImmutableDayZero("Day 0 of a safety report cannot be changed")
-        super().save(*args, **kwargs)
 
     @property
     def missing_minimum_criteria(self) -> list[str]:

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Safety reports: the queue and one report with its triage (mounted at /safety/)."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "safety"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.report_list, name="report_list"),
+    path("<uuid:uuid>/", views.report_detail, name="report_detail"),
+]

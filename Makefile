@@ -1,0 +1,64 @@
+# Liaison: the commands a developer or operator needs. Every target works on a fresh clone and can be re-run.
+#   make demo          install, load the demo data set, serve it on http://127.0.0.1:$(PORT)
+#   make test          install test dependencies and run the whole test suite (SQLite, or DATABASE_URL)
+#   make lint          ruff, migrations check, import boundary
+#   make check-deploy  Django's deployment checklist with production settings
+#   make clean         remove the virtual environment and caches (keeps ./data)
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PORT
+
+# A local demo serves plain HTTP, so the HTTPS-only production defaults are relaxed for it (and only for it).
+DEMO_ENV := HTTPS=0
+
+.PHONY: demo serve test lint check-deploy install install-test clean help
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/liaison demo
+	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with one of the logins above (Ctrl+C stops the server)."
+	$(DEMO_ENV) $(BIN)/liaison serve --port $(PORT)
+
+serve: install
+	$(DEMO_ENV) $(BIN)/liaison serve --migrate --port $(PORT)
+
+test: install-test
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python .ci/import_boundary.py
+
+check-deploy: install
+	DEBUG=0 ALLOWED_HOSTS=liaison.example.com \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))')" \
+	LIAISON_DATA_DIR="$$(mktemp -d)" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache src/*.egg-info

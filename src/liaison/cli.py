@@ -1,0 +1,483 @@
+"""`liaison`: the one command line for everything an operator does.
+
+    liaison serve | worker | demo | migrate | user add | token | audit verify | backup | restore | manage
+
+Each command sets up Django (settings from environment variables, see docs/configuration.md), does its work
+inside an audit context with source "cli" where it writes, shows a progress bar for long work and ends with a
+summary. Exit codes: 0 success, 1 the work failed or found a problem, 2 bad usage (unknown role, user...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+# soft_wrap: messages keep their lines whole when piped, so logs and grep see one line per message.
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def setup_django() -> None:
+    """Point Django at Liaison's settings and load the apps (idempotent)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+    import django
+
+    django.setup()
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[str, int], None]]:
+    """A rich progress bar; yields `advance(stage, steps)`."""
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(description, total=total)
+
+        def advance(stage: str, steps: int) -> None:
+            progress.update(task, advance=steps, description=f"{description}: {stage}")
+
+        yield advance
+        progress.update(task, description=description, completed=total if total is not None else None)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print an error for the operator and exit with `code`."""
+    err.print(f"[bold red]Error:[/] {message}")
+    sys.exit(code)
+
+
+def _validation_text(exc: Exception) -> str:
+    from liaison.core.validation import error_messages
+
+    try:
+        messages = error_messages(exc)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - fall back to the exception's own text
+        return str(exc)
+    return "; ".join(
+        f"{field}: {' '.join(texts)}" if field != "__all__" else " ".join(texts)
+        for field, texts in messages.items()
+    )
+
+
+def _unapplied_migrations() -> int:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+    call_command("createcachetable", verbosity=0)
+
+
+def _database_label() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"SQLite {db['NAME']}"
+    return f"PostgreSQL {db.get('NAME')} on {db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="liaison", prog_name="liaison")
+def main() -> None:
+    """Liaison: the system of record for Medical Affairs field teams.
+
+    Settings come from environment variables (DATABASE_URL, LIAISON_DATA_DIR, SECRET_KEY, DEBUG,
+    ALLOWED_HOSTS, ...); see docs/configuration.md. Without DATABASE_URL the data lives in
+    ./data/liaison.sqlite3.
+    """
+
+
+# -- running ---------------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=lambda: int(os.environ.get("PORT", "8000")),
+    show_default="$PORT or 8000",
+    help="Port to listen on.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Gunicorn worker processes (default: 2 to 4, from the CPU count).",
+)
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Threads per worker."
+)
+@click.option("--migrate", "apply_migrations", is_flag=True, help="Apply pending migrations before serving.")
+def serve(host: str, port: int, workers: int | None, threads: int, apply_migrations: bool) -> None:
+    """Serve the web app and the API with gunicorn.
+
+    Checks that the database is migrated (or migrates with --migrate), collects static files, then replaces
+    this process with gunicorn. Put a TLS-terminating proxy in front of it in production.
+    """
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    pending = _unapplied_migrations()
+    if pending and not apply_migrations:
+        fail(
+            f"{pending} database migration(s) are not applied to {_database_label()}. "
+            "Run `liaison migrate` first, or `liaison serve --migrate`."
+        )
+    if pending:
+        console.print(f"Applying {pending} migration(s)...")
+        _migrate()
+    call_command("createcachetable", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    workers = workers or max(2, min(4, os.cpu_count() or 2))
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    console.print(
+        f"[bold green]Liaison[/] serving on [link={url}]{url}[/link] with {workers} workers x {threads} "
+        f"threads; database: {_database_label()}. Press Ctrl+C to stop."
+    )
+    if getattr(settings, "SECURE_SSL_REDIRECT", False) and host in ("127.0.0.1", "localhost", "::1"):
+        console.print(
+            "[yellow]Note:[/] HTTPS is on, so plain http:// redirects to https:// and cookies need TLS. "
+            "For a local demo without TLS set HTTPS=0 (`make demo` does)."
+        )
+    sys.stdout.flush()
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "liaison.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]
+    os.execv(sys.executable, argv)
+
+
+@main.command()
+@click.option(
+    "--queue", default="*", show_default=True, help="Queues to process, comma-separated; * for all."
+)
+@click.option("--batch", is_flag=True, help="Process every waiting task, then exit (for cron and tests).")
+@click.option(
+    "--interval",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between polls when the queue is empty.",
+)
+def worker(queue: str, batch: bool, interval: float) -> None:
+    """Run background jobs (detection, digests, outbox delivery, imports) from the database queue.
+
+    Runs django-tasks-db's `db_worker`; start one or more next to `liaison serve`.
+    """
+    setup_django()
+    from django.core.management import call_command
+
+    if _unapplied_migrations():
+        fail("the database is not fully migrated; run `liaison migrate` first")
+    console.print(
+        f"Liaison worker processing queue(s) {queue!r} from {_database_label()}"
+        + (" until the queue is empty." if batch else ". Press Ctrl+C to stop.")
+    )
+    options: dict[str, Any] = {"queue_name": queue, "interval": interval, "verbosity": 1}
+    if batch:
+        options["batch"] = True
+    call_command("db_worker", **options)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def migrate(args: tuple[str, ...]) -> None:
+    """Create or upgrade the database schema (passes ARGS to Django's migrate), and the cache table."""
+    setup_django()
+    from django.core.management import call_command
+
+    started = time.monotonic()
+    call_command("migrate", *args, interactive=False)
+    call_command("createcachetable", verbosity=0)
+    console.print(f"Database {_database_label()} is migrated ({time.monotonic() - started:.1f} s).")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run any Django management command, e.g. `liaison manage check --deploy`."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["liaison manage", *args])
+
+
+# -- demo ------------------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--size",
+    type=click.Choice(["full", "small"]),
+    default="full",
+    show_default=True,
+    help="How much demo data to load (small is for quick tries and tests).",
+)
+def demo(size: str) -> None:
+    """Migrate, then load the demo data set into an empty database, and print the demo logins.
+
+    People and places come from real public data (CMS Open Payments, PubMed, ClinicalTrials.gov, MeSH); the
+    company, its products and all field activity are fictional. Safe to run again: a database that already
+    holds data is left as it is. The shared demo password is for local demos only.
+    """
+    setup_django()
+    from liaison.demo import count_rows, database_is_empty, demo_logins, load_demo, planned_steps
+
+    console.print(f"Preparing {_database_label()}...")
+    _migrate()
+    if database_is_empty():
+        with progress_bar("Loading demo data", planned_steps(size)) as advance:
+            summary = load_demo(size=size, progress=advance)
+        _print_counts(f"Demo data loaded in {summary.seconds:.1f} s", summary.counts)
+    else:
+        console.print("The database already holds data; the demo data set was not loaded again.")
+        _print_counts("Current contents", count_rows())
+    _print_logins(demo_logins())
+
+
+def _print_counts(title: str, counts: dict[str, int]) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("records")
+    table.add_column("count", justify="right")
+    for label, count in counts.items():
+        table.add_row(label, str(count))
+    console.print(table)
+
+
+def _print_logins(logins: list[tuple[str, str, str]]) -> None:
+    from django.contrib.auth import get_user_model
+
+    existing = set(
+        get_user_model()
+        .objects.filter(username__in=[u for u, _, _ in logins])
+        .values_list("username", flat=True)
+    )
+    table = Table(
+        title="Demo logins",
+        caption="Demo only: never use this password on a real system.",
+        title_justify="left",
+        caption_justify="left",
+    )
+    for column in ("username", "role", "password"):
+        table.add_column(column)
+    for username, role, password in logins:
+        if username in existing:
+            table.add_row(username, role, password)
+    console.print(table)
+
+
+# -- users and tokens ------------------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role", required=True, help="One of the roles in docs/roles.md, e.g. msl, msl_manager, admin."
+)
+@click.option(
+    "--password",
+    default=None,
+    help="Initial password. Without it the user gets an unusable "
+    "password (API tokens only, or a password set later by an admin).",
+)
+@click.option("--email", default="", help="E-mail address.")
+@click.option("--first-name", default="", help="Given name.")
+@click.option("--last-name", default="", help="Family name.")
+def user_add(name: str, role: str, password: str | None, email: str, first_name: str, last_name: str) -> None:
+    """Create the user NAME with one role."""
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from liaison.accounts.actions import create_user
+    from liaison.core.context import audit_context
+    from liaison.core.roles import Role
+
+    if role not in Role.values:
+        roles = "\n".join(f"  {r.value:<20} {r.label}" for r in Role)
+        raise click.BadParameter(f"unknown role {role!r}. Choose one of:\n{roles}", param_hint="'--role'")
+    try:
+        with audit_context(actor=None, source="cli", reason="liaison user add"):
+            created = create_user(
+                username=name,
+                role=role,
+                password=password,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+            )
+    except ValidationError as exc:
+        fail(_validation_text(exc))
+    login = "can sign in with the given password" if password else "has no password (API tokens only)"
+    console.print(f"Created user [bold]{created.username}[/] ({created.role_label()}); {login}.")
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--label", default="cli", show_default=True, help="What the token is for, shown in token lists."
+)
+def token(name: str, label: str) -> None:
+    """Issue a new API token for the user NAME and print it (it is shown only once).
+
+    Use it as `Authorization: Bearer <token>` against /api/v1/.
+    """
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    from liaison.accounts.actions import create_api_token
+    from liaison.core.context import audit_context
+
+    owner = get_user_model().objects.filter(username__iexact=name).first()
+    if owner is None:
+        raise click.BadParameter(
+            f"no user named {name!r}; create one with `liaison user add`", param_hint="NAME"
+        )
+    if not owner.is_active:
+        fail(f"user {owner.username!r} is deactivated; a token for them would not work")
+    try:
+        with audit_context(actor=None, source="cli", reason="liaison token"):
+            stored, raw = create_api_token(owner, name=label)
+    except ValidationError as exc:
+        fail(_validation_text(exc))
+    err.print(
+        f"API token {stored.prefix}... for {owner.username} ({owner.role_label()}); store it now, it is "
+        "not shown again:"
+    )
+    click.echo(raw)
+
+
+# -- audit -----------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def audit() -> None:
+    """Check the audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain and report the first broken link.
+
+    Exit code 0 when every event is intact, 1 when an event was edited, deleted, inserted or reordered.
+    """
+    setup_django()
+    from liaison.compliance.chain import verify_chain
+    from liaison.compliance.models import AuditEvent
+
+    started = time.monotonic()
+    total = AuditEvent.objects.count()
+    with progress_bar("Verifying audit chain", total) as advance:
+        done = [0]
+
+        def on_progress(checked: int) -> None:
+            advance("events", checked - done[0])
+            done[0] = checked
+
+        report = verify_chain(progress=on_progress)
+    seconds = time.monotonic() - started
+    if report.ok:
+        console.print(f"[bold green]OK[/] {report.describe()} in {seconds:.1f} s ({_database_label()}).")
+        return
+    err.print(f"[bold red]BROKEN[/] {report.describe()}")
+    sys.exit(1)
+
+
+# -- backup and restore ----------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup(path: Path) -> None:
+    """Write a portable backup of the whole database to PATH (gzip JSON lines with a manifest).
+
+    Works the same on SQLite and PostgreSQL; restore it with `liaison restore` into either.
+    """
+    setup_django()
+    from liaison import backup as backups
+
+    started = time.monotonic()
+    try:
+        with progress_bar("Backing up", backups.total_rows()) as advance:
+            report = backups.write_backup(path, progress=advance)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    seconds = time.monotonic() - started
+    head = report.chain_head or {}
+    console.print(f"Backed up {report.total_rows} rows from {len(report.tables)} tables in {seconds:.1f} s.")
+    console.print(f"  file:        {path.resolve()} ({path.stat().st_size / 1e6:.2f} MB)")
+    console.print(f"  sha256:      {report.sha256}")
+    console.print(f"  audit chain: head #{head.get('seq', '-')} {head.get('hash', '(empty)')}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(path: Path) -> None:
+    """Restore the backup at PATH into an empty, migrated database, then verify the audit chain.
+
+    Refuses a database that holds any data, and a file whose checksum does not match. Run `liaison migrate`
+    on the new database first.
+    """
+    setup_django()
+    from liaison import backup as backups
+
+    started = time.monotonic()
+    try:
+        manifest = backups.prepare_restore(path)
+        console.print(
+            f"Backup of Liaison {manifest.get('app_version')} from {manifest.get('vendor')}, taken "
+            f"{manifest.get('created_at')}: {manifest.get('total_rows')} rows."
+        )
+        with progress_bar("Restoring", int(manifest.get("total_rows") or 0)) as advance:
+            report = backups.restore_backup(path, progress=advance)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    seconds = time.monotonic() - started
+    console.print(
+        f"Restored {report.total_rows} rows into {len(report.tables)} tables of {_database_label()} "
+        f"in {seconds:.1f} s."
+    )
+    if report.chain_ok:
+        console.print(f"[bold green]OK[/] {report.chain_message}")
+        return
+    err.print(f"[bold red]BROKEN[/] {report.chain_message}")
+    sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,40 @@
+"""Small template helpers for the web pages: navigation state and query strings for pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context: Any, url_name: str) -> SafeString:
+    """`aria-current` for a navigation link: "page" on that page, "true" elsewhere in its section, else ""."""
+    request: HttpRequest | None = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return mark_safe("")
+    if match.view_name == url_name:
+        return mark_safe('aria-current="page"')
+    namespace, _, _ = url_name.rpartition(":")
+    if namespace and namespace == match.namespace and not url_name.endswith("_new"):
+        return mark_safe('aria-current="true"')
+    return mark_safe("")
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: Any, **changes: Any) -> str:
+    """The current query string with some parameters replaced (e.g. the page number), starting with "?"."""
+    request: HttpRequest = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

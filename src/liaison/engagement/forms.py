@@ -1,0 +1,367 @@
+"""Web forms for interactions and follow-ups, plus the form helpers the other field-medical apps share.
+
+Forms only collect and type-check input; the actions validate for real. `apply_errors` puts an action's
+ValidationError back onto the form, next to the field it concerns, so the page says what to fix and nothing
+is saved.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from liaison.accounts.models import Product, TherapeuticArea
+from liaison.core.forms import LiaisonForm, add_action_errors
+from liaison.people.models import HCP, Channel
+
+from .models import AEAttestation, FollowUpStatus, Initiation, InteractionStatus, Purpose
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+BLANK = [("", "—")]
+# What the live AE check advises: answer the attestation, or that submitting/routing tells drug safety.
+AE_HINTS = ("attest", "submit", "route")
+
+
+def text_limit() -> int:
+    """The longest free text accepted anywhere (settings.MAX_TEXT_LENGTH)."""
+    return int(settings.MAX_TEXT_LENGTH)
+
+
+class AccessibleForm(LiaisonForm):
+    """A LiaisonForm that leaves "required" to the server, so every error shows the same way: next to its field.
+
+    Django 5.2 already links each widget to its help text and error list (aria-describedby) and marks it
+    aria-invalid; `core/_field.html` renders the elements those ids name.
+    """
+
+    use_required_attribute = False
+
+
+apply_errors = add_action_errors
+
+
+def parse_uuids(values: Iterable[str]) -> list[uuid_lib.UUID] | None:
+    """The UUIDs in `values` in order, de-duplicated; None if any value is not a UUID."""
+    out: list[uuid_lib.UUID] = []
+    for value in values:
+        value = (value or "").strip()
+        if not value:
+            continue
+        try:
+            parsed = uuid_lib.UUID(value)
+        except (ValueError, AttributeError, TypeError):
+            return None
+        if parsed not in out:
+            out.append(parsed)
+    return out
+
+
+def visible_hcps(user: Any, uuids: Sequence[uuid_lib.UUID]) -> list[HCP]:
+    """The HCPs with these uuids that `user` may see, in the order given."""
+    found = {h.uuid: h for h in HCP.objects.restrict(user, "view").filter(uuid__in=list(uuids))}
+    return [found[u] for u in uuids if u in found]
+
+
+def area_choices(user: Any) -> Any:
+    return TherapeuticArea.objects.restrict(user, "view").filter(active=True)
+
+
+def product_choices(user: Any) -> Any:
+    return Product.objects.restrict(user, "view").filter(active=True).select_related("therapeutic_area")
+
+
+class UUIDModelChoiceField(forms.ModelChoiceField):
+    """Choices keyed by the public uuid, never the database id."""
+
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uuid")
+        kwargs.setdefault("empty_label", "—")
+        super().__init__(queryset, **kwargs)
+
+
+class UUIDModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uuid")
+        super().__init__(queryset, **kwargs)
+
+
+class HCPListField(forms.Field):
+    """One or more HCP uuids from hidden inputs (the attendee chips); resolved against what the user may see."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[uuid_lib.UUID]:
+        if value in (None, ""):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        parsed = parse_uuids(str(v) for v in values)
+        if parsed is None:
+            raise ValidationError("Pick HCPs from the search results.", code="invalid")
+        return parsed
+
+
+class HCPPickerMixin:
+    """Resolves the HCP uuids of an `hcp_field` against `HCP.objects.restrict(user, "view")`."""
+
+    user: Any
+    hcp_field = "attendees"
+
+    def resolve_hcps(self, uuids: Sequence[uuid_lib.UUID]) -> list[HCP]:
+        people = visible_hcps(self.user, uuids)
+        if len(people) != len(uuids):
+            raise ValidationError("One of the HCPs picked no longer exists; search for them again.")
+        return people
+
+
+def now_local() -> Any:
+    """Now, to the minute, in the site's time zone (what a datetime-local input shows)."""
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
+class InteractionForm(HCPPickerMixin, AccessibleForm):
+    """The one-page interaction log: who, when, what, and the mandatory adverse-event attestation."""
+
+    attendees = HCPListField(required=False, label="Attendees")
+    occurred_at = forms.DateTimeField(
+        label="Date and time", input_formats=DATETIME_INPUT_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Becomes Day 0 if an adverse event is reported.",
+    )
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=24 * 60, initial=30,
+                                          widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    channel = forms.ChoiceField(label="Channel", choices=BLANK + list(Channel.choices))
+    purpose = forms.ChoiceField(label="Purpose", choices=BLANK + list(Purpose.choices))
+    therapeutic_area = UUIDModelChoiceField(TherapeuticArea.objects.none(), label="Therapeutic area", required=False)
+    initiation = forms.ChoiceField(label="Who initiated it?", choices=Initiation.choices, initial=Initiation.PROACTIVE,
+                                   widget=forms.RadioSelect)
+    topics = forms.CharField(label="Topics", required=False, max_length=2000,
+                             help_text="Separate topics with commas, e.g. biomarkers, dosing, trial design.")
+    products = UUIDModelMultipleChoiceField(Product.objects.none(), label="Products discussed", required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+    materials_shared = forms.CharField(label="Materials shared", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                       help_text="Approved materials only, e.g. a reprint or a congress poster.")
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                            help_text="Scientific content of the exchange. Checked for adverse-event mentions as you type.")
+    ae_attestation = forms.ChoiceField(
+        label="Did the HCP mention an adverse event or special situation?",
+        choices=[(AEAttestation.YES, "Yes"), (AEAttestation.NO, "No")], required=False, widget=forms.RadioSelect,
+        help_text=(
+            "Answer yes for any untoward medical occurrence in a patient taking one of our products, even if "
+            "unconfirmed, second-hand or thought unrelated; and for special situations: pregnancy or breastfeeding "
+            "exposure, overdose, abuse, misuse, medication error, off-label use, lack of efficacy, occupational "
+            "exposure, a suspected counterfeit or quality complaint, or a drug interaction. Drug safety is notified "
+            "when you submit; Day 0 is the interaction date."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["therapeutic_area"].queryset = area_choices(user)
+        self.fields["products"].queryset = product_choices(user)
+        for name in ("notes", "materials_shared"):
+            self.fields[name].max_length = text_limit()
+            self.fields[name].validators.append(_max_length_validator())
+        watch_for_ae(self.fields["notes"], self.fields["materials_shared"])
+
+    def clean_attendees(self) -> list[HCP]:
+        return self.resolve_hcps(self.cleaned_data.get("attendees") or [])
+
+    def selected_hcps(self) -> list[HCP]:
+        """The attendee chips to show: from the submitted data, or the initial value on a fresh form."""
+        if self.is_bound:
+            parsed = parse_uuids(self.data.getlist("attendees") if hasattr(self.data, "getlist") else [])
+            return visible_hcps(self.user, parsed or [])
+        return list(self.initial.get("attendees") or [])
+
+    def action_data(self) -> dict[str, Any]:
+        """The `data` dict the engagement actions take."""
+        cd = self.cleaned_data
+        return {
+            "occurred_at": cd["occurred_at"], "channel": cd["channel"], "purpose": cd["purpose"],
+            "initiation": cd.get("initiation") or Initiation.PROACTIVE,
+            "duration_minutes": cd["duration_minutes"], "topics": cd.get("topics") or "",
+            "materials_shared": cd.get("materials_shared") or "", "notes": cd.get("notes") or "",
+            "ae_attestation": cd.get("ae_attestation") or "", "therapeutic_area": cd.get("therapeutic_area"),
+        }
+
+
+def _max_length_validator() -> Any:
+    from django.core.validators import MaxLengthValidator
+
+    return MaxLengthValidator(text_limit())
+
+
+class InteractionEditForm(InteractionForm):
+    """Editing an interaction: the same fields, plus the reason a submitted record needs."""
+
+    reason = forms.CharField(label="Reason for the change", required=False, max_length=500,
+                             help_text="Required once an interaction is submitted; it is kept in the audit trail.")
+
+    def __init__(self, *args: Any, submitted: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.submitted = submitted
+        if submitted:
+            # Day 0 for safety: the time of a submitted interaction is read-only.
+            self.fields["occurred_at"].disabled = True
+            self.fields["occurred_at"].help_text = "Submitted: this time is Day 0 for safety and cannot change."
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
+
+    def clean(self) -> dict[str, Any]:
+        cd = super().clean() or {}
+        # A submitted record answered the AE question; an edit may change the answer but never withdraw it.
+        if self.submitted and not cd.get("ae_attestation") and "ae_attestation" not in self.errors:
+            self.add_error("ae_attestation", "A submitted interaction must keep an answer to this question.")
+        return cd
+
+
+class PrioritySelect(forms.Select):
+    """Listening priorities, each option tagged with its therapeutic area so the page can offer only the
+    priorities of the area chosen (data-area)."""
+
+    def create_option(self, name: str, value: Any, label: Any, selected: Any, index: int,
+                      subindex: int | None = None, attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-area"] = str(instance.therapeutic_area.uuid)
+        return option
+
+
+class PriorityChoiceField(UUIDModelChoiceField):
+    widget = PrioritySelect
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title} ({obj.therapeutic_area.name})"
+
+
+def priority_choices(user: Any) -> Any:
+    from liaison.insights.models import ListeningPriority
+
+    return ListeningPriority.objects.restrict(user, "view").filter(active=True).select_related("therapeutic_area")
+
+
+class InsightRowForm(AccessibleForm):
+    """One inline insight on the interaction form. The fields keep the same names on every row."""
+
+    insight_text = forms.CharField(label="Insight", required=False, max_length=5000,
+                                   widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text="What did you learn that matters to medical strategy?")
+    insight_priority = PriorityChoiceField(queryset=None, label="Listening priority", required=False,
+                                           empty_label="None / not sure",
+                                           widget=PrioritySelect(attrs={"data-priority-select": ""}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["insight_priority"].queryset = priority_choices(user)
+        watch_for_ae(self.fields["insight_text"])
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.is_bound and (self.data.get("insight_text") or "").strip())
+
+
+class FollowUpRowForm(AccessibleForm):
+    """One follow-up promised during the interaction."""
+
+    followup_description = forms.CharField(label="Follow-up", required=False, max_length=2000,
+                                           widget=forms.TextInput(attrs={"placeholder": "e.g. Send the subgroup analysis"}))
+    followup_due = forms.DateField(label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cd = super().clean() or {}
+        if (cd.get("followup_description") or "").strip() and not cd.get("followup_due") \
+                and "followup_due" not in self.errors:
+            self.add_error("followup_due", "Give the follow-up a due date.")
+        return cd
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.is_bound and (self.data.get("followup_description") or "").strip())
+
+
+RowForm = TypeVar("RowForm", bound="AccessibleForm")
+
+
+def row_forms(form_class: type[RowForm], data: Any, names: Sequence[str], *, user: Any | None = None,
+              minimum: int = 1) -> list[RowForm]:
+    """Bind one small form per repeated row (parallel lists of same-named inputs); at least `minimum` rows."""
+    kwargs: dict[str, Any] = {"user": user} if user is not None else {}
+    if data is None:
+        return [form_class(auto_id=f"id_%s_{i}", **kwargs) for i in range(minimum)]
+    columns = [data.getlist(name) for name in names]
+    count = max([len(c) for c in columns] + [0])
+    rows = []
+    for i in range(count):
+        row = {name: (column[i] if i < len(column) else "") for name, column in zip(names, columns, strict=True)}
+        rows.append(form_class(row, auto_id=f"id_%s_{i}", **kwargs))
+    return rows or [form_class(auto_id="id_%s_0", **kwargs)]
+
+
+class InteractionFilterForm(AccessibleForm):
+    """Filters on the interaction list; bad values are reported and ignored."""
+
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    hcp = forms.CharField(label="HCP name", required=False, max_length=100,
+                          widget=forms.TextInput(attrs={"type": "search"}))
+    channel = forms.ChoiceField(label="Channel", required=False, choices=[("", "Any")] + list(Channel.choices))
+    therapeutic_area = UUIDModelChoiceField(TherapeuticArea.objects.none(), label="Therapeutic area", required=False,
+                                            empty_label="Any")
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("", "Any")] + list(InteractionStatus.choices))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["therapeutic_area"].queryset = area_choices(user)
+
+
+class FollowUpFilterForm(AccessibleForm):
+    status = forms.ChoiceField(label="Show", required=False,
+                               choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled"), ("all", "All")])
+
+
+class FollowUpStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=[(FollowUpStatus.DONE, "Done"), (FollowUpStatus.CANCELLED, "Cancelled"),
+                                        (FollowUpStatus.OPEN, "Open")])
+
+
+class AECheckForm(forms.Form):
+    """The text to screen while the user types."""
+
+    text = forms.CharField(required=False, strip=False)
+    hint = forms.ChoiceField(required=False, choices=[(h, h) for h in AE_HINTS])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].max_length = text_limit()
+        self.fields["text"].validators.append(_max_length_validator())
+
+
+def watch_for_ae(*fields: forms.Field, hint: str = "attest") -> None:
+    """Make free-text widgets ask the AE checker about their text as the user types (htmx).
+
+    Only the text and the kind of advice to give (`hint`: "attest" points at the interaction's AE question,
+    "submit" and "route" say drug safety is told on submitting or routing) are posted; the answer goes into
+    the next `.ae-live` region, which the template places right after the field.
+    """
+    from django.urls import reverse
+
+    for field in fields:
+        field.widget.attrs.update({
+            "hx-post": reverse("engagement:ae_check"),
+            "hx-trigger": "keyup changed delay:600ms, change",
+            "hx-target": "next .ae-live",
+            "hx-swap": "innerHTML",
+            "hx-vals": f'js:{{text: this.value, hint: "{hint}"}}',
+            "hx-params": "text,hint",
+            "hx-sync": "this:replace",
+        })

@@ -1,0 +1,135 @@
+"""REST endpoints for insights and (read-only) listening priorities; writes go through insights.actions only."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from liaison.accounts.models import Product, TherapeuticArea
+from liaison.core.api_common import page_of, paginate, resolve, responses, visible
+from liaison.core.permissions import require
+from liaison.core.views import get_restricted_or_404
+from liaison.engagement.models import Interaction
+from liaison.people.models import HCP
+
+from . import actions
+from .models import Insight, ListeningPriority
+from .schemas import (
+    InsightCreate,
+    InsightFilters,
+    InsightRead,
+    InsightReview,
+    InsightUpdate,
+    ListeningPriorityFilters,
+    ListeningPriorityRead,
+)
+
+insights_router = Router(tags=["insights"])
+listening_priorities_router = Router(tags=["listening-priorities"])
+
+
+def _insights() -> QuerySet:
+    return Insight.objects.select_related(
+        "author", "interaction", "hcp", "therapeutic_area", "listening_priority", "product", "reviewed_by"
+    )
+
+
+@insights_router.get("", response=responses({200: page_of(InsightRead)}), operation_id="insights_list")
+def list_insights(request: HttpRequest, filters: Query[InsightFilters]) -> Any:
+    """Insights you may see, newest first; filter by `status`, `therapeutic_area`, `listening_priority`, `hcp`,
+    `author`, `interaction`."""
+    qs = visible(Insight, request.user).select_related(
+        "author", "interaction", "hcp", "therapeutic_area", "listening_priority", "product", "reviewed_by"
+    )
+    for field in ("therapeutic_area", "listening_priority", "hcp", "author", "interaction"):
+        value = getattr(filters, field)
+        if value:
+            qs = qs.filter(**{f"{field}__uuid": value})
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return paginate(qs, filters)
+
+
+@insights_router.post("", response=responses({201: InsightRead}), operation_id="insights_create")
+def create_insight(request: HttpRequest, payload: InsightCreate) -> Any:
+    """Capture an insight; `submit: true` submits it for review and screens it for safety."""
+    user = request.user
+    require(user, "insight", "add")
+    insight = actions.create_insight(
+        acting_user=user,
+        text=payload.text,
+        therapeutic_area=resolve(TherapeuticArea, user, payload.therapeutic_area, "therapeutic_area"),
+        hcp=resolve(HCP, user, payload.hcp, "hcp"),
+        interaction=resolve(Interaction, user, payload.interaction, "interaction"),
+        listening_priority=resolve(ListeningPriority, user, payload.listening_priority, "listening_priority"),
+        product=resolve(Product, user, payload.product, "product"),
+        submit=payload.submit,
+    )
+    return Status(201, _insights().get(pk=insight.pk))
+
+
+@insights_router.get("/{uuid}", response=responses({200: InsightRead}), operation_id="insights_read")
+def read_insight(request: HttpRequest, uuid: UUID) -> Any:
+    return get_restricted_or_404(Insight, request.user, uuid, queryset=_insights())
+
+
+@insights_router.patch("/{uuid}", response=responses({200: InsightRead}), operation_id="insights_update")
+def update_insight(request: HttpRequest, uuid: UUID, payload: InsightUpdate) -> Any:
+    """Edit your own draft insight, and optionally submit it."""
+    user = request.user
+    insight = get_restricted_or_404(Insight, user, uuid, "change")
+    actions.update_insight(
+        insight,
+        acting_user=user,
+        text=payload.text,
+        submit=payload.submit,
+        listening_priority=resolve(ListeningPriority, user, payload.listening_priority, "listening_priority"),
+    )
+    return _insights().get(pk=insight.pk)
+
+
+@insights_router.post(
+    "/{uuid}/review", response=responses({200: InsightRead}), operation_id="insights_review"
+)
+def review_insight(request: HttpRequest, uuid: UUID, payload: InsightReview) -> Any:
+    """Review a submitted insight (managers and medical leads; not your own)."""
+    user = request.user
+    insight = get_restricted_or_404(Insight, user, uuid, "review")
+    actions.review_insight(
+        insight,
+        acting_user=user,
+        note=payload.note,
+        listening_priority=resolve(ListeningPriority, user, payload.listening_priority, "listening_priority"),
+    )
+    return _insights().get(pk=insight.pk)
+
+
+@listening_priorities_router.get(
+    "", response=responses({200: page_of(ListeningPriorityRead)}), operation_id="listening_priorities_list"
+)
+def list_listening_priorities(request: HttpRequest, filters: Query[ListeningPriorityFilters]) -> Any:
+    """Listening priorities (key insight topics) by area; filter by `therapeutic_area`, `active`, `q`."""
+    qs = visible(ListeningPriority, request.user).select_related("therapeutic_area")
+    if filters.therapeutic_area:
+        qs = qs.filter(therapeutic_area__uuid=filters.therapeutic_area)
+    if filters.active is not None:
+        qs = qs.filter(active=filters.active)
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q))
+    return paginate(qs, filters)
+
+
+@listening_priorities_router.get(
+    "/{uuid}", response=responses({200: ListeningPriorityRead}), operation_id="listening_priorities_read"
+)
+def read_listening_priority(request: HttpRequest, uuid: UUID) -> Any:
+    return get_restricted_or_404(
+        ListeningPriority,
+        request.user,
+        uuid,
+        queryset=ListeningPriority.objects.select_related("therapeutic_area"),
+    )

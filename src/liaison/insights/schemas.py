@@ -1,0 +1,94 @@
+"""API schemas for insights and listening priorities (Dispatch style: XCreate / XUpdate / XRead / XBrief)."""
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from liaison.accounts.schemas import ProductBrief, TherapeuticAreaBrief, UserBrief
+from liaison.core.api_common import PageQuery, SearchText, Text, choices_of
+from liaison.people.schemas import HCPBrief
+
+from .models import InsightStatus
+
+
+class ListeningPriorityBrief(Schema):
+    uuid: UUID
+    title: str
+
+
+class ListeningPriorityRead(Schema):
+    uuid: UUID
+    title: str
+    description: str
+    therapeutic_area: TherapeuticAreaBrief
+    active: bool
+    order: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ListeningPriorityFilters(PageQuery):
+    therapeutic_area: UUID | None = None
+    active: bool | None = None
+    q: SearchText | None = None
+
+
+class InsightBrief(Schema):
+    uuid: UUID
+    status: str
+
+
+class InsightRead(Schema):
+    uuid: UUID
+    author: UserBrief
+    interaction: UUID | None
+    hcp: HCPBrief | None
+    therapeutic_area: TherapeuticAreaBrief
+    listening_priority: ListeningPriorityBrief | None
+    product: ProductBrief | None
+    text: str
+    status: str
+    submitted_at: dt.datetime | None
+    reviewed_by: UserBrief | None
+    reviewed_at: dt.datetime | None
+    review_note: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_interaction(obj: Any) -> UUID | None:
+        return obj.interaction.uuid if obj.interaction_id else None
+
+
+class InsightCreate(Schema):
+    text: Text(5000)
+    therapeutic_area: UUID
+    hcp: UUID | None = None
+    interaction: UUID | None = None
+    listening_priority: UUID | None = Field(None, description="must belong to the same therapeutic area")
+    product: UUID | None = None
+    submit: bool = Field(False, description="true submits it for review (and screens it for safety)")
+
+
+class InsightUpdate(Schema):
+    """Only the author may edit, and only a draft."""
+
+    text: Text(5000) | None = None
+    listening_priority: UUID | None = None
+    submit: bool = False
+
+
+class InsightReview(Schema):
+    note: Text(2000) = ""
+    listening_priority: UUID | None = Field(None, description="re-assign the listening priority")
+
+
+class InsightFilters(PageQuery):
+    status: choices_of(InsightStatus) | None = None
+    therapeutic_area: UUID | None = None
+    listening_priority: UUID | None = None
+    hcp: UUID | None = None
+    author: UUID | None = None
+    interaction: UUID | None = None

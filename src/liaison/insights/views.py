@@ -1,0 +1,210 @@
+"""Web pages for insights: the list, one insight with its changelog, capture, edit and the review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from liaison.compliance.queries import changelog_for
+from liaison.core.permissions import can, require
+from liaison.core.views import get_restricted_or_404
+from liaison.engagement.forms import apply_errors, parse_uuids
+from liaison.engagement.models import Interaction
+from liaison.engagement.views import ae_summary, hcp_autocomplete_url, paginate
+
+from . import actions
+from .forms import InsightEditForm, InsightFilterForm, InsightForm, ReviewForm
+from .models import Insight, InsightStatus
+
+
+def _safety_notice(user: Any, insight: Insight) -> str:
+    from liaison.safety.models import SafetyReport
+
+    reports = list(SafetyReport.objects.restrict(user, "view").filter(insight=insight))
+    if not reports:
+        return ""
+    return " Drug safety has been notified: report " + ", ".join(str(r.uuid)[:8] for r in reports) + "."
+
+
+@login_required
+@require_GET
+def insight_list(request: HttpRequest) -> HttpResponse:
+    """Insights the user may see, newest first, filtered by area, priority, status, author and text."""
+    user = request.user
+    require(user, "insight", "view")
+    visible = Insight.objects.restrict(user, "view")
+    # Author choices come from the insights the user can see, so the list reveals no one else.
+    authors = [
+        (str(row["author__uuid"]), f'{row["author__first_name"]} {row["author__last_name"]}'.strip()
+         or row["author__username"])
+        for row in visible.order_by("author__last_name", "author__first_name")
+        .values("author__uuid", "author__first_name", "author__last_name", "author__username").distinct()
+    ]
+    form = InsightFilterForm(request.GET or None, user=user, authors=authors)
+    insights = visible.select_related("author", "therapeutic_area", "listening_priority", "hcp", "product")
+    if form.is_bound and form.is_valid():
+        cd = form.cleaned_data
+        if cd.get("therapeutic_area"):
+            insights = insights.filter(therapeutic_area=cd["therapeutic_area"])
+        if cd.get("listening_priority"):
+            insights = insights.filter(listening_priority=cd["listening_priority"])
+        if cd.get("status"):
+            insights = insights.filter(status=cd["status"])
+        if cd.get("author") == "me":
+            insights = insights.filter(author=user)
+        elif cd.get("author"):
+            insights = insights.filter(author__uuid=cd["author"])
+        for word in (cd.get("q") or "").split()[:6]:
+            insights = insights.filter(text__icontains=word)
+    return render(request, "insights/insight_list.html", {
+        "form": form, "page": paginate(request, insights),
+        "can_add": can(user, "insight", "add"), "can_review": can(user, "insight", "review"),
+        "filtered": bool(request.GET.dict().keys() - {"page"}),
+    })
+
+
+@login_required
+@require_GET
+def insight_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """One insight: text, links, review and safety reports; the changelog on its own tab."""
+    user = request.user
+    insight = get_restricted_or_404(
+        Insight, user, uuid,
+        queryset=Insight.objects.select_related("author", "therapeutic_area", "listening_priority", "hcp",
+                                                "product", "reviewed_by", "interaction"),
+    )
+    tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
+    context: dict[str, Any] = {
+        "insight": insight, "tab": tab,
+        "can_edit": (insight.author_id == user.pk and insight.status == InsightStatus.DRAFT
+                     and can(user, "insight", "change")),
+        "can_review": (insight.status == InsightStatus.SUBMITTED and insight.author_id != user.pk
+                       and Insight.objects.restrict(user, "review").filter(pk=insight.pk).exists()),
+        "interaction_visible": bool(insight.interaction_id) and Interaction.objects.restrict(user, "view")
+        .filter(pk=insight.interaction_id).exists(),
+        "can_view_safety": can(user, "safety_report", "view"),
+    }
+    if context["can_view_safety"]:
+        from liaison.safety.models import SafetyReport
+
+        context["safety_reports"] = SafetyReport.objects.restrict(user, "view").filter(insight=insight)
+    if tab == "changelog":
+        context["events"] = changelog_for(insight, user)
+    return render(request, "insights/insight_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def insight_new(request: HttpRequest) -> HttpResponse:
+    """Capture an insight on its own: area, optional HCP, listening priority, product and text."""
+    user = request.user
+    require(user, "insight", "add")
+    if request.method == "POST":
+        form = InsightForm(request.POST, user=user)
+        submit = request.POST.get("action") == "submit"
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                insight = actions.create_insight(
+                    acting_user=user, text=cd["text"], therapeutic_area=cd["therapeutic_area"], hcp=cd.get("hcp"),
+                    listening_priority=cd.get("listening_priority"), product=cd.get("product"), submit=submit,
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                notice = _safety_notice(user, insight) if submit else ""
+                verb = "submitted for review" if submit else "saved as a draft"
+                (messages.warning if notice else messages.success)(request, f"Insight {verb}.{notice}")
+                return redirect("insights:insight_detail", uuid=insight.uuid)
+    else:
+        initial: dict[str, Any] = {}
+        areas = list(user.therapeutic_areas.all()) if hasattr(user, "therapeutic_areas") else []
+        team_area = getattr(getattr(user, "team", None), "therapeutic_area", None)
+        if team_area is not None:
+            initial["therapeutic_area"] = team_area
+        elif len(areas) == 1:
+            initial["therapeutic_area"] = areas[0]
+        form = InsightForm(initial=initial, user=user)
+    return render(request, "insights/insight_form.html", {
+        "form": form, "attendees": form.selected_hcps(), "autocomplete_url": hcp_autocomplete_url(),
+        "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """Edit (and optionally submit) one's own draft insight."""
+    user = request.user
+    insight = get_restricted_or_404(Insight, user, uuid, "change",
+                                    queryset=Insight.objects.select_related("therapeutic_area"))
+    if insight.author_id != user.pk or insight.status != InsightStatus.DRAFT:
+        messages.info(request, "Only the author can edit an insight, and only while it is a draft.")
+        return redirect("insights:insight_detail", uuid=insight.uuid)
+    initial = {"text": insight.text, "listening_priority": insight.listening_priority}
+    if request.method == "POST":
+        form = InsightEditForm(request.POST, user=user, insight=insight, initial=initial)
+        submit = request.POST.get("action") == "submit"
+        if form.is_valid():
+            try:
+                actions.update_insight(insight, acting_user=user, text=form.cleaned_data["text"],
+                                       listening_priority=form.cleaned_data.get("listening_priority"), submit=submit)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                notice = _safety_notice(user, insight) if submit else ""
+                verb = "submitted for review" if submit else "saved"
+                (messages.warning if notice else messages.success)(request, f"Insight {verb}.{notice}")
+                return redirect("insights:insight_detail", uuid=insight.uuid)
+    else:
+        form = InsightEditForm(initial=initial, user=user, insight=insight)
+    return render(request, "insights/insight_edit.html", {
+        "form": form, "insight": insight,
+        "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def insight_review(request: HttpRequest) -> HttpResponse:
+    """The review queue: submitted insights of the reviewer's scope, oldest first, each with its review form.
+
+    A POST names the insight (`insight=<uuid>`); htmx swaps just that card, a plain post reloads the queue.
+    """
+    user = request.user
+    require(user, "insight", "review")
+    queue = (Insight.objects.restrict(user, "review").filter(status=InsightStatus.SUBMITTED).exclude(author=user)
+             .select_related("author", "therapeutic_area", "listening_priority", "hcp", "product")
+             .order_by("submitted_at", "created_at"))
+    bound: ReviewForm | None = None
+    if request.method == "POST":
+        chosen = parse_uuids([request.POST.get("insight") or ""]) or [None]
+        insight = get_restricted_or_404(Insight, user, chosen[0], "review",
+                                        queryset=Insight.objects.select_related("author", "therapeutic_area"))
+        bound = ReviewForm(request.POST, user=user, insight=insight)
+        if bound.is_valid():
+            try:
+                actions.review_insight(insight, acting_user=user, note=bound.cleaned_data.get("note") or "",
+                                       listening_priority=bound.cleaned_data.get("listening_priority"))
+            except ValidationError as exc:
+                apply_errors(bound, exc, {"status": "__all__"})
+            else:
+                if request.htmx:
+                    return render(request, "insights/_review_done.html", {"insight": insight})
+                messages.success(request, f"{insight} reviewed.")
+                return redirect("insights:insight_review")
+        if request.htmx:
+            return render(request, "insights/_review_card.html", {"insight": insight, "form": bound})
+    page = paginate(request, queue, per_page=20)
+    cards = [
+        (insight, bound if bound is not None and bound.insight.pk == insight.pk
+         else ReviewForm(user=user, insight=insight, initial={"listening_priority": insight.listening_priority}))
+        for insight in page.object_list
+    ]
+    return render(request, "insights/insight_review.html", {"page": page, "cards": cards, "form": bound})

@@ -1,0 +1,171 @@
+"""API schemas for HCPs and organisations (Dispatch style: XCreate / XUpdate / XRead / XBrief)."""
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from liaison.accounts.schemas import TherapeuticAreaBrief, UserBrief
+from liaison.core.api_common import PageQuery, SearchText, Text, choices_of
+
+from .models import Channel, ConsentStatus, Frequency, HCPStatus, LawfulBasis, OrganizationKind
+
+ChannelName = choices_of(Channel)
+
+
+class OrganizationBrief(Schema):
+    uuid: UUID
+    name: str
+
+
+class OrganizationRead(Schema):
+    uuid: UUID
+    name: str
+    kind: str
+    city: str
+    state: str
+    country: str
+    parent: OrganizationBrief | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class OrganizationCreate(Schema):
+    name: Text(300)
+    kind: choices_of(OrganizationKind) = OrganizationKind.OTHER.value
+    city: Text(120) = ""
+    state: Text(80) = ""
+    country: Text(80) = ""
+
+
+class OrganizationUpdate(Schema):
+    """Only the fields sent are changed."""
+
+    name: Text(300) | None = None
+    kind: choices_of(OrganizationKind) | None = None
+    city: Text(120) | None = None
+    state: Text(80) | None = None
+    country: Text(80) | None = None
+
+
+class OrganizationFilters(PageQuery):
+    q: SearchText | None = None
+    kind: choices_of(OrganizationKind) | None = None
+    country: SearchText | None = None
+
+
+class HCPBrief(Schema):
+    uuid: UUID
+    full_name: str
+    status: str
+
+
+class AffiliationRead(Schema):
+    uuid: UUID
+    organization: OrganizationBrief
+    title: str
+    department: str
+    primary: bool
+    start_date: dt.date | None
+    end_date: dt.date | None
+
+
+class HCPRead(Schema):
+    uuid: UUID
+    prefix: str
+    first_name: str
+    middle_name: str
+    last_name: str
+    suffix: str
+    credentials: str
+    full_name: str
+    specialties: list[str]
+    npi: str | None
+    orcid: str | None
+    identifiers: dict[str, Any]
+    email: str
+    phone: str
+    city: str
+    state: str
+    country: str
+    therapeutic_areas: list[TherapeuticAreaBrief]
+    tier: int | None
+    owner: UserBrief | None
+    preferred_channels: list[str]
+    preferred_time_window: str
+    preferred_frequency: str
+    consent_status: str
+    lawful_basis: str
+    consent_recorded_at: dt.datetime | None
+    status: str
+    merged_into: UUID | None
+    affiliations: list[AffiliationRead]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_therapeutic_areas(obj: Any) -> list[Any]:
+        return list(obj.therapeutic_areas.all())
+
+    @staticmethod
+    def resolve_affiliations(obj: Any) -> list[Any]:
+        return list(obj.affiliations.all())
+
+    @staticmethod
+    def resolve_merged_into(obj: Any) -> UUID | None:
+        return obj.merged_into.uuid if obj.merged_into_id else None
+
+
+class _HCPFields(Schema):
+    prefix: Text(20) | None = None
+    middle_name: Text(100) | None = None
+    suffix: Text(20) | None = None
+    credentials: Text(100) | None = None
+    specialties: list[Text(200)] | None = Field(None, max_length=50)
+    npi: Text(10) | None = Field(None, description="10-digit NPI with a valid check digit")
+    orcid: Text(40) | None = Field(None, description="0000-0000-0000-000X")
+    identifiers: dict[Text(40), Text(200)] | None = Field(None, max_length=50)
+    email: Text(254) | None = None
+    phone: Text(40) | None = None
+    city: Text(120) | None = None
+    state: Text(80) | None = None
+    country: Text(80) | None = None
+    therapeutic_areas: list[UUID] | None = Field(None, max_length=50)
+    tier: int | None = Field(None, ge=1, le=4)
+    owner: UUID | None = Field(None, description="uuid of the owning MSL (yourself, or a user you may see)")
+    preferred_channels: list[ChannelName] | None = Field(None, max_length=10)
+    preferred_time_window: Text(120) | None = None
+    preferred_frequency: choices_of(Frequency) | None = None
+    consent_status: choices_of(ConsentStatus) | None = None
+    lawful_basis: choices_of(LawfulBasis) | None = None
+
+
+class HCPCreate(_HCPFields):
+    first_name: Text(100)
+    last_name: Text(100)
+    allow_duplicate: bool = Field(
+        False, description="create even when likely duplicates exist (409 otherwise)"
+    )
+
+
+class HCPUpdate(_HCPFields):
+    """Only the fields sent are changed; `reason` is recorded on the audit event."""
+
+    first_name: Text(100) | None = None
+    last_name: Text(100) | None = None
+    reason: Text(500) = ""
+
+
+class HCPMerge(Schema):
+    duplicate: UUID = Field(description="the record merged into this one; it stays, marked merged")
+    reason: Text(500)
+
+
+class HCPFilters(PageQuery):
+    q: SearchText | None = Field(None, description="name, NPI or ORCID")
+    tier: int | None = Field(None, ge=1, le=4)
+    therapeutic_area: UUID | None = None
+    status: choices_of(HCPStatus) | None = None
+    owner: UUID | None = None
+    state: SearchText | None = None

@@ -1,0 +1,364 @@
+"""Web pages for HCPs: directory with live search, autocomplete, the HCP record with its tabs, create (aware
+of duplicates), edit (with a reason) and merge.
+
+The medical tabs of an HCP record (interactions, insights, inquiries, changelog) exist only for roles that may
+view that resource, and their rows come from `restrict()`: a commercial user asking for `?tab=interactions` gets
+the profile tab, exactly as if the tab had never existed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from liaison.core.forms import add_action_errors
+from liaison.core.permissions import can, require
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
+
+from .actions import PossibleDuplicate, create_hcp, find_duplicates, merge_hcps, update_hcp
+from .forms import HCPCreateForm, HCPEditForm, HCPFilterForm, MergeForm
+from .models import HCP, Channel, HCPStatus
+
+PAGE_SIZE = 25
+AUTOCOMPLETE_LIMIT = 10
+
+# (tab key, label, resource whose "view" permission the tab needs, or None for every role that sees HCPs)
+TABS: tuple[tuple[str, str, str | None], ...] = (
+    ("profile", "Profile", None),
+    ("preferences", "Preferences", None),
+    ("interactions", "Interactions", "interaction"),
+    ("insights", "Insights", "insight"),
+    ("inquiries", "Inquiries", "inquiry"),
+    ("changelog", "Changelog", "audit_event"),
+)
+
+
+def _is_partial(request: AuthenticatedRequest, target: str) -> bool:
+    """An htmx request aimed at `target`; history restores need the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request and htmx.target == target
+
+
+def search_hcps(queryset: QuerySet[HCP], text: str) -> QuerySet[HCP]:
+    """Every word must match a name part, the NPI or ORCID (prefix) or the city."""
+    for word in text.split()[:8]:
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(middle_name__icontains=word)
+            | Q(npi__startswith=word)
+            | Q(orcid__istartswith=word)
+            | Q(city__icontains=word)
+        )
+    return queryset
+
+
+def _directory(user: Any) -> QuerySet[HCP]:
+    return (
+        HCP.objects.restrict(user, "view")
+        .exclude(status=HCPStatus.MERGED)
+        .select_related("owner", "territory")
+        .prefetch_related("affiliations__organization", "therapeutic_areas")
+    )
+
+
+@login_required
+@require_GET
+def hcp_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The HCP directory: search, filters and pagination; htmx requests get only the results table."""
+    require(request.user, "hcp", "view")
+    form = HCPFilterForm(request.GET, user=request.user)
+    form.is_valid()  # invalid filters show their error and are ignored; valid ones still apply
+    data = getattr(form, "cleaned_data", {})
+    qs = _directory(request.user)
+    if data.get("q"):
+        qs = search_hcps(qs, data["q"])
+    if data.get("therapeutic_area"):
+        qs = qs.filter(therapeutic_areas=data["therapeutic_area"])
+    if data.get("tier"):
+        qs = qs.filter(tier=data["tier"])
+    if data.get("owner"):
+        qs = qs.filter(owner=data["owner"])
+    if data.get("territory"):
+        qs = qs.filter(territory=data["territory"])
+    status = data.get("status") or "active"
+    if status in (HCPStatus.ACTIVE, HCPStatus.INACTIVE):
+        qs = qs.filter(status=status)
+    page = Paginator(qs.distinct(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "can_add": can(request.user, "hcp", "add"),
+        "filtered": any(data.get(k) for k in ("q", "therapeutic_area", "tier", "owner", "territory")),
+    }
+    if _is_partial(request, "hcp-results"):
+        return render(request, "people/_hcp_results.html", context)
+    return render(request, "people/hcp_list.html", context)
+
+
+@login_required
+@require_GET
+def hcp_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
+    """Active HCPs matching ?q= (two characters at least), as an HTML list of pick buttons."""
+    text = (request.GET.get("q") or "").strip()[:100]
+    results: list[HCP] = []
+    if can(request.user, "hcp", "view") and len(text) >= 2 and "\x00" not in text:
+        qs = _directory(request.user).filter(status=HCPStatus.ACTIVE)
+        exclude = request.GET.get("exclude")
+        if exclude:
+            with contextlib.suppress(ValidationError):  # a malformed uuid excludes nothing
+                qs = qs.exclude(uuid=exclude)
+        results = list(search_hcps(qs, text)[:AUTOCOMPLETE_LIMIT])
+    return render(request, "people/_hcp_autocomplete.html", {"results": results, "q": text})
+
+
+def _tabs_for(user: Any) -> list[tuple[str, str]]:
+    return [(key, label) for key, label, resource in TABS if resource is None or can(user, resource, "view")]
+
+
+def _tab_context(request: AuthenticatedRequest, hcp: HCP, tab: str) -> dict[str, Any]:
+    """Rows for a medical tab, read through restrict(); the tab list already guarantees the role may view."""
+    user = request.user
+    if tab == "interactions":
+        from liaison.engagement.models import Interaction
+
+        rows = (
+            Interaction.objects.restrict(user, "view")
+            .filter(attendance__hcp=hcp)
+            .distinct()
+            .select_related("owner", "therapeutic_area")[:100]
+        )
+        return {"interactions": list(rows)}
+    if tab == "insights":
+        from liaison.insights.models import Insight
+
+        rows = (
+            Insight.objects.restrict(user, "view")
+            .filter(hcp=hcp)
+            .select_related("author", "therapeutic_area", "listening_priority")[:100]
+        )
+        return {"insights": list(rows)}
+    if tab == "inquiries":
+        from liaison.medinfo.models import MedicalInquiry
+
+        rows = (
+            MedicalInquiry.objects.restrict(user, "view")
+            .filter(requester_hcp=hcp)
+            .select_related("product")[:100]
+        )
+        return {"inquiries": list(rows)}
+    if tab == "changelog":
+        from liaison.compliance.queries import changelog_for
+
+        return {"events": list(changelog_for(hcp, user)[:200])}
+    return {}
+
+
+@login_required
+@require_GET
+def hcp_detail(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    """One HCP, tab by tab (`?tab=`); htmx tab clicks get only the tab region."""
+    hcp = get_restricted_or_404(
+        HCP,
+        request.user,
+        uuid,
+        queryset=HCP.objects.select_related("owner", "territory", "merged_into").prefetch_related(
+            "affiliations__organization", "therapeutic_areas"
+        ),
+    )
+    tabs = _tabs_for(request.user)
+    tab = request.GET.get("tab") or "profile"
+    if tab not in dict(tabs):
+        tab = "profile"
+    survivor = None
+    if hcp.merged_into_id:
+        survivor = HCP.objects.restrict(request.user, "view").filter(pk=hcp.merged_into_id).first()
+    context = {
+        "hcp": hcp,
+        "tabs": tabs,
+        "tab": tab,
+        "survivor": survivor,
+        "affiliations": list(hcp.affiliations.all()),
+        "channel_labels": [dict(Channel.choices).get(c, c) for c in hcp.preferred_channels],
+        "can_change": can(request.user, "hcp", "change") and hcp.status != HCPStatus.MERGED,
+        "can_merge": can(request.user, "hcp", "merge") and hcp.status != HCPStatus.MERGED,
+        "can_log": can(request.user, "interaction", "add") and hcp.status == HCPStatus.ACTIVE,
+        **_tab_context(request, hcp, tab),
+    }
+    if _is_partial(request, "hcp-tabs"):
+        return render(request, "people/_hcp_tabs.html", context)
+    return render(request, "people/hcp_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hcp_new(request: AuthenticatedRequest) -> HttpResponse:
+    """Create an HCP; look-alike records are shown and must be confirmed as a different person."""
+    require(request.user, "hcp", "add")
+    form = HCPCreateForm(request.POST or None, user=request.user)
+    candidates: list[HCP] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            hcp = create_hcp(
+                acting_user=request.user,
+                data=form.hcp_data(),
+                therapeutic_areas=list(form.cleaned_data["therapeutic_areas"]),
+                allow_duplicate=form.cleaned_data["allow_duplicate"],
+            )
+        except PossibleDuplicate as exc:
+            visible = HCP.objects.restrict(request.user, "view").filter(pk__in=[c.pk for c in exc.candidates])
+            candidates = list(visible.select_related("owner").prefetch_related("affiliations__organization"))
+            form.add_error(
+                None,
+                "This looks like someone already in the directory. Open the similar records "
+                "below; if this is a different person, tick the box and save again.",
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc, field_map={"prefix": "prefix_"})
+        else:
+            messages.success(request, f"{hcp.full_name} was added to the directory.")
+            return redirect("people:hcp_detail", uuid=hcp.uuid)
+    return render(request, "people/hcp_form.html", {"form": form, "candidates": candidates, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hcp_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    """Edit an HCP's profile, preferences and consent; the reason goes into the audit trail."""
+    hcp = get_restricted_or_404(HCP, request.user, uuid, "change")
+    if hcp.status == HCPStatus.MERGED:
+        messages.warning(request, "This record was merged into another and can no longer be changed.")
+        return redirect("people:hcp_detail", uuid=hcp.uuid)
+    form = HCPEditForm(request.POST or None, user=request.user, instance=hcp)
+    if request.method == "POST" and form.is_valid():
+        data = form.hcp_data()
+        # Re-recording an unchanged consent would move its timestamp; pass it only when it changes.
+        if data.get("consent_status") == hcp.consent_status:
+            data.pop("consent_status")
+        try:
+            update_hcp(
+                hcp,
+                acting_user=request.user,
+                data=data,
+                therapeutic_areas=list(form.cleaned_data["therapeutic_areas"]),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            hcp.refresh_from_db()
+            add_action_errors(form, exc, field_map={"prefix": "prefix_"})
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("people:hcp_detail", uuid=hcp.uuid)
+    return render(request, "people/hcp_form.html", {"form": form, "hcp": hcp, "creating": False})
+
+
+COMPARE_FIELDS = (
+    ("Name", lambda h: h.full_name),
+    ("Specialties", lambda h: ", ".join(h.specialties)),
+    ("NPI", lambda h: h.npi or ""),
+    ("ORCID iD", lambda h: h.orcid or ""),
+    ("Other identifiers", lambda h: ", ".join(f"{k}: {v}" for k, v in h.identifiers.items())),
+    ("E-mail", lambda h: h.email),
+    ("Phone", lambda h: h.phone),
+    ("Place", lambda h: ", ".join(p for p in (h.city, h.state, h.country) if p)),
+    ("Affiliations", lambda h: "; ".join(str(a.organization) for a in h.affiliations.all())),
+    ("Therapeutic areas", lambda h: ", ".join(a.name for a in h.therapeutic_areas.all())),
+    ("Tier", lambda h: h.get_tier_display() if h.tier else ""),
+    ("Owner", lambda h: h.owner.display_name if h.owner_id else ""),
+    ("Territory", lambda h: str(h.territory) if h.territory_id else ""),
+    ("Status", lambda h: h.get_status_display()),
+    ("Created", lambda h: f"{h.created_at:%Y-%m-%d}"),
+)
+
+
+def _comparison(user: Any, survivor: HCP, duplicate: HCP) -> list[dict[str, Any]]:
+    rows = [
+        {"label": label, "survivor": get(survivor), "duplicate": get(duplicate)}
+        for label, get in COMPARE_FIELDS
+    ]
+    if can(user, "interaction", "view"):
+        from liaison.engagement.models import Interaction
+
+        visible = Interaction.objects.restrict(user, "view")
+        rows.append(
+            {
+                "label": "Interactions you can see",
+                "survivor": str(visible.filter(attendance__hcp=survivor).distinct().count()),
+                "duplicate": str(visible.filter(attendance__hcp=duplicate).distinct().count()),
+            }
+        )
+    for row in rows:
+        row["differs"] = row["survivor"] != row["duplicate"]
+        row["fills"] = not row["survivor"] and bool(row["duplicate"])
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hcp_merge(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    """Merge a duplicate record into this one, after a side-by-side comparison and with a reason."""
+    survivor = get_restricted_or_404(HCP, request.user, uuid, "merge")
+    if survivor.status == HCPStatus.MERGED:
+        messages.warning(request, "This record was itself merged; merge into the record it now points to.")
+        return redirect("people:hcp_detail", uuid=survivor.uuid)
+    data = request.POST if request.method == "POST" else None
+    initial = {"duplicate": request.GET.get("duplicate")} if request.method == "GET" else None
+    form = MergeForm(data, initial=initial, user=request.user, survivor=survivor)
+    duplicate = None
+    if request.method == "POST":
+        if form.is_valid():
+            duplicate = form.cleaned_data["duplicate"]
+            try:
+                merge_hcps(survivor, duplicate, acting_user=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                add_action_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    f"{duplicate.full_name} was merged into this record. "
+                    "Their interactions, insights, inquiries and follow-ups now appear here.",
+                )
+                return redirect("people:hcp_detail", uuid=survivor.uuid)
+        else:
+            duplicate = form.cleaned_data.get("duplicate")
+            if duplicate is None:
+                messages.error(
+                    request, "Pick the duplicate record again: the one chosen cannot be merged here."
+                )
+    elif request.GET.get("duplicate"):
+        try:
+            duplicate = form.fields["duplicate"].clean(request.GET["duplicate"])
+        except ValidationError:
+            messages.error(
+                request,
+                "That record cannot be merged here (it does not exist, is merged already, "
+                "or is this record).",
+            )
+    suggestions = []
+    if duplicate is None:
+        lookalikes = find_duplicates(
+            first_name=survivor.first_name, last_name=survivor.last_name, exclude=survivor
+        )
+        suggestions = list(
+            HCP.objects.restrict(request.user, "view").filter(pk__in=lookalikes.values("pk"))[:10]
+        )
+    return render(
+        request,
+        "people/hcp_merge.html",
+        {
+            "survivor": survivor,
+            "duplicate": duplicate,
+            "form": form,
+            "suggestions": suggestions,
+            "rows": _comparison(request.user, survivor, duplicate) if duplicate else [],
+        },
+    )

@@ -1,0 +1,80 @@
+"""API schemas for safety reports (Dispatch style: XRead / XBrief, and the triage body)."""
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from liaison.accounts.schemas import ProductBrief, UserBrief
+from liaison.core.api_common import Instant, PageQuery, Text, choices_of
+
+from .models import ReportStatus, ReportTrigger, Sex
+
+
+class SafetyReportBrief(Schema):
+    uuid: UUID
+    status: str
+    trigger: str
+    day_zero: dt.datetime
+
+
+class SafetyReportRead(Schema):
+    uuid: UUID
+    reported_by: UserBrief
+    interaction: UUID | None
+    inquiry: UUID | None
+    insight: UUID | None
+    day_zero: dt.datetime = Field(description="when the company learned of the event; never changes")
+    trigger: str
+    source_field: str
+    excerpt: str
+    detected_terms: list[str]
+    categories: list[str]
+    suspect_product: ProductBrief | None
+    event_description: str
+    patient_initials: str
+    patient_age: int | None
+    patient_sex: str
+    reporter_name: str
+    status: str
+    assigned_to: UserBrief | None
+    triage_note: str
+    safety_case_id: str
+    missing_minimum_criteria: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_interaction(obj: Any) -> UUID | None:
+        return obj.interaction.uuid if obj.interaction_id else None
+
+    @staticmethod
+    def resolve_inquiry(obj: Any) -> UUID | None:
+        return obj.inquiry.uuid if obj.inquiry_id else None
+
+    @staticmethod
+    def resolve_insight(obj: Any) -> UUID | None:
+        return obj.insight.uuid if obj.insight_id else None
+
+
+class SafetyReportTriage(Schema):
+    """Drug safety's decision and case details; only the fields sent are changed. Missing minimum criteria
+    never block forwarding."""
+
+    status: choices_of(ReportStatus) | None = None
+    note: Text() = Field("", description="required to close a report as not_an_ae")
+    safety_case_id: Text(60) = ""
+    patient_initials: Text(5) | None = Field(None, description="initials only, never a name")
+    patient_age: int | None = Field(None, ge=0, le=120)
+    patient_sex: choices_of(Sex) | None = None
+    reporter_name: Text(200) | None = None
+    event_description: Text() | None = None
+    suspect_product: UUID | None = None
+
+
+class SafetyReportFilters(PageQuery):
+    status: choices_of(ReportStatus) | None = None
+    trigger: choices_of(ReportTrigger) | None = None
+    since: Instant | None = Field(None, description="Day 0 on or after")
+    until: Instant | None = Field(None, description="Day 0 on or before")

@@ -1,0 +1,492 @@
+"""Planting marked medical records and crawling the whole site for them: the machinery of tests/test_firewall.py.
+
+The firewall proof works like a dye test. Every medical free-text field of every kind of medical record gets a
+unique marker string ("MARKER-NOTES-7f3a", ...), written through the actions like any user would. Then a crawler
+visits every page and API operation the app has (enumerated from the URL resolver and the OpenAPI document,
+not from a hand-kept list, so new pages are covered the day they appear) and reports every response that shows
+a marker. A commercial user must find none; an MSL must find her own (so the crawl is not vacuous).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import itertools
+import json
+import re
+import uuid as uuidlib
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+# One marker per medical free-text field. Their suffixes are unique, so a hit names the field that leaked.
+MARKERS: dict[str, str] = {
+    "notes": "MARKER-NOTES-7f3a",
+    "materials": "MARKER-MATERIALS-2b91",
+    "topic": "MARKER-TOPIC-c44e",
+    "insight": "MARKER-INSIGHT-9d02",
+    "standalone_insight": "MARKER-INSIGHT-SOLO-51aa",
+    "followup": "MARKER-FOLLOWUP-e6b7",
+    "standalone_followup": "MARKER-FOLLOWUP-SOLO-0c3d",
+    "inquiry_question": "MARKER-INQUIRY-QUESTION-a8f1",
+    "inquiry_contact": "MARKER-INQUIRY-CONTACT-33d9",
+    "answer": "MARKER-ANSWER-4e5c",
+    "safety_event": "MARKER-SAFETY-EVENT-b7d0",
+    "manual_event": "MARKER-MANUAL-EVENT-12fe",
+    "triage": "MARKER-TRIAGE-6a2e",
+    "case_id": "MARKER-CASE-ID-f19b",
+    "review_note": "MARKER-REVIEW-NOTE-d5c8",
+    "lp_title": "MARKER-LP-TITLE-7e44",
+    "lp_description": "MARKER-LP-DESCRIPTION-90ab",
+    "edit_reason": "MARKER-AUDIT-REASON-EDIT-3f6d",
+    "close_reason": "MARKER-AUDIT-REASON-CLOSE-c2e0",
+    "other_team_notes": "MARKER-OTHER-TEAM-NOTES-8b1f",
+}
+FRAGMENT = "MARKER"
+# Fragments typed into search boxes and filters: prefixes and suffixes of markers, never a whole marker, so an
+# echo of the query ("results for MARKER-NOTES") is distinguishable from a leak of the record.
+SEARCH_FRAGMENTS = ("MARKER", "MARKER-NOTES", "NOTES-7f3a", "rash", "MARKER-INSIGHT", "MARKER-INQUIRY")
+NO_MATCH = "zqxjvw-nothing-matches-this"
+# Fixed "random" uuids, so two crawls of the same pages request the same URLs.
+RANDOM_UUIDS = ("0b6c1b8e-5f0e-4c1a-9d3e-2a7f4c6e9b10", "f3e2d1c0-b9a8-4765-8432-10fedcba9876")
+TAB_NAMES = ("overview", "interactions", "insights", "inquiries", "follow-ups", "followups", "safety", "audit",
+             "history", "changelog", "notes", "timeline", "activity", "brief", "engagement", "reports")
+SEARCH_PARAMS = ("q", "search", "term")
+SKIP_PREFIXES = ("/static/", "/logout/", "/media/")
+MEDICAL_WEB_PREFIXES = ("/interactions/", "/insights/", "/inquiries/", "/safety/", "/audit/")
+MEDICAL_API_RESOURCES = ("interactions", "insights", "inquiries", "follow-ups", "safety-reports", "audit-events",
+                         "listening-priorities")
+
+# An AE phrase placed next to markers, so the detector quotes the marker in the safety report's excerpt too.
+AE_PHRASE = "patient developed a severe rash after the second dose"
+
+_CSRF_PATTERNS = (
+    re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")'),
+    re.compile(r'("X-CSRFToken": ")[^"]+(")'),
+    re.compile(r'(&quot;X-CSRFToken&quot;: &quot;)[^&]+(&quot;)'),
+    re.compile(r'(<meta name="csrf-token" content=")[^"]+(")'),
+)
+
+
+# ---------------------------------------------------------------------------------------------- planting
+
+
+def root_conftest() -> Any:
+    """tests/conftest.py as a module (PASSWORD, PERSONAS). Imported by path: `import conftest` is ambiguous
+    once tests/e2e/conftest.py is loaded too, since pytest registers both under the name "conftest"."""
+    path = Path(__file__).with_name("conftest.py")
+    spec = importlib.util.spec_from_file_location("liaison_tests_root_conftest", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Planted:
+    """The records planted for a crawl, by label, and the users who wrote them."""
+
+    users: dict[str, Any]
+    hcp: Any
+    records: dict[str, Any] = field(default_factory=dict)
+    audit_event_uuids: list[str] = field(default_factory=list)
+
+    def medical_uuids(self) -> dict[str, str]:
+        """label -> uuid of every planted medical record (all hidden from the commercial role)."""
+        out = {label: str(obj.uuid) for label, obj in self.records.items()}
+        for i, u in enumerate(self.audit_event_uuids):
+            out[f"audit_event_{i}"] = u
+        return out
+
+
+def make_world(password: str, personas: dict[str, tuple[str, str | None]]) -> tuple[dict[str, Any], Any]:
+    """Reference data, one user per persona and one HCP (owned by alice), all through the actions."""
+    from liaison.accounts.actions import create_user, save_product, save_team, save_therapeutic_area
+    from liaison.core.context import audit_context
+    from liaison.people.actions import create_hcp
+
+    with audit_context(actor=None, source="test", reason="test set-up"):
+        oncology = save_therapeutic_area(None, acting_user=None, name="Oncology", mesh_tree_numbers=["C04"])
+        cardio = save_therapeutic_area(None, acting_user=None, name="Cardiology", mesh_tree_numbers=["C14"])
+        teams = {
+            "Oncology East": save_team(None, acting_user=None, name="Oncology East", therapeutic_area=oncology),
+            "Cardio West": save_team(None, acting_user=None, name="Cardio West", therapeutic_area=cardio),
+        }
+        product = save_product(None, acting_user=None, name="Onkotrex", generic_name="onkotrexumab",
+                               therapeutic_area=oncology, approved_indications=["metastatic NSCLC"])
+        world: dict[str, Any] = {"oncology": oncology, "cardio": cardio, "product": product, "teams": teams}
+        for name, (role, team) in personas.items():
+            world[name] = create_user(username=name, role=role, password=password, first_name=name.title(),
+                                      last_name="Tester", team=teams.get(team) if team else None)
+        hcp = create_hcp(acting_user=None, data={"first_name": "Grace", "last_name": "Hopkins",
+                                                 "credentials": "MD, PhD", "npi": "1234567893",
+                                                 "city": "Iowa City", "state": "IA", "owner": world["alice"]},
+                         therapeutic_areas=[oncology])
+    return world, hcp
+
+
+def plant_markers(world: dict[str, Any], hcp: Any) -> Planted:
+    """Write a marker into every medical free-text field of every kind of medical record, through the actions.
+
+    Each write runs as the user who would make it in real life: alice logs an interaction (notes, materials,
+    topics, an inline insight, a follow-up, AE attested), dave (commercial) captures an inquiry that iris
+    (medical information) answers, sam (drug safety) triages the reports, mona reviews an insight, lena adds a
+    listening priority, and edits with audit reasons leave markers in the audit trail.
+    """
+    from liaison.compliance.models import AuditEvent
+    from liaison.core.context import audit_context
+    from liaison.engagement.actions import create_follow_up, log_interaction, update_interaction
+    from liaison.insights.actions import create_insight, review_insight, save_listening_priority
+    from liaison.medinfo.actions import answer_inquiry, capture_inquiry, close_inquiry
+    from liaison.safety.actions import raise_manual_report, triage_report
+    from liaison.safety.models import SafetyReport
+
+    m = MARKERS
+    alice, bob, dave, iris, sam, mona, lena = (world[n] for n in ("alice", "bob", "dave", "iris", "sam", "mona", "lena"))
+    planted = Planted(users=world, hcp=hcp)
+    rec = planted.records
+    before_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+    with audit_context(actor=lena, source="test"):
+        rec["listening_priority"] = save_listening_priority(
+            None, acting_user=lena, therapeutic_area=world["oncology"], title=m["lp_title"],
+            description=m["lp_description"])
+    occurred = timezone.now() - dt.timedelta(hours=3)
+    with audit_context(actor=alice, source="test"):
+        interaction = log_interaction(
+            acting_user=alice, attendees=[hcp], products=[world["product"]],
+            data={"occurred_at": occurred, "channel": "in_person", "purpose": "scientific_exchange",
+                  "ae_attestation": "yes", "therapeutic_area": world["oncology"],
+                  "notes": f"{m['notes']} {AE_PHRASE}.", "materials_shared": m["materials"],
+                  "topics": [m["topic"]]},
+            insights=[{"text": f"{m['insight']} community oncologists wait three weeks for PD-L1 results",
+                       "listening_priority": rec["listening_priority"]}],
+            follow_ups=[{"description": m["followup"], "due_date": timezone.localdate()}],
+        )
+        rec["interaction"] = interaction
+        rec["attendee"] = interaction.attendance.get()
+        rec["insight"] = interaction.insights.get()
+        rec["follow_up"] = interaction.follow_ups.get()
+        rec["standalone_follow_up"] = create_follow_up(
+            acting_user=alice, description=m["standalone_followup"], due_date=timezone.localdate(), hcp=hcp)
+        rec["standalone_insight"] = create_insight(
+            acting_user=alice, text=f"{m['standalone_insight']} payers ask for real-world data",
+            therapeutic_area=world["oncology"], hcp=hcp, submit=True)
+        update_interaction(interaction, acting_user=alice, data={"topics": [m["topic"], "biomarkers"]},
+                           reason=m["edit_reason"])
+    with audit_context(actor=bob, source="test"):
+        # Another team's record: hidden from alice by the row policy, and from dave by the matrix.
+        rec["other_team_interaction"] = log_interaction(
+            acting_user=bob, attendees=[hcp],
+            data={"occurred_at": occurred, "channel": "phone", "purpose": "scientific_exchange",
+                  "ae_attestation": "no", "therapeutic_area": world["cardio"], "notes": m["other_team_notes"]})
+    with audit_context(actor=mona, source="test"):
+        rec["standalone_insight"] = review_insight(rec["standalone_insight"], acting_user=mona,
+                                                   note=m["review_note"])
+    with audit_context(actor=dave, source="test"):
+        rec["inquiry"] = capture_inquiry(
+            acting_user=dave, question=f"{m['inquiry_question']} is it safe after an overdose?",
+            channel="in_person", unsolicited_attested=True, requester_hcp=hcp,
+            requester_contact=m["inquiry_contact"], product=world["product"], off_label=True)
+    with audit_context(actor=iris, source="test"):
+        rec["inquiry"] = answer_inquiry(rec["inquiry"], acting_user=iris, answer=m["answer"])
+        rec["inquiry"] = close_inquiry(rec["inquiry"], acting_user=iris, reason=m["close_reason"])
+    with audit_context(actor=sam, source="test"):
+        for i, report in enumerate(SafetyReport.objects.order_by("pk")):
+            rec[f"safety_report_{i}"] = triage_report(
+                report, acting_user=sam, status="in_review", note=m["triage"], safety_case_id=m["case_id"],
+                event_description=m["safety_event"], patient_initials="JD", patient_age=54)
+        rec["manual_safety_report"] = raise_manual_report(
+            acting_user=sam, day_zero=occurred, event_description=f"{m['manual_event']} {AE_PHRASE}",
+            suspect_product=world["product"])
+    events = AuditEvent.objects.filter(seq__gt=before_seq)
+    medical_uuids = {str(o.uuid) for o in rec.values()}
+    chosen = [str(u) for u in events.filter(object_uuid__in=medical_uuids).values_list("uuid", flat=True)[:12]]
+    chosen += [str(u) for u in events.filter(reason__contains=FRAGMENT).values_list("uuid", flat=True)]
+    planted.audit_event_uuids = list(dict.fromkeys(chosen))
+    return planted
+
+
+# ---------------------------------------------------------------------------------------------- URL map
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern of the resolver, as a route string with typed slots: ("hcps/<uuid:uuid>/", ...)."""
+
+    route: str
+    name: str
+    slots: tuple[tuple[str, str], ...]  # (slot name, converter kind: uuid|int|str|slug|path|regex)
+
+
+_SLOT = re.compile(r"<(?:(?P<conv>[^>:]+):)?(?P<name>[^>]+)>")
+_REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
+
+
+def _pattern_text(pattern: Any) -> str:
+    return str(pattern.pattern)
+
+
+def _regex_to_route(regex: str) -> str:
+    """A simple regex pattern as a route string; named groups become <regex:name> slots."""
+    text = regex.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\/", "/").replace("\\.", ".")
+    return _REGEX_GROUP.sub(lambda mo: f"<regex:{mo.group('name')}>", text)
+
+
+def iter_routes(patterns: Iterable[Any] | None = None, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    """Every URL pattern of the project, flattened, with its full route and its slots."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for p in patterns:
+        text = _pattern_text(p)
+        if text.startswith("^") or "(?P<" in text:
+            text = _regex_to_route(text)
+        if isinstance(p, URLResolver):
+            ns = p.namespace or ""
+            yield from iter_routes(p.url_patterns, prefix + text, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(p, URLPattern):
+            full = prefix + text
+            slots = tuple((mo.group("name"), mo.group("conv") or "str") for mo in _SLOT.finditer(full))
+            yield Route(route=full, name=f"{namespace}{p.name or ''}", slots=slots)
+
+
+def fill_route(route: Route, values: dict[str, list[str]], cap: int = 400) -> list[tuple[str, dict[str, str]]]:
+    """Concrete paths for a route: every combination of candidate values per slot kind (capped)."""
+    choices = [values.get(kind, values["str"]) for _, kind in route.slots]
+    out = []
+    for combo in itertools.islice(itertools.product(*choices), cap):
+        it = iter(combo)
+        filled = {}
+
+        def sub(mo: re.Match[str], it: Iterator[str] = it, filled: dict[str, str] = filled) -> str:
+            value = next(it)
+            filled[mo.group("name")] = value
+            return value
+
+        out.append(("/" + _SLOT.sub(sub, route.route), filled))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- crawling
+
+
+class _LinkParser(HTMLParser):
+    """Collects every in-page URL a user or htmx could request with GET."""
+
+    ATTRS = ("href", "hx-get", "data-href", "data-url", "src")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for name in self.ATTRS:
+            if a.get(name):
+                self.links.append(a[name] or "")
+        if tag == "form" and (a.get("method") or "get").lower() == "get":
+            self.links.append(a.get("action") or "")
+
+
+def extract_links(base_url: str, html: str) -> list[str]:
+    """Same-site, GET-able URLs found in an HTML page (anchors, htmx hx-get, GET forms)."""
+    parser = _LinkParser()
+    try:
+        parser.feed(html)
+    except Exception:  # noqa: BLE001 - a malformed page still yields the links found before the error
+        pass
+    out = []
+    for raw in parser.links:
+        raw = raw.strip()
+        if not raw or raw.startswith(("#", "mailto:", "javascript:", "tel:", "data:")):
+            continue
+        url = urljoin(base_url, raw)
+        parts = urlsplit(url)
+        if parts.netloc and parts.netloc not in ("testserver", "localhost", "127.0.0.1"):
+            continue
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if path.startswith(SKIP_PREFIXES):
+            continue
+        out.append(path)
+    return out
+
+
+def echoes_of(url: str, extra: Iterable[str] = ()) -> list[str]:
+    """Values this request itself sent (query string, form fields): a page may echo them back."""
+    values = [v for _, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)] + list(extra)
+    return sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
+
+
+_NOW_INPUT = re.compile(r'value="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?"')
+_VOLATILE_HEADERS = re.compile(r"^(X-Request-ID|Set-Cookie|Date|Expires|Last-Modified|ETag|Content-Length): .*$", re.M | re.I)
+
+
+def normalise(body: str, *, echoes: Iterable[str] = (), uuids: Iterable[str] = ()) -> str:
+    """A response body with what legitimately varies between two requests blanked out: CSRF tokens (masked
+    afresh per response), per-request headers, the request's own query values, and the uuid it asked for."""
+    body = _VOLATILE_HEADERS.sub(r"\1: <volatile>", body)
+    # Date-time inputs default to "now" to the minute, which moves between two crawls.
+    body = _NOW_INPUT.sub('value="<now>"', body)
+    for pattern in _CSRF_PATTERNS:
+        body = pattern.sub(r"\1<csrf>\2", body)
+    for value in echoes:
+        body = body.replace(value, "<echo>")
+        for variant in (urlencode({"": value})[1:], json.dumps(value)[1:-1]):
+            body = body.replace(variant, "<echo>")
+    for u in uuids:
+        body = body.replace(u, "<uuid>")
+    return body
+
+
+@dataclass
+class Hit:
+    """One response: what was asked, what came back, and which markers (if any) it showed."""
+
+    method: str
+    url: str
+    status: int
+    body: str
+    markers: list[str]
+    fragment: bool
+    error: str = ""
+    variant: str = ""
+
+    def short(self) -> str:
+        shown = ", ".join(self.markers) or ("fragment " + FRAGMENT if self.fragment else "")
+        return f"{self.method} {self.url}{' [' + self.variant + ']' if self.variant else ''} -> {self.status}" + (
+            f" shows {shown}" if shown else "") + (f" raised {self.error}" if self.error else "")
+
+
+def scan(text: str, echoes: Iterable[str]) -> tuple[list[str], bool]:
+    """The full markers in `text`, and whether the bare fragment appears once the request's echoes are removed."""
+    found = [name for name, marker in MARKERS.items() if marker in text]
+    stripped = text
+    for value in echoes:
+        stripped = stripped.replace(value, "")
+        stripped = stripped.replace(urlencode({"": value})[1:], "")
+    return found, FRAGMENT in stripped
+
+
+class Crawler:
+    """Requests pages with a Django test client, records every response, and follows links breadth-first."""
+
+    def __init__(self, client: Any, *, headers: dict[str, str] | None = None, limit: int = 6000) -> None:
+        self.client = client
+        self.headers = headers or {}
+        self.limit = limit
+        self.hits: dict[tuple[str, str, str], Hit] = {}
+        self.queue: deque[tuple[str, str]] = deque()
+
+    # requesting -----------------------------------------------------------------------------------------
+    def request(self, method: str, url: str, *, variant: str = "", data: Any = None,
+                content_type: str | None = None, extra_echoes: Iterable[str] = ()) -> Hit:
+        """One request, recorded; exceptions raised by views are caught and recorded as 500s."""
+        key = (method, url, variant + (json.dumps(data, sort_keys=True, default=str) if data is not None else ""))
+        if key in self.hits:
+            return self.hits[key]
+        headers = dict(self.headers)
+        if variant == "htmx":
+            headers.update({"HX-Request": "true", "HX-Target": "main", "HX-Current-URL": "http://testserver/"})
+        kwargs: dict[str, Any] = {"headers": headers}
+        if data is not None:
+            kwargs["data"] = data
+            if content_type:
+                kwargs["content_type"] = content_type
+        error = ""
+        try:
+            response = getattr(self.client, method.lower())(url, **kwargs)
+            status = response.status_code
+            raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+            header_text = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+            body = header_text + "\n\n" + raw.decode("utf-8", errors="replace")
+        except Exception as exc:  # noqa: BLE001 - a crash is a finding, not the end of the crawl
+            status, body, error = 500, "", f"{type(exc).__name__}: {exc}"[:300]
+        echoes = echoes_of(url, extra_echoes)
+        markers, fragment = scan(body, echoes)
+        hit = Hit(method, url, status, body, markers, fragment, error, variant)
+        self.hits[key] = hit
+        return hit
+
+    def get(self, url: str, variant: str = "") -> Hit:
+        return self.request("GET", url, variant=variant)
+
+    # breadth-first -----------------------------------------------------------------------------------------
+    def add(self, url: str, variant: str = "") -> None:
+        if not url.startswith(SKIP_PREFIXES) and ("GET", url, variant) not in self.hits:
+            self.queue.append((url, variant))
+
+    def run(self, follow: bool = True) -> None:
+        """Drain the queue, following links from every HTML page (and redirects) within the site."""
+        while self.queue and len(self.hits) < self.limit:
+            url, variant = self.queue.popleft()
+            if ("GET", url, variant) in self.hits:
+                continue
+            hit = self.get(url, variant)
+            if not follow:
+                continue
+            location = re.search(r"^Location: (.+)$", hit.body, re.M) if 300 <= hit.status < 400 else None
+            if location:
+                target = urlsplit(urljoin("http://testserver" + url, location.group(1).strip()))
+                if target.netloc in ("", "testserver"):
+                    self.add(target.path + (f"?{target.query}" if target.query else ""))
+            if "text/html" in hit.body[:2000] or "<a " in hit.body:
+                for link in extract_links("http://testserver" + url, hit.body):
+                    if not link.startswith("/api/"):
+                        self.add(link)
+
+    # reporting -------------------------------------------------------------------------------------------------
+    def all_hits(self) -> list[Hit]:
+        return list(self.hits.values())
+
+    def leaks(self) -> list[Hit]:
+        return [h for h in self.hits.values() if h.markers or h.fragment]
+
+    def server_errors(self) -> list[Hit]:
+        return [h for h in self.hits.values() if h.status >= 500]
+
+    def found_markers(self) -> set[str]:
+        return {name for h in self.hits.values() for name in h.markers}
+
+
+def web_seed_urls(routes: list[Route], uuid_values: list[str]) -> tuple[list[str], list[tuple[Route, str, dict]]]:
+    """Start points for a web crawl: every parameter-free page (plain and with search, tab and filter
+    variants), and every page with slots filled from the given uuids. Returns (plain urls, filled urls)."""
+    values = {"uuid": uuid_values, "int": ["1"], "str": ["overview", "x"], "slug": ["overview", "x"],
+              "path": ["x"], "regex": ["x"]}
+    plain, filled = [], []
+    for route in routes:
+        if route.route.startswith(("api/", "static/")) or "/static/" in route.route:
+            continue
+        if not route.slots:
+            path = "/" + route.route
+            if path.startswith(SKIP_PREFIXES):
+                continue
+            plain.append(path)
+            plain.extend(f"{path}?{p}={frag}" for p in SEARCH_PARAMS for frag in SEARCH_FRAGMENTS)
+            plain.extend(f"{path}?{p}={NO_MATCH}" for p in SEARCH_PARAMS)
+            plain.extend(f"{path}?tab={t}" for t in TAB_NAMES)
+            plain.extend(f"{path}?{q}" for q in ("status=all", "page=2", "format=csv", "export=csv",
+                                                 "format=json", "mine=1", "overdue=1"))
+        else:
+            for path, slots in fill_route(route, values):
+                filled.append((route, path, slots))
+    return plain, filled
+
+
+def first_difference(a: str, b: str, context: int = 3) -> str:
+    """The first few differing lines of two bodies, as a unified diff (for failure messages)."""
+    import difflib
+
+    lines = list(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=context))
+    return "\n".join(lines[2:20])
+
+
+def random_uuid() -> str:
+    return str(uuidlib.uuid4())

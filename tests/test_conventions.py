@@ -1,0 +1,119 @@
+"""Conventions that hold the architecture together, checked on the source itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from liaison.core.models import AuditedModel
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+LIAISON = SRC / "liaison"
+
+# Concrete models that are deliberately not AuditedModel, and why.
+NOT_AUDITED = {
+    "compliance.AuditEvent": "the audit trail itself: append-only, hash-chained",
+    "accounts.LoginAttempt": "throttling counters, not a regulated record",
+}
+
+WRITE_METHODS = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save", "delete"}
+QUERYSET_HOPS = {"objects", "filter", "exclude", "all", "restrict", "select_related", "prefetch_related",
+                 "order_by", "distinct", "_base_manager", "_default_manager"}
+
+
+def liaison_models() -> list[type]:
+    return [m for m in apps.get_models() if m.__module__.startswith("liaison.")]
+
+
+def test_it_keeps_django_out_of_the_text_package():
+    offenders = []
+    for path in sorted((SRC / "liaison_text").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.relative_to(SRC)}: {n}" for n in names if n.split(".")[0] in ("django", "liaison")]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("model", liaison_models(), ids=lambda m: m._meta.label)
+def test_it_audits_every_model_that_holds_user_visible_data(model):
+    assert issubclass(model, AuditedModel) or model._meta.label in NOT_AUDITED
+
+
+@pytest.mark.parametrize("model", liaison_models(), ids=lambda m: m._meta.label)
+def test_it_documents_every_model(model):
+    doc = model.__dict__.get("__doc__") or ""
+    # Django fills in "Model(field, field...)" when a class has no docstring of its own.
+    assert doc.strip() and not doc.startswith(f"{model.__name__}("), f"{model._meta.label} needs a docstring"
+
+
+def _functions_without_docstrings(path: Path) -> list[str]:
+    missing = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not (
+            node.name.startswith("__") and node.name.endswith("__")
+        ) and not ast.get_docstring(node):
+            missing.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}")
+    return missing
+
+
+ACTION_FILES = sorted(LIAISON.glob("*/actions.py"))
+
+
+@pytest.mark.parametrize("path", ACTION_FILES, ids=lambda p: p.parent.name)
+def test_it_documents_every_function_of_the_write_path(path):
+    assert _functions_without_docstrings(path) == []
+
+
+def _chain(node: ast.AST) -> list[str]:
+    """Attribute names along a call chain, innermost first: HCP.objects.filter(...).update -> [objects, filter]."""
+    names: list[str] = []
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            names.append(node.attr)
+            node = node.value
+        else:
+            return list(reversed(names))
+
+
+def _where(path: Path) -> str:
+    return str(path.relative_to(SRC)) if path.is_relative_to(SRC) else path.name
+
+
+def domain_writes(path: Path) -> list[str]:
+    """Calls in a view or API module that write a domain model directly instead of through an action."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        method = node.func.attr
+        receiver = _chain(node.func.value)
+        # `.update(` on a dict (context.update) is fine; on a queryset it is a write.
+        is_write = method in WRITE_METHODS or (method == "update" and QUERYSET_HOPS & set(receiver))
+        # request.session.save() and similar framework plumbing are not domain writes.
+        if is_write and "session" not in receiver:
+            found.append(f"{_where(path)}:{node.lineno} .{'.'.join([*receiver, method])}(")
+    return found
+
+
+WEB_FILES = sorted([*LIAISON.glob("*/views.py"), *LIAISON.glob("*/api.py")])
+
+
+def test_it_finds_a_direct_write_when_there_is_one(tmp_path):
+    bad = tmp_path / "views.py"
+    bad.write_text("def v(request):\n    HCP.objects.filter(pk=1).update(city='x')\n    obj.save()\n"
+                   "    ctx = {}\n    ctx.update(a=1)\n")
+    assert [line.split(" ", 1)[1] for line in domain_writes(bad)] == [".objects.filter.update(", ".save("]
+
+
+@pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_it_writes_only_through_actions_in_views_and_api(path):
+    assert domain_writes(path) == []
