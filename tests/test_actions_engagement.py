@@ -190,3 +190,20 @@ def test_it_reports_when_an_edit_changes_the_attestation_to_yes(world, interacti
                            data={"ae_attestation": "yes"})
     report = SafetyReport.objects.get(interaction=interaction)
     assert (report.trigger, report.day_zero) == (ReportTrigger.ATTESTATION, interaction.occurred_at)
+
+
+def test_it_refuses_to_withdraw_a_submitted_adverse_event_attestation(world, hcp, acting):
+    from django.core.exceptions import ValidationError
+
+    from liaison.engagement.actions import log_interaction, update_interaction
+
+    with acting(world["alice"]):
+        logged = log_interaction(
+            acting_user=world["alice"], attendees=[hcp],
+            data={"occurred_at": timezone.now() - dt.timedelta(hours=3), "channel": "phone",
+                  "purpose": "scientific_exchange", "ae_attestation": "yes", "notes": "Discussed dosing."})
+        with pytest.raises(ValidationError) as excinfo:
+            update_interaction(logged, acting_user=world["alice"], data={"ae_attestation": "no"}, reason="typo")
+    assert "ae_attestation" in excinfo.value.error_dict
+    logged.refresh_from_db()
+    assert logged.ae_attestation == "yes"

@@ -109,3 +109,14 @@ def test_it_raises_no_report_for_a_plain_scientific_question(world, acting):
     with acting(world["alice"]):
         _capture(world["alice"], question="What is the half-life of onkotrexumab in plasma?")
     assert not SafetyReport.objects.exists()
+
+
+def test_it_refuses_to_close_an_inquiry_twice(world, acting):
+    with acting(world["alice"]):
+        inquiry = _capture(world["alice"])
+    with acting(world["iris"]):
+        close_inquiry(inquiry, acting_user=world["iris"], reason="duplicate request")
+        events = AuditEvent.objects.count()
+        with pytest.raises(ValidationError):
+            close_inquiry(inquiry, acting_user=world["iris"], reason="again")
+    assert AuditEvent.objects.count() == events

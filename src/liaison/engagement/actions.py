@@ -189,6 +189,10 @@ def update_interaction(interaction: Interaction, *, acting_user: User, data: dic
     if was_submitted and "occurred_at" in data and data["occurred_at"] != interaction.occurred_at:
         raise ValidationError({"occurred_at": "the time of a submitted interaction is Day 0 for safety and cannot change"})
     cleaned = _clean_interaction(data, partial=True)
+    if was_submitted and "ae_attestation" in cleaned and cleaned["ae_attestation"] != interaction.ae_attestation:
+        if interaction.ae_attestation == AEAttestation.YES or not cleaned["ae_attestation"]:
+            raise ValidationError({"ae_attestation": "a submitted attestation can only change from no to yes; "
+                                                     "a reported adverse event cannot be withdrawn here"})
     old_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
     for field, value in cleaned.items():
         setattr(interaction, field, value)

@@ -95,6 +95,8 @@ def close_inquiry(inquiry: MedicalInquiry, *, acting_user: User, reason: str) ->
     """Close an inquiry with a reason (recorded on the audit event)."""
     require(acting_user, "inquiry", "change")
     reason = clean_text(reason, "reason", required=True, max_length=500)
+    if inquiry.status == InquiryStatus.CLOSED:
+        raise ValidationError({"status": "this inquiry is already closed"})
     inquiry.status = InquiryStatus.CLOSED
     from liaison.core.context import reason as audit_reason
 
