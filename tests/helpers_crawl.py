@@ -9,6 +9,7 @@ a marker. A commercial user must find none; an MSL must find her own (so the cra
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import itertools
@@ -56,13 +57,36 @@ SEARCH_FRAGMENTS = ("MARKER", "MARKER-NOTES", "NOTES-7f3a", "rash", "MARKER-INSI
 NO_MATCH = "zqxjvw-nothing-matches-this"
 # Fixed "random" uuids, so two crawls of the same pages request the same URLs.
 RANDOM_UUIDS = ("0b6c1b8e-5f0e-4c1a-9d3e-2a7f4c6e9b10", "f3e2d1c0-b9a8-4765-8432-10fedcba9876")
-TAB_NAMES = ("overview", "interactions", "insights", "inquiries", "follow-ups", "followups", "safety", "audit",
-             "history", "changelog", "notes", "timeline", "activity", "brief", "engagement", "reports")
+TAB_NAMES = (
+    "overview",
+    "interactions",
+    "insights",
+    "inquiries",
+    "follow-ups",
+    "followups",
+    "safety",
+    "audit",
+    "history",
+    "changelog",
+    "notes",
+    "timeline",
+    "activity",
+    "brief",
+    "engagement",
+    "reports",
+)
 SEARCH_PARAMS = ("q", "search", "term")
 SKIP_PREFIXES = ("/static/", "/logout/", "/media/")
 MEDICAL_WEB_PREFIXES = ("/interactions/", "/insights/", "/inquiries/", "/safety/", "/audit/")
-MEDICAL_API_RESOURCES = ("interactions", "insights", "inquiries", "follow-ups", "safety-reports", "audit-events",
-                         "listening-priorities")
+MEDICAL_API_RESOURCES = (
+    "interactions",
+    "insights",
+    "inquiries",
+    "follow-ups",
+    "safety-reports",
+    "audit-events",
+    "listening-priorities",
+)
 
 # An AE phrase placed next to markers, so the detector quotes the marker in the safety report's excerpt too.
 AE_PHRASE = "patient developed a severe rash after the second dose"
@@ -70,7 +94,7 @@ AE_PHRASE = "patient developed a severe rash after the second dose"
 _CSRF_PATTERNS = (
     re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")'),
     re.compile(r'("X-CSRFToken": ")[^"]+(")'),
-    re.compile(r'(&quot;X-CSRFToken&quot;: &quot;)[^&]+(&quot;)'),
+    re.compile(r"(&quot;X-CSRFToken&quot;: &quot;)[^&]+(&quot;)"),
     re.compile(r'(<meta name="csrf-token" content=")[^"]+(")'),
 )
 
@@ -116,19 +140,42 @@ def make_world(password: str, personas: dict[str, tuple[str, str | None]]) -> tu
         oncology = save_therapeutic_area(None, acting_user=None, name="Oncology", mesh_tree_numbers=["C04"])
         cardio = save_therapeutic_area(None, acting_user=None, name="Cardiology", mesh_tree_numbers=["C14"])
         teams = {
-            "Oncology East": save_team(None, acting_user=None, name="Oncology East", therapeutic_area=oncology),
+            "Oncology East": save_team(
+                None, acting_user=None, name="Oncology East", therapeutic_area=oncology
+            ),
             "Cardio West": save_team(None, acting_user=None, name="Cardio West", therapeutic_area=cardio),
         }
-        product = save_product(None, acting_user=None, name="Onkotrex", generic_name="onkotrexumab",
-                               therapeutic_area=oncology, approved_indications=["metastatic NSCLC"])
+        product = save_product(
+            None,
+            acting_user=None,
+            name="Onkotrex",
+            generic_name="onkotrexumab",
+            therapeutic_area=oncology,
+            approved_indications=["metastatic NSCLC"],
+        )
         world: dict[str, Any] = {"oncology": oncology, "cardio": cardio, "product": product, "teams": teams}
         for name, (role, team) in personas.items():
-            world[name] = create_user(username=name, role=role, password=password, first_name=name.title(),
-                                      last_name="Tester", team=teams.get(team) if team else None)
-        hcp = create_hcp(acting_user=None, data={"first_name": "Grace", "last_name": "Hopkins",
-                                                 "credentials": "MD, PhD", "npi": "1234567893",
-                                                 "city": "Iowa City", "state": "IA", "owner": world["alice"]},
-                         therapeutic_areas=[oncology])
+            world[name] = create_user(
+                username=name,
+                role=role,
+                password=password,
+                first_name=name.title(),
+                last_name="Tester",
+                team=teams.get(team) if team else None,
+            )
+        hcp = create_hcp(
+            acting_user=None,
+            data={
+                "first_name": "Grace",
+                "last_name": "Hopkins",
+                "credentials": "MD, PhD",
+                "npi": "1234567893",
+                "city": "Iowa City",
+                "state": "IA",
+                "owner": world["alice"],
+            },
+            therapeutic_areas=[oncology],
+        )
     return world, hcp
 
 
@@ -149,25 +196,43 @@ def plant_markers(world: dict[str, Any], hcp: Any) -> Planted:
     from liaison.safety.models import SafetyReport
 
     m = MARKERS
-    alice, bob, dave, iris, sam, mona, lena = (world[n] for n in ("alice", "bob", "dave", "iris", "sam", "mona", "lena"))
+    alice, bob, dave, iris, sam, mona, lena = (
+        world[n] for n in ("alice", "bob", "dave", "iris", "sam", "mona", "lena")
+    )
     planted = Planted(users=world, hcp=hcp)
     rec = planted.records
     before_seq = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
     with audit_context(actor=lena, source="test"):
         rec["listening_priority"] = save_listening_priority(
-            None, acting_user=lena, therapeutic_area=world["oncology"], title=m["lp_title"],
-            description=m["lp_description"])
+            None,
+            acting_user=lena,
+            therapeutic_area=world["oncology"],
+            title=m["lp_title"],
+            description=m["lp_description"],
+        )
     occurred = timezone.now() - dt.timedelta(hours=3)
     with audit_context(actor=alice, source="test"):
         interaction = log_interaction(
-            acting_user=alice, attendees=[hcp], products=[world["product"]],
-            data={"occurred_at": occurred, "channel": "in_person", "purpose": "scientific_exchange",
-                  "ae_attestation": "yes", "therapeutic_area": world["oncology"],
-                  "notes": f"{m['notes']} {AE_PHRASE}.", "materials_shared": m["materials"],
-                  "topics": [m["topic"]]},
-            insights=[{"text": f"{m['insight']} community oncologists wait three weeks for PD-L1 results",
-                       "listening_priority": rec["listening_priority"]}],
+            acting_user=alice,
+            attendees=[hcp],
+            products=[world["product"]],
+            data={
+                "occurred_at": occurred,
+                "channel": "in_person",
+                "purpose": "scientific_exchange",
+                "ae_attestation": "yes",
+                "therapeutic_area": world["oncology"],
+                "notes": f"{m['notes']} {AE_PHRASE}.",
+                "materials_shared": m["materials"],
+                "topics": [m["topic"]],
+            },
+            insights=[
+                {
+                    "text": f"{m['insight']} community oncologists wait three weeks for PD-L1 results",
+                    "listening_priority": rec["listening_priority"],
+                }
+            ],
             follow_ups=[{"description": m["followup"], "due_date": timezone.localdate()}],
         )
         rec["interaction"] = interaction
@@ -175,40 +240,76 @@ def plant_markers(world: dict[str, Any], hcp: Any) -> Planted:
         rec["insight"] = interaction.insights.get()
         rec["follow_up"] = interaction.follow_ups.get()
         rec["standalone_follow_up"] = create_follow_up(
-            acting_user=alice, description=m["standalone_followup"], due_date=timezone.localdate(), hcp=hcp)
+            acting_user=alice, description=m["standalone_followup"], due_date=timezone.localdate(), hcp=hcp
+        )
         rec["standalone_insight"] = create_insight(
-            acting_user=alice, text=f"{m['standalone_insight']} payers ask for real-world data",
-            therapeutic_area=world["oncology"], hcp=hcp, submit=True)
-        update_interaction(interaction, acting_user=alice, data={"topics": [m["topic"], "biomarkers"]},
-                           reason=m["edit_reason"])
+            acting_user=alice,
+            text=f"{m['standalone_insight']} payers ask for real-world data",
+            therapeutic_area=world["oncology"],
+            hcp=hcp,
+            submit=True,
+        )
+        update_interaction(
+            interaction,
+            acting_user=alice,
+            data={"topics": [m["topic"], "biomarkers"]},
+            reason=m["edit_reason"],
+        )
     with audit_context(actor=bob, source="test"):
         # Another team's record: hidden from alice by the row policy, and from dave by the matrix.
         rec["other_team_interaction"] = log_interaction(
-            acting_user=bob, attendees=[hcp],
-            data={"occurred_at": occurred, "channel": "phone", "purpose": "scientific_exchange",
-                  "ae_attestation": "no", "therapeutic_area": world["cardio"], "notes": m["other_team_notes"]})
+            acting_user=bob,
+            attendees=[hcp],
+            data={
+                "occurred_at": occurred,
+                "channel": "phone",
+                "purpose": "scientific_exchange",
+                "ae_attestation": "no",
+                "therapeutic_area": world["cardio"],
+                "notes": m["other_team_notes"],
+            },
+        )
     with audit_context(actor=mona, source="test"):
-        rec["standalone_insight"] = review_insight(rec["standalone_insight"], acting_user=mona,
-                                                   note=m["review_note"])
+        rec["standalone_insight"] = review_insight(
+            rec["standalone_insight"], acting_user=mona, note=m["review_note"]
+        )
     with audit_context(actor=dave, source="test"):
         rec["inquiry"] = capture_inquiry(
-            acting_user=dave, question=f"{m['inquiry_question']} is it safe after an overdose?",
-            channel="in_person", unsolicited_attested=True, requester_hcp=hcp,
-            requester_contact=m["inquiry_contact"], product=world["product"], off_label=True)
+            acting_user=dave,
+            question=f"{m['inquiry_question']} is it safe after an overdose?",
+            channel="in_person",
+            unsolicited_attested=True,
+            requester_hcp=hcp,
+            requester_contact=m["inquiry_contact"],
+            product=world["product"],
+            off_label=True,
+        )
     with audit_context(actor=iris, source="test"):
         rec["inquiry"] = answer_inquiry(rec["inquiry"], acting_user=iris, answer=m["answer"])
         rec["inquiry"] = close_inquiry(rec["inquiry"], acting_user=iris, reason=m["close_reason"])
     with audit_context(actor=sam, source="test"):
         for i, report in enumerate(SafetyReport.objects.order_by("pk")):
             rec[f"safety_report_{i}"] = triage_report(
-                report, acting_user=sam, status="in_review", note=m["triage"], safety_case_id=m["case_id"],
-                event_description=m["safety_event"], patient_initials="JD", patient_age=54)
+                report,
+                acting_user=sam,
+                status="in_review",
+                note=m["triage"],
+                safety_case_id=m["case_id"],
+                event_description=m["safety_event"],
+                patient_initials="JD",
+                patient_age=54,
+            )
         rec["manual_safety_report"] = raise_manual_report(
-            acting_user=sam, day_zero=occurred, event_description=f"{m['manual_event']} {AE_PHRASE}",
-            suspect_product=world["product"])
+            acting_user=sam,
+            day_zero=occurred,
+            event_description=f"{m['manual_event']} {AE_PHRASE}",
+            suspect_product=world["product"],
+        )
     events = AuditEvent.objects.filter(seq__gt=before_seq)
     medical_uuids = {str(o.uuid) for o in rec.values()}
-    chosen = [str(u) for u in events.filter(object_uuid__in=medical_uuids).values_list("uuid", flat=True)[:12]]
+    chosen = [
+        str(u) for u in events.filter(object_uuid__in=medical_uuids).values_list("uuid", flat=True)[:12]
+    ]
     chosen += [str(u) for u in events.filter(reason__contains=FRAGMENT).values_list("uuid", flat=True)]
     planted.audit_event_uuids = list(dict.fromkeys(chosen))
     return planted
@@ -240,7 +341,9 @@ def _regex_to_route(regex: str) -> str:
     return _REGEX_GROUP.sub(lambda mo: f"<regex:{mo.group('name')}>", text)
 
 
-def iter_routes(patterns: Iterable[Any] | None = None, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+def iter_routes(
+    patterns: Iterable[Any] | None = None, prefix: str = "", namespace: str = ""
+) -> Iterator[Route]:
     """Every URL pattern of the project, flattened, with its full route and its slots."""
     if patterns is None:
         patterns = get_resolver().url_patterns
@@ -257,7 +360,9 @@ def iter_routes(patterns: Iterable[Any] | None = None, prefix: str = "", namespa
             yield Route(route=full, name=f"{namespace}{p.name or ''}", slots=slots)
 
 
-def fill_route(route: Route, values: dict[str, list[str]], cap: int = 400) -> list[tuple[str, dict[str, str]]]:
+def fill_route(
+    route: Route, values: dict[str, list[str]], cap: int = 400
+) -> list[tuple[str, dict[str, str]]]:
     """Concrete paths for a route: every combination of candidate values per slot kind (capped)."""
     choices = [values.get(kind, values["str"]) for _, kind in route.slots]
     out = []
@@ -298,10 +403,9 @@ class _LinkParser(HTMLParser):
 def extract_links(base_url: str, html: str) -> list[str]:
     """Same-site, GET-able URLs found in an HTML page (anchors, htmx hx-get, GET forms)."""
     parser = _LinkParser()
-    try:
+    # A malformed page still yields the links found before the parser gave up.
+    with contextlib.suppress(Exception):
         parser.feed(html)
-    except Exception:  # noqa: BLE001 - a malformed page still yields the links found before the error
-        pass
     out = []
     for raw in parser.links:
         raw = raw.strip()
@@ -325,7 +429,9 @@ def echoes_of(url: str, extra: Iterable[str] = ()) -> list[str]:
 
 
 _NOW_INPUT = re.compile(r'value="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?"')
-_VOLATILE_HEADERS = re.compile(r"^(X-Request-ID|Set-Cookie|Date|Expires|Last-Modified|ETag|Content-Length): .*$", re.M | re.I)
+_VOLATILE_HEADERS = re.compile(
+    r"^(X-Request-ID|Set-Cookie|Date|Expires|Last-Modified|ETag|Content-Length): .*$", re.M | re.I
+)
 
 
 def normalise(body: str, *, echoes: Iterable[str] = (), uuids: Iterable[str] = ()) -> str:
@@ -360,8 +466,11 @@ class Hit:
 
     def short(self) -> str:
         shown = ", ".join(self.markers) or ("fragment " + FRAGMENT if self.fragment else "")
-        return f"{self.method} {self.url}{' [' + self.variant + ']' if self.variant else ''} -> {self.status}" + (
-            f" shows {shown}" if shown else "") + (f" raised {self.error}" if self.error else "")
+        return (
+            f"{self.method} {self.url}{' [' + self.variant + ']' if self.variant else ''} -> {self.status}"
+            + (f" shows {shown}" if shown else "")
+            + (f" raised {self.error}" if self.error else "")
+        )
 
 
 def scan(text: str, echoes: Iterable[str]) -> tuple[list[str], bool]:
@@ -385,15 +494,29 @@ class Crawler:
         self.queue: deque[tuple[str, str]] = deque()
 
     # requesting -----------------------------------------------------------------------------------------
-    def request(self, method: str, url: str, *, variant: str = "", data: Any = None,
-                content_type: str | None = None, extra_echoes: Iterable[str] = ()) -> Hit:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        variant: str = "",
+        data: Any = None,
+        content_type: str | None = None,
+        extra_echoes: Iterable[str] = (),
+    ) -> Hit:
         """One request, recorded; exceptions raised by views are caught and recorded as 500s."""
-        key = (method, url, variant + (json.dumps(data, sort_keys=True, default=str) if data is not None else ""))
+        key = (
+            method,
+            url,
+            variant + (json.dumps(data, sort_keys=True, default=str) if data is not None else ""),
+        )
         if key in self.hits:
             return self.hits[key]
         headers = dict(self.headers)
         if variant == "htmx":
-            headers.update({"HX-Request": "true", "HX-Target": "main", "HX-Current-URL": "http://testserver/"})
+            headers.update(
+                {"HX-Request": "true", "HX-Target": "main", "HX-Current-URL": "http://testserver/"}
+            )
         kwargs: dict[str, Any] = {"headers": headers}
         if data is not None:
             kwargs["data"] = data
@@ -403,7 +526,11 @@ class Crawler:
         try:
             response = getattr(self.client, method.lower())(url, **kwargs)
             status = response.status_code
-            raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+            raw = (
+                b"".join(response.streaming_content)
+                if getattr(response, "streaming", False)
+                else response.content
+            )
             header_text = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
             body = header_text + "\n\n" + raw.decode("utf-8", errors="replace")
         except Exception as exc:  # noqa: BLE001 - a crash is a finding, not the end of the crawl
@@ -455,11 +582,19 @@ class Crawler:
         return {name for h in self.hits.values() for name in h.markers}
 
 
-def web_seed_urls(routes: list[Route], uuid_values: list[str]) -> tuple[list[str], list[tuple[Route, str, dict]]]:
+def web_seed_urls(
+    routes: list[Route], uuid_values: list[str]
+) -> tuple[list[str], list[tuple[Route, str, dict]]]:
     """Start points for a web crawl: every parameter-free page (plain and with search, tab and filter
     variants), and every page with slots filled from the given uuids. Returns (plain urls, filled urls)."""
-    values = {"uuid": uuid_values, "int": ["1"], "str": ["overview", "x"], "slug": ["overview", "x"],
-              "path": ["x"], "regex": ["x"]}
+    values = {
+        "uuid": uuid_values,
+        "int": ["1"],
+        "str": ["overview", "x"],
+        "slug": ["overview", "x"],
+        "path": ["x"],
+        "regex": ["x"],
+    }
     plain, filled = [], []
     for route in routes:
         if route.route.startswith(("api/", "static/")) or "/static/" in route.route:
@@ -472,8 +607,18 @@ def web_seed_urls(routes: list[Route], uuid_values: list[str]) -> tuple[list[str
             plain.extend(f"{path}?{p}={frag}" for p in SEARCH_PARAMS for frag in SEARCH_FRAGMENTS)
             plain.extend(f"{path}?{p}={NO_MATCH}" for p in SEARCH_PARAMS)
             plain.extend(f"{path}?tab={t}" for t in TAB_NAMES)
-            plain.extend(f"{path}?{q}" for q in ("status=all", "page=2", "format=csv", "export=csv",
-                                                 "format=json", "mine=1", "overdue=1"))
+            plain.extend(
+                f"{path}?{q}"
+                for q in (
+                    "status=all",
+                    "page=2",
+                    "format=csv",
+                    "export=csv",
+                    "format=json",
+                    "mine=1",
+                    "overdue=1",
+                )
+            )
         else:
             for path, slots in fill_route(route, values):
                 filled.append((route, path, slots))

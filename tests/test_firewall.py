@@ -31,8 +31,8 @@ import pytest
 from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
+
 from helpers_crawl import (
-    FRAGMENT,
     MARKERS,
     MEDICAL_API_RESOURCES,
     MEDICAL_WEB_PREFIXES,
@@ -60,14 +60,15 @@ PASSWORD, PERSONAS = _ROOT.PASSWORD, _ROOT.PERSONAS
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 # The crawl must reach at least this many distinct requests, or it proves little. Raised as pages arrive.
-MIN_WEB_REQUESTS = 300
-MIN_API_REQUESTS = 100
+MIN_WEB_REQUESTS = 2000
+MIN_API_REQUESTS = 300
 POST_MARKER = "MARKER-POSTED-BY-COMMERCIAL-5e1d"
 # Web routes a commercial user may legitimately POST to: sign-in/out, the one-way hand-off of a request, the
 # stateless live AE check that the hand-off form uses (it stores nothing and reads no record), and his own
 # API tokens.
 COMMERCIAL_WEB_WRITES = re.compile(
-    r"^/(login|logout)/|^/inquiries/(new|capture|route)/$|^/interactions/ae-check/$|^/accounts/(password|me|token)")
+    r"^/(login|logout)/|^/inquiries/(new|capture|route)/$|^/interactions/ae-check/$|^/accounts/(password|me|token)"
+)
 # API operations a commercial user may legitimately call with a write method.
 COMMERCIAL_API_WRITES = {("POST", "/api/v1/inquiries")}
 SEARCHY = {"q", "search", "term", "query", "text", "name", "contains"}
@@ -131,8 +132,10 @@ def _medical_counts() -> dict[str, int]:
     from liaison.medinfo.models import MedicalInquiry
     from liaison.safety.models import SafetyReport
 
-    return {m.__name__: m._base_manager.count() for m in
-            (AuditEvent, Interaction, FollowUp, Insight, ListeningPriority, MedicalInquiry, SafetyReport)}
+    return {
+        m.__name__: m._base_manager.count()
+        for m in (AuditEvent, Interaction, FollowUp, Insight, ListeningPriority, MedicalInquiry, SafetyReport)
+    }
 
 
 def _posted_marker_rows() -> list[str]:
@@ -144,9 +147,13 @@ def _posted_marker_rows() -> list[str]:
     from liaison.safety.models import SafetyReport
 
     out = []
-    for model, fields in ((Interaction, ("notes", "materials_shared")), (FollowUp, ("description",)),
-                          (Insight, ("text", "review_note")), (MedicalInquiry, ("answer",)),
-                          (SafetyReport, ("triage_note", "event_description"))):
+    for model, fields in (
+        (Interaction, ("notes", "materials_shared")),
+        (FollowUp, ("description",)),
+        (Insight, ("text", "review_note")),
+        (MedicalInquiry, ("answer",)),
+        (SafetyReport, ("triage_note", "event_description")),
+    ):
         for f in fields:
             if model._base_manager.filter(**{f"{f}__contains": POST_MARKER}).exists():
                 out.append(f"{model.__name__}.{f}")
@@ -160,15 +167,39 @@ def _form_payload(hcp_uuid: str) -> dict[str, Any]:
     now = timezone.now() - dt.timedelta(hours=1)
     text = f"{POST_MARKER} patient developed a rash"
     return {
-        "notes": text, "text": text, "answer": text, "note": text, "review_note": text, "triage_note": text,
-        "description": text, "event_description": text, "question": text, "materials_shared": text,
-        "reason": text, "title": text, "topics": text, "status": "forwarded", "decision": "forwarded",
-        "attendees": hcp_uuid, "hcp": hcp_uuid, "requester_hcp": hcp_uuid, "occurred_at": now.strftime("%Y-%m-%dT%H:%M"),
-        "occurred_at_0": now.strftime("%Y-%m-%d"), "occurred_at_1": now.strftime("%H:%M"),
-        "channel": "in_person", "purpose": "scientific_exchange", "ae_attestation": "no",
-        "unsolicited_attested": "on", "due_date": timezone.localdate().isoformat(), "duration_minutes": "30",
-        "safety_case_id": "CASE-1", "patient_initials": "AB", "insight-0-text": text, "insights-0-text": text,
-        "follow_up-0-description": text, "confirm": "yes",
+        "notes": text,
+        "text": text,
+        "answer": text,
+        "note": text,
+        "review_note": text,
+        "triage_note": text,
+        "description": text,
+        "event_description": text,
+        "question": text,
+        "materials_shared": text,
+        "reason": text,
+        "title": text,
+        "topics": text,
+        "status": "forwarded",
+        "decision": "forwarded",
+        "attendees": hcp_uuid,
+        "hcp": hcp_uuid,
+        "requester_hcp": hcp_uuid,
+        "occurred_at": now.strftime("%Y-%m-%dT%H:%M"),
+        "occurred_at_0": now.strftime("%Y-%m-%d"),
+        "occurred_at_1": now.strftime("%H:%M"),
+        "channel": "in_person",
+        "purpose": "scientific_exchange",
+        "ae_attestation": "no",
+        "unsolicited_attested": "on",
+        "due_date": timezone.localdate().isoformat(),
+        "duration_minutes": "30",
+        "safety_case_id": "CASE-1",
+        "patient_initials": "AB",
+        "insight-0-text": text,
+        "insights-0-text": text,
+        "follow_up-0-description": text,
+        "confirm": "yes",
     }
 
 
@@ -238,8 +269,11 @@ def _path_param_values(op: dict[str, Any], pool: list[str]) -> dict[str, list[st
         if p.get("in") != "path":
             continue
         s = p.get("schema", {})
-        out[p["name"]] = pool if s.get("format") == "uuid" or "uuid" in p["name"] else (
-            ["1"] if s.get("type") == "integer" else ["x"])
+        out[p["name"]] = (
+            pool
+            if s.get("format") == "uuid" or "uuid" in p["name"]
+            else (["1"] if s.get("type") == "integer" else ["x"])
+        )
     return out
 
 
@@ -259,8 +293,13 @@ def _is_medical_api(path: str) -> bool:
 def _dave_web_crawl(findings: Findings, dave: Any, planted: Any, routes: list[Route]) -> None:
     hcp_uuid = str(planted.hcp.uuid)
     hidden = planted.medical_uuids()
-    visible = [hcp_uuid, str(planted.users["alice"].uuid), str(planted.users["dave"].uuid),
-               str(planted.users["product"].uuid), str(planted.users["oncology"].uuid)]
+    visible = [
+        hcp_uuid,
+        str(planted.users["alice"].uuid),
+        str(planted.users["dave"].uuid),
+        str(planted.users["product"].uuid),
+        str(planted.users["oncology"].uuid),
+    ]
     pool = [RANDOM_UUIDS[0], *visible, *hidden.values()]
     crawler = Crawler(_web_client(dave))
     plain, filled = web_seed_urls(routes, pool)
@@ -270,10 +309,9 @@ def _dave_web_crawl(findings: Findings, dave: Any, planted: Any, routes: list[Ro
     by_route: dict[str, dict[str, Hit]] = defaultdict(dict)
     for route, path, slots in filled:
         uuid_slots = [k for k, kind in route.slots if kind == "uuid"]
-        if len(uuid_slots) > 1 and any(v not in (RANDOM_UUIDS[0], hcp_uuid) for v in slots.values()):
-            # Two uuid slots: every combination of the whole pool would be too many requests.
-            if sum(v in hidden.values() for v in slots.values()) > 1:
-                continue
+        # Two uuid slots: every combination of the whole pool would be too many requests; one hidden uuid each.
+        if len(uuid_slots) > 1 and sum(v in hidden.values() for v in slots.values()) > 1:
+            continue
         hit = crawler.get(path)
         if len(uuid_slots) == 1:
             by_route[route.route][slots[uuid_slots[0]]] = hit
@@ -295,11 +333,15 @@ def _dave_web_crawl(findings: Findings, dave: Any, planted: Any, routes: list[Ro
                 continue
             if hit.status != base.status:
                 findings.hidden_vs_random_web.append(
-                    f"/{route} with hidden {label}: {hit.status}, with a random uuid: {base.status}")
+                    f"/{route} with hidden {label}: {hit.status}, with a random uuid: {base.status}"
+                )
             elif normalise(hit.body, uuids=[u]) != normalise(base.body, uuids=[RANDOM_UUIDS[0]]):
                 findings.hidden_vs_random_web.append(
                     f"/{route} with hidden {label}: same status {hit.status} but a different page:\n"
-                    + first_difference(normalise(base.body, uuids=[RANDOM_UUIDS[0]]), normalise(hit.body, uuids=[u])))
+                    + first_difference(
+                        normalise(base.body, uuids=[RANDOM_UUIDS[0]]), normalise(hit.body, uuids=[u])
+                    )
+                )
     # A search for a marker fragment and a search for nonsense must give the same page, echo aside.
     for key, hit in list(crawler.hits.items()):
         method, url, variant = key
@@ -314,7 +356,8 @@ def _dave_web_crawl(findings: Findings, dave: Any, planted: Any, routes: list[Ro
         if hit.status != control.status or a != b:
             findings.search_diffs_web.append(
                 f"{url}{' [htmx]' if variant else ''} ({hit.status}) differs from the same search for nonsense "
-                f"({control.status}):\n{first_difference(b, a)}")
+                f"({control.status}):\n{first_difference(b, a)}"
+            )
     for prefix in MEDICAL_WEB_PREFIXES:
         hit = crawler.hits.get(("GET", prefix, ""))
         if hit is not None:
@@ -322,14 +365,23 @@ def _dave_web_crawl(findings: Findings, dave: Any, planted: Any, routes: list[Ro
 
 
 def _snapshot(crawler: Crawler) -> dict[tuple[str, str], tuple[int, str]]:
-    return {(url, variant): (hit.status, normalise(hit.body))
-            for (method, url, variant), hit in crawler.hits.items() if method == "GET"}
+    return {
+        (url, variant): (hit.status, normalise(hit.body))
+        for (method, url, variant), hit in crawler.hits.items()
+        if method == "GET"
+    }
 
 
 def _baseline_crawl(dave: Any, hcp: Any, users: dict[str, Any], routes: list[Route]) -> dict:
     """dave's whole view of the site before any medical record exists."""
-    pool = [RANDOM_UUIDS[0], str(hcp.uuid), str(users["alice"].uuid), str(users["dave"].uuid),
-            str(users["product"].uuid), str(users["oncology"].uuid)]
+    pool = [
+        RANDOM_UUIDS[0],
+        str(hcp.uuid),
+        str(users["alice"].uuid),
+        str(users["dave"].uuid),
+        str(users["product"].uuid),
+        str(users["oncology"].uuid),
+    ]
     crawler = Crawler(_web_client(dave), limit=3000)
     plain, filled = web_seed_urls(routes, pool)
     for url in plain:
@@ -368,7 +420,11 @@ def _dave_api_crawl(findings: Findings, dave: Any, planted: Any) -> None:
                 values: list[str] = []
                 if name in SEARCHY or s.get("type") == "string" and not s.get("format") and not s.get("enum"):
                     values = [*SEARCH_FRAGMENTS, NO_MATCH]
-                elif s.get("format") == "uuid" or name.endswith("uuid") or name in ("hcp", "interaction", "owner"):
+                elif (
+                    s.get("format") == "uuid"
+                    or name.endswith("uuid")
+                    or name in ("hcp", "interaction", "owner")
+                ):
                     values = [RANDOM_UUIDS[0], hcp_uuid, *list(hidden.values())[:6]]
                 elif s.get("enum"):
                     values = [str(v) for v in s["enum"]]
@@ -377,22 +433,34 @@ def _dave_api_crawl(findings: Findings, dave: Any, planted: Any) -> None:
                 for frag in SEARCH_FRAGMENTS:
                     hit = crawler.hits.get(("GET", f"{api_path}?{name}={frag}", ""))
                     control = crawler.hits.get(("GET", f"{api_path}?{name}={NO_MATCH}", ""))
-                    if hit and control and (hit.status != control.status or normalise(hit.body, echoes=[frag])
-                                            != normalise(control.body, echoes=[NO_MATCH])):
+                    if (
+                        hit
+                        and control
+                        and (
+                            hit.status != control.status
+                            or normalise(hit.body, echoes=[frag])
+                            != normalise(control.body, echoes=[NO_MATCH])
+                        )
+                    ):
                         findings.search_diffs_api.append(
                             f"GET {api_path}?{name}={frag} ({hit.status}) differs from ?{name}={NO_MATCH} "
-                            f"({control.status}):\n" + first_difference(
-                                normalise(control.body, echoes=[NO_MATCH]), normalise(hit.body, echoes=[frag])))
+                            f"({control.status}):\n"
+                            + first_difference(
+                                normalise(control.body, echoes=[NO_MATCH]), normalise(hit.body, echoes=[frag])
+                            )
+                        )
                 # The same filter over a hidden record and over nothing must answer alike.
                 if values and values[0] == RANDOM_UUIDS[0]:
                     control = crawler.hits[("GET", f"{api_path}?{name}={RANDOM_UUIDS[0]}", "")]
                     for v in values[2:]:
                         hit = crawler.hits[("GET", f"{api_path}?{name}={v}", "")]
                         if hit.status != control.status or normalise(hit.body, uuids=[v]) != normalise(
-                                control.body, uuids=[RANDOM_UUIDS[0]]):
+                            control.body, uuids=[RANDOM_UUIDS[0]]
+                        ):
                             findings.hidden_vs_random_api.append(
                                 f"GET {api_path}?{name}=<hidden {v}> ({hit.status}) differs from a random uuid "
-                                f"({control.status})")
+                                f"({control.status})"
+                            )
             continue
         names = list(path_values)
         if len(names) != 1:
@@ -406,11 +474,15 @@ def _dave_api_crawl(findings: Findings, dave: Any, planted: Any) -> None:
                 continue
             if hit.status != control.status:
                 findings.hidden_vs_random_api.append(
-                    f"GET {path} with hidden {label}: {hit.status}, with a random uuid: {control.status}")
+                    f"GET {path} with hidden {label}: {hit.status}, with a random uuid: {control.status}"
+                )
             elif normalise(hit.body, uuids=[u]) != normalise(control.body, uuids=[RANDOM_UUIDS[0]]):
                 findings.hidden_vs_random_api.append(
-                    f"GET {path} with hidden {label}: same status, other body:\n" + first_difference(
-                        normalise(control.body, uuids=[RANDOM_UUIDS[0]]), normalise(hit.body, uuids=[u])))
+                    f"GET {path} with hidden {label}: same status, other body:\n"
+                    + first_difference(
+                        normalise(control.body, uuids=[RANDOM_UUIDS[0]]), normalise(hit.body, uuids=[u])
+                    )
+                )
     findings.api_schema = schema  # type: ignore[attr-defined]
 
 
@@ -419,7 +491,9 @@ def _note_new_audit_events(findings: Findings, hit: Hit) -> None:
     from liaison.compliance.models import AuditEvent
 
     last = findings.__dict__.setdefault("_last_seq", findings.audit_before_seq)
-    new = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq").values_list("seq", "event_type", "reason"))
+    new = list(
+        AuditEvent.objects.filter(seq__gt=last).order_by("seq").values_list("seq", "event_type", "reason")
+    )
     if new:
         findings.__dict__["_last_seq"] = new[-1][0]
         findings.writes_that_audited.append(f"{hit.method} {hit.url} -> {hit.status} wrote {new}")
@@ -438,8 +512,14 @@ def _dave_writes(findings: Findings, dave: Any, planted: Any, routes: list[Route
     findings.counts_before_posts = _medical_counts()
     web = Crawler(_web_client(dave))
     payload = _form_payload(hcp_uuid)
-    values = {"uuid": [RANDOM_UUIDS[0], *hidden], "int": ["1"], "str": ["x"], "slug": ["x"], "path": ["x"],
-              "regex": ["x"]}
+    values = {
+        "uuid": [RANDOM_UUIDS[0], *hidden],
+        "int": ["1"],
+        "str": ["x"],
+        "slug": ["x"],
+        "path": ["x"],
+        "regex": ["x"],
+    }
     for route in routes:
         path0 = "/" + route.route
         if route.route.startswith("api/") or COMMERCIAL_WEB_WRITES.search(path0):
@@ -460,11 +540,19 @@ def _dave_writes(findings: Findings, dave: Any, planted: Any, routes: list[Route
             if "application/json" in content:
                 body = _example(schema, content["application/json"].get("schema", {}), hcp_uuid)
             path_values = _path_param_values(op, [RANDOM_UUIDS[0], *hidden])
-            combos = [{}] if not path_values else [dict.fromkeys(path_values, u) for u in path_values[next(iter(path_values))]]
+            combos = (
+                [{}]
+                if not path_values
+                else [dict.fromkeys(path_values, u) for u in path_values[next(iter(path_values))]]
+            )
             for combo in combos:
                 hit = api.request(
-                    method, _fill_path(api_path, combo), data=json.dumps(body) if body is not None else None,
-                    content_type="application/json", extra_echoes=[POST_MARKER])
+                    method,
+                    _fill_path(api_path, combo),
+                    data=json.dumps(body) if body is not None else None,
+                    content_type="application/json",
+                    extra_echoes=[POST_MARKER],
+                )
                 findings.api_writes.append(hit)
                 _note_new_audit_events(findings, hit)
     findings.counts_after_posts = _medical_counts()
@@ -511,10 +599,18 @@ def _control_crawl(user: Any, planted: Any, routes: list[Route], *, with_api: bo
 def findings(django_db_setup: Any, django_db_blocker: Any) -> Any:
     """Plant, crawl as dave (web and API), write as dave, crawl as medical roles; all rolled back at the end."""
     result = Findings()
-    with django_db_blocker.unblock(), override_settings(
-            SECURE_SSL_REDIRECT=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False,
-            STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-                      "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            SECURE_SSL_REDIRECT=False,
+            SESSION_COOKIE_SECURE=False,
+            CSRF_COOKIE_SECURE=False,
+            STORAGES={
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+        ),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -530,14 +626,20 @@ def findings(django_db_setup: Any, django_db_blocker: Any) -> Any:
             for name, with_api in (("alice", True), ("carla", False), ("sam", False), ("iris", False)):
                 found, count = _control_crawl(world[name], result.planted, routes, with_api=with_api)
                 result.control[name], result.control_requests[name] = found, count
-            print(f"\nfirewall crawl: {len(result.web.hits)} web requests and "  # type: ignore[union-attr]
-                  f"{len(result.api.hits)} API requests as commercial; "  # type: ignore[union-attr]
-                  f"{len(result.web_posts)} web POSTs and {len(result.api_writes)} API writes refused; "
-                  f"controls: {result.control_requests}")
+            print(
+                f"\nfirewall crawl: {len(result.web.hits)} web requests and "  # type: ignore[union-attr]
+                f"{len(result.api.hits)} API requests as commercial; "  # type: ignore[union-attr]
+                f"{len(result.web_posts)} web POSTs and {len(result.api_writes)} API writes refused; "
+                f"controls: {result.control_requests}"
+            )
             statuses = Counter(f"{h.method} {h.status}" for h in result.web_posts + result.api_writes)
             print(f"refused writes by status: {dict(statuses)}")
-            for h in {re.sub(r"[0-9a-f-]{36}", "{uuid}", h.url): h for h in result.api_writes if h.status == 422}.values():
-                print(f"  422 before the permission check: {h.method} {h.url}: {h.body.split(chr(10) * 2, 1)[-1][:300]}")
+            for h in {
+                re.sub(r"[0-9a-f-]{36}", "{uuid}", h.url): h for h in result.api_writes if h.status == 422
+            }.values():
+                print(
+                    f"  422 before the permission check: {h.method} {h.url}: {h.body.split(chr(10) * 2, 1)[-1][:300]}"
+                )
             yield result
         finally:
             transaction.set_rollback(True)
@@ -592,19 +694,32 @@ def test_it_gives_the_same_search_results_for_marker_fragments_as_for_nonsense(f
 
 
 def test_it_shows_the_commercial_user_the_same_site_before_and_after_the_medical_records_exist(
-        findings: Findings) -> None:
-    changed = [f"{url} {variant}: {findings.baseline[(url, variant)][0]} -> {findings.after[(url, variant)][0]}"
-               for (url, variant) in findings.baseline
-               if (url, variant) in findings.after and findings.after[(url, variant)] != findings.baseline[(url, variant)]]
+    findings: Findings,
+) -> None:
+    changed = [
+        f"{url} {variant}: {findings.baseline[(url, variant)][0]} -> {findings.after[(url, variant)][0]}"
+        for (url, variant) in findings.baseline
+        if (url, variant) in findings.after
+        and findings.after[(url, variant)] != findings.baseline[(url, variant)]
+    ]
     compared = sum(1 for k in findings.baseline if k in findings.after)
     print(f"pages compared before/after planting: {compared}")
-    assert compared >= 20, f"only {compared} pages compared"
+    assert compared >= 500, f"only {compared} pages compared"
     if changed:
-        url, variant = next(k for k in findings.baseline if k in findings.after
-                            and findings.after[k] != findings.baseline[k])
+        url, variant = next(
+            k for k in findings.baseline if k in findings.after and findings.after[k] != findings.baseline[k]
+        )
         import difflib
-        diff = "\n".join(list(difflib.unified_diff(findings.baseline[(url, variant)][1].splitlines(),
-                                                   findings.after[(url, variant)][1].splitlines(), lineterm=""))[:40])
+
+        diff = "\n".join(
+            list(
+                difflib.unified_diff(
+                    findings.baseline[(url, variant)][1].splitlines(),
+                    findings.after[(url, variant)][1].splitlines(),
+                    lineterm="",
+                )
+            )[:40]
+        )
         pytest.fail("pages changed once medical records existed:\n" + "\n".join(changed[:30]) + "\n" + diff)
 
 
@@ -618,8 +733,11 @@ def test_it_refuses_every_web_post_of_the_commercial_user_and_changes_nothing(fi
     assert findings.web_posts, "no web POST attempted"
     # Medical pages and record-level actions must refuse outright; other pages (the home page) need only
     # change nothing, which the audit and row counts below check.
-    strict = [h for h in findings.web_posts
-              if h.url.startswith(MEDICAL_WEB_PREFIXES) or re.search(r"/[0-9a-f-]{36}/", h.url)]
+    strict = [
+        h
+        for h in findings.web_posts
+        if h.url.startswith(MEDICAL_WEB_PREFIXES) or re.search(r"/[0-9a-f-]{36}/", h.url)
+    ]
     accepted = [h for h in strict if h.status not in (403, 404, 405)]
     assert not accepted, "web POSTs not refused:\n" + _listing(accepted)
     assert findings.posted_marker_stored == []
@@ -628,7 +746,9 @@ def test_it_refuses_every_web_post_of_the_commercial_user_and_changes_nothing(fi
 
 
 def test_it_refuses_every_api_write_of_the_commercial_user_and_changes_nothing(findings: Findings) -> None:
-    assert any(_is_medical_api(h.url) for h in findings.api_writes), "no medical API write in the OpenAPI document"
+    assert any(_is_medical_api(h.url) for h in findings.api_writes), (
+        "no medical API write in the OpenAPI document"
+    )
 
     def refused(h: Hit) -> bool:
         if h.status == 403:
@@ -636,6 +756,7 @@ def test_it_refuses_every_api_write_of_the_commercial_user_and_changes_nothing(f
         # django-ninja validates a body against its schema before the view runs; that refusal reveals nothing.
         body = h.body.split("\n\n", 1)[-1]
         return h.status == 422 and body.startswith('{"detail": [') and POST_MARKER not in body
+
     wrong = [h for h in findings.api_writes if not refused(h)]
     assert not wrong, "API writes not refused with 403:\n" + _listing(wrong)
     assert not findings.writes_that_audited, "\n".join(findings.writes_that_audited)
@@ -646,7 +767,15 @@ def test_it_refuses_every_api_write_of_the_commercial_user_and_changes_nothing(f
 def test_it_lets_the_msl_find_her_own_markers_by_the_same_crawl(findings: Findings) -> None:
     found = findings.control["alice"]
     print(f"alice found: {sorted(found)}")
-    expected = {"notes", "materials", "topic", "insight", "standalone_insight", "followup", "standalone_followup"}
+    expected = {
+        "notes",
+        "materials",
+        "topic",
+        "insight",
+        "standalone_insight",
+        "followup",
+        "standalone_followup",
+    }
     assert expected <= found, f"alice could not find {sorted(expected - found)}"
 
 

@@ -18,8 +18,16 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
@@ -39,10 +47,6 @@ def _live_server_settings(settings: Any) -> None:
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    # src/liaison/static belongs to no app, so only STATICFILES_DIRS lets the finders see it.
-    static_dir = Path(settings.BASE_DIR) / "static"
-    if static_dir not in [Path(d) for d in settings.STATICFILES_DIRS]:
-        settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, static_dir]
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -108,10 +112,11 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     context.set_default_timeout(10_000)
     pg = context.new_page()
     problems: list[str] = []
-    pg.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-          if r.status >= 400 and "/static/" in r.url else None)
+    pg.on(
+        "response",
+        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and "/static/" in r.url else None,
+    )
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     pg.problems = problems  # type: ignore[attr-defined]
     yield pg
     context.close()
-

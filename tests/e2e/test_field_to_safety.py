@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from e2e_helpers import DOCS_IMG, shot
+
 from helpers_crawl import root_conftest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -54,7 +55,8 @@ def log_ae_interaction(page: Any) -> str:
     page.get_by_role("textbox", name="Notes", exact=True).fill(AE_NOTES)
     page.get_by_role("textbox", name="Insight", exact=True).first.fill(INSIGHT)
     page.get_by_role("group", name=re.compile("mention an adverse event")).get_by_role(
-        "radio", name="Yes", exact=True).check()
+        "radio", name="Yes", exact=True
+    ).check()
     shot(page, "e2e-01-log-interaction-filled", full_page=True)
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS_IMG / "log-interaction.png"), full_page=True)
@@ -63,7 +65,8 @@ def log_ae_interaction(page: Any) -> str:
 
 
 def test_it_carries_an_adverse_event_from_the_msl_to_drug_safety_and_hides_it_from_commercial(
-        page: Any, world: dict[str, Any], hcp: Any) -> None:
+    page: Any, world: dict[str, Any], hcp: Any
+) -> None:
     from playwright.sync_api import expect
 
     from liaison.engagement.models import Interaction
@@ -112,7 +115,9 @@ def test_it_carries_an_adverse_event_from_the_msl_to_drug_safety_and_hides_it_fr
         expect(nav.get_by_role("link", name=label, exact=True)).to_have_count(0)
     for url in (interaction_url, report_url, f"/interactions/{interaction.uuid}/edit/"):
         response = page.goto(url)
-        assert response is not None and response.status in (403, 404), f"{url} -> {response and response.status}"
+        assert response is not None and response.status in (403, 404), (
+            f"{url} -> {response and response.status}"
+        )
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Not found|Not allowed"))
         assert "rash" not in page.content()
         assert str(interaction.uuid) not in page.content().replace(url, "")
@@ -120,10 +125,16 @@ def test_it_carries_an_adverse_event_from_the_msl_to_drug_safety_and_hides_it_fr
     assert response is not None and response.status == 200
     expect(page.get_by_role("heading", level=1)).to_contain_text("Grace Hopkins")
     main = page.locator("main")
-    expect(main.get_by_role("link", name=re.compile("Interactions|Insights|Safety|Inquiries|History"))).to_have_count(0)
+    expect(
+        main.get_by_role("link", name=re.compile("Interactions|Insights|Safety|Inquiries|History"))
+    ).to_have_count(0)
     expect(main.get_by_role("tab", name=re.compile("Interactions|Insights|Safety"))).to_have_count(0)
     shot(page, "e2e-05-commercial-hcp-page", full_page=True)
-    for url in (f"/hcps/{hcp.uuid}/", f"/hcps/{hcp.uuid}/?tab=interactions", f"/hcps/{hcp.uuid}/?tab=insights"):
+    for url in (
+        f"/hcps/{hcp.uuid}/",
+        f"/hcps/{hcp.uuid}/?tab=interactions",
+        f"/hcps/{hcp.uuid}/?tab=insights",
+    ):
         page.goto(url)
         text = page.content()
         for secret in ("severe rash", "second dose", "PD-L1", "Discussed dosing", "Scientific exchange"):

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from e2e_helpers import shot
+
 from helpers_crawl import root_conftest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +45,8 @@ def tab_until(page: Any, predicate: Any, limit: int = 120) -> list[dict[str, str
 
 
 def test_it_lets_a_keyboard_user_sign_in_and_reach_every_field_of_the_interaction_form(
-        page: Any, world: dict[str, Any], hcp: Any) -> None:
+    page: Any, world: dict[str, Any], hcp: Any
+) -> None:
     from playwright.sync_api import expect
 
     page.goto("/login/")
@@ -65,7 +67,9 @@ def test_it_lets_a_keyboard_user_sign_in_and_reach_every_field_of_the_interactio
     path = tab_until(page, lambda f: f.get("tag") == "button" and f.get("text") == "Submit", limit=150)
     reached = {f.get("name") for f in path}
     for field in ("q", "occurred_at", "duration_minutes", "channel", "purpose", "notes", "ae_attestation"):
-        assert field in reached, f"Tab never reached {field!r}; focus path: {[f.get('name') or f.get('text') for f in path]}"
+        assert field in reached, (
+            f"Tab never reached {field!r}; focus path: {[f.get('name') or f.get('text') for f in path]}"
+        )
     # The skip link is the first stop, so keyboard users can jump past the navigation.
     page.goto("/interactions/new/")
     page.keyboard.press("Tab")
