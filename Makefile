@@ -1,6 +1,7 @@
 # Liaison: the commands a developer or operator needs. Every target works on a fresh clone and can be re-run.
 #   make demo          install, load the demo data set, serve it on http://127.0.0.1:$(PORT)
 #   make test          install test dependencies and run the whole test suite (SQLite, or DATABASE_URL)
+#                      PYTEST_ARGS="-x tests/test_cli.py" narrows it
 #   make lint          ruff, migrations check, import boundary
 #   make check-deploy  Django's deployment checklist with production settings
 #   make clean         remove the virtual environment and caches (keeps ./data)
@@ -46,7 +47,7 @@ serve: install
 	$(DEMO_ENV) $(BIN)/liaison serve --migrate --port $(PORT)
 
 test: install-test
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check src tests

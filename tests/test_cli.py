@@ -230,7 +230,11 @@ def test_serve_refuses_to_start_on_an_unmigrated_database(db, runner, monkeypatc
     assert not calls
 
 
-def test_the_worker_drains_the_queue_and_exits_in_batch_mode(db, runner):
+def test_the_worker_drains_the_queue_and_exits_in_batch_mode(db, runner, monkeypatch):
+    # The worker recycles database connections between tasks; inside the test's transaction that would close
+    # the connection under the test (PostgreSQL), so keep it, as Django's own test client does.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
     result = invoke(runner, "worker", "--batch")
 
     assert result.exit_code == 0, result.output
