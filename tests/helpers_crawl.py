@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib.util
 import itertools
 import json
 import re
@@ -20,7 +19,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -100,17 +98,6 @@ _CSRF_PATTERNS = (
 
 
 # ---------------------------------------------------------------------------------------------- planting
-
-
-def root_conftest() -> Any:
-    """tests/conftest.py as a module (PASSWORD, PERSONAS). Imported by path: `import conftest` is ambiguous
-    once tests/e2e/conftest.py is loaded too, since pytest registers both under the name "conftest"."""
-    path = Path(__file__).with_name("conftest.py")
-    spec = importlib.util.spec_from_file_location("liaison_tests_root_conftest", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass

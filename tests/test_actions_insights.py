@@ -15,14 +15,22 @@ from liaison.insights.models import Insight, InsightStatus
 def submitted(world, acting):
     """Alice's submitted oncology insight."""
     with acting(world["alice"]):
-        return create_insight(acting_user=world["alice"], text="Tumour boards want faster PD-L1 turnaround.",
-                              therapeutic_area=world["oncology"], submit=True)
+        return create_insight(
+            acting_user=world["alice"],
+            text="Tumour boards want faster PD-L1 turnaround.",
+            therapeutic_area=world["oncology"],
+            submit=True,
+        )
 
 
 def test_it_creates_a_draft_insight_by_default(world, acting):
     with acting(world["alice"]):
         insight = create_insight(acting_user=world["alice"], text="Idea", therapeutic_area=world["oncology"])
-    assert (insight.status, insight.submitted_at, insight.author) == (InsightStatus.DRAFT, None, world["alice"])
+    assert (insight.status, insight.submitted_at, insight.author) == (
+        InsightStatus.DRAFT,
+        None,
+        world["alice"],
+    )
 
 
 def test_it_refuses_an_insight_without_a_therapeutic_area(world, acting):
@@ -33,20 +41,28 @@ def test_it_refuses_an_insight_without_a_therapeutic_area(world, acting):
 
 def test_it_refuses_a_listening_priority_of_another_area(world, acting):
     with acting(world["alice"]), pytest.raises(ValidationError) as exc:
-        create_insight(acting_user=world["alice"], text="Idea", therapeutic_area=world["cardio"],
-                       listening_priority=world["priority"])
+        create_insight(
+            acting_user=world["alice"],
+            text="Idea",
+            therapeutic_area=world["cardio"],
+            listening_priority=world["priority"],
+        )
     assert list(exc.value.message_dict) == ["listening_priority"]
 
 
 @pytest.mark.parametrize("reviewer", ["mona", "lena"])
 def test_it_lets_a_manager_or_medical_lead_review_a_submitted_insight(world, submitted, acting, reviewer):
     with acting(world[reviewer]):
-        review_insight(submitted, acting_user=world[reviewer], note="Actionable", listening_priority=world["priority"])
+        review_insight(
+            submitted, acting_user=world[reviewer], note="Actionable", listening_priority=world["priority"]
+        )
     submitted.refresh_from_db()
     assert submitted.status == InsightStatus.REVIEWED
     assert (submitted.reviewed_by, submitted.review_note) == (world[reviewer], "Actionable")
     assert submitted.listening_priority == world["priority"]
-    event = AuditEvent.objects.filter(object_uuid=str(submitted.uuid), event_type="insight.updated").latest("seq")
+    event = AuditEvent.objects.filter(object_uuid=str(submitted.uuid), event_type="insight.updated").latest(
+        "seq"
+    )
     assert event.changes["status"] == ["submitted", "reviewed"]
 
 
@@ -60,17 +76,22 @@ def test_it_refuses_review_by_anyone_but_a_manager_or_lead(world, submitted, act
 def test_it_refuses_a_manager_reviewing_another_teams_insight(world, acting, system_context):
     from liaison.accounts.actions import create_user
 
-    other_manager = create_user(username="max", role="msl_manager", team=world["teams"]["Cardio West"],
-                                password=None)
+    other_manager = create_user(
+        username="max", role="msl_manager", team=world["teams"]["Cardio West"], password=None
+    )
     with acting(world["alice"]):
-        insight = create_insight(acting_user=world["alice"], text="x", therapeutic_area=world["oncology"], submit=True)
+        insight = create_insight(
+            acting_user=world["alice"], text="x", therapeutic_area=world["oncology"], submit=True
+        )
     with acting(other_manager), pytest.raises(ValidationError):
         review_insight(insight, acting_user=other_manager)
 
 
 def test_it_refuses_a_reviewer_reviewing_their_own_insight(world, acting):
     with acting(world["mona"]):
-        own = create_insight(acting_user=world["mona"], text="Mine", therapeutic_area=world["oncology"], submit=True)
+        own = create_insight(
+            acting_user=world["mona"], text="Mine", therapeutic_area=world["oncology"], submit=True
+        )
         with pytest.raises(ValidationError):
             review_insight(own, acting_user=world["mona"])
     assert Insight.objects.get(pk=own.pk).status == InsightStatus.SUBMITTED
@@ -105,8 +126,12 @@ def test_it_screens_an_insight_when_it_is_submitted(world, acting):
     from liaison.safety.models import SafetyReport
 
     with acting(world["alice"]):
-        insight = create_insight(acting_user=world["alice"], text="Her patient was pregnant while on therapy.",
-                                 therapeutic_area=world["oncology"], submit=True)
+        insight = create_insight(
+            acting_user=world["alice"],
+            text="Her patient was pregnant while on therapy.",
+            therapeutic_area=world["oncology"],
+            submit=True,
+        )
     report = SafetyReport.objects.get(insight=insight)
     assert report.categories == ["pregnancy_lactation"]
     assert report.day_zero == insight.created_at
@@ -114,8 +139,15 @@ def test_it_screens_an_insight_when_it_is_submitted(world, acting):
 
 def test_it_lets_only_leads_and_admins_define_listening_priorities(world, acting):
     with acting(world["alice"]), pytest.raises(PermissionDenied):
-        save_listening_priority(None, acting_user=world["alice"], therapeutic_area=world["oncology"], title="T")
+        save_listening_priority(
+            None, acting_user=world["alice"], therapeutic_area=world["oncology"], title="T"
+        )
     with acting(world["lena"]):
-        priority = save_listening_priority(None, acting_user=world["lena"], therapeutic_area=world["oncology"],
-                                           title="Sequencing after progression", order=2)
+        priority = save_listening_priority(
+            None,
+            acting_user=world["lena"],
+            therapeutic_area=world["oncology"],
+            title="Sequencing after progression",
+            order=2,
+        )
     assert priority.order == 2

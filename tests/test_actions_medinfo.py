@@ -16,8 +16,12 @@ from liaison.safety.models import SafetyReport
 
 
 def _capture(user, **extra):
-    kwargs = {"question": "Can Onkotrex be given with warfarin?", "channel": "email", "unsolicited_attested": True,
-              "requester_name": "Dr Who"}
+    kwargs = {
+        "question": "Can Onkotrex be given with warfarin?",
+        "channel": "email",
+        "unsolicited_attested": True,
+        "requester_name": "Dr Who",
+    }
     return capture_inquiry(acting_user=user, **{**kwargs, **extra})
 
 
@@ -33,7 +37,9 @@ def test_it_lets_commercial_capture_and_route_a_request_it_then_cannot_see(world
     with acting(world["dave"]):
         inquiry = _capture(world["dave"])
     assert inquiry.status == InquiryStatus.OPEN and inquiry.captured_by == world["dave"]
-    assert AuditEvent.objects.filter(object_uuid=str(inquiry.uuid), event_type="medicalinquiry.routed").exists()
+    assert AuditEvent.objects.filter(
+        object_uuid=str(inquiry.uuid), event_type="medicalinquiry.routed"
+    ).exists()
     assert not MedicalInquiry.objects.restrict(world["dave"], "view").exists()
     assert MedicalInquiry.objects.restrict(world["iris"], "view").get() == inquiry
 
@@ -57,7 +63,9 @@ def test_it_lets_only_medical_information_answer(world, acting):
         with acting(world[name]), pytest.raises(PermissionDenied):
             answer_inquiry(inquiry, acting_user=world[name], answer="Yes")
     with acting(world["iris"]):
-        answer_inquiry(inquiry, acting_user=world["iris"], answer="See the standard response on interactions.")
+        answer_inquiry(
+            inquiry, acting_user=world["iris"], answer="See the standard response on interactions."
+        )
     inquiry.refresh_from_db()
     assert (inquiry.status, inquiry.assigned_to) == (InquiryStatus.ANSWERED, world["iris"])
     assert inquiry.answered_at is not None
@@ -89,7 +97,9 @@ def test_it_closes_with_the_reason_on_the_audit_event(world, acting):
         inquiry = _capture(world["alice"])
     with acting(world["iris"]):
         close_inquiry(inquiry, acting_user=world["iris"], reason="requester withdrew the question")
-    event = AuditEvent.objects.filter(object_uuid=str(inquiry.uuid), event_type="medicalinquiry.updated").latest("seq")
+    event = AuditEvent.objects.filter(
+        object_uuid=str(inquiry.uuid), event_type="medicalinquiry.updated"
+    ).latest("seq")
     assert event.changes == {"status": ["open", "closed"]}
     assert event.reason == "requester withdrew the question"
 
@@ -97,8 +107,12 @@ def test_it_closes_with_the_reason_on_the_audit_event(world, acting):
 def test_it_raises_a_safety_report_with_day_zero_at_receipt_when_the_question_mentions_an_ae(world, acting):
     received = timezone.now() - dt.timedelta(days=2, hours=5)
     with acting(world["dave"]):
-        inquiry = _capture(world["dave"], received_at=received, product=world["product"],
-                           question="My patient developed jaundice on Onkotrex; is that known?")
+        inquiry = _capture(
+            world["dave"],
+            received_at=received,
+            product=world["product"],
+            question="My patient developed jaundice on Onkotrex; is that known?",
+        )
     report = SafetyReport.objects.get(inquiry=inquiry)
     assert report.day_zero == received
     assert "jaundice" in report.detected_terms

@@ -20,9 +20,16 @@ from liaison.safety.models import ImmutableDayZero, ReportStatus, ReportTrigger,
 def report(world, hcp, acting):
     """A report raised by alice's attestation on an interaction two days ago."""
     with acting(world["alice"]):
-        interaction = log_interaction(acting_user=world["alice"], attendees=[hcp],
-                                      data={"occurred_at": timezone.now() - dt.timedelta(days=2), "channel": "phone",
-                                            "purpose": "education", "ae_attestation": "yes"})
+        interaction = log_interaction(
+            acting_user=world["alice"],
+            attendees=[hcp],
+            data={
+                "occurred_at": timezone.now() - dt.timedelta(days=2),
+                "channel": "phone",
+                "purpose": "education",
+                "ae_attestation": "yes",
+            },
+        )
     return SafetyReport.objects.get(interaction=interaction)
 
 
@@ -61,19 +68,31 @@ def test_it_lets_only_drug_safety_triage(world, report, acting, name):
 def test_it_forwards_an_incomplete_report_and_lists_what_is_missing(world, report, acting):
     assert report.missing_minimum_criteria == ["identifiable patient", "suspect product", "adverse event"]
     with acting(world["sam"]):
-        triage_report(report, acting_user=world["sam"], status="forwarded", safety_case_id="CASE-1",
-                      patient_initials="j.d.")
+        triage_report(
+            report,
+            acting_user=world["sam"],
+            status="forwarded",
+            safety_case_id="CASE-1",
+            patient_initials="j.d.",
+        )
     report.refresh_from_db()
     assert (report.status, report.safety_case_id, report.assigned_to) == ("forwarded", "CASE-1", world["sam"])
     assert report.patient_initials == "J.D."
     assert report.missing_minimum_criteria == ["suspect product", "adverse event"]
-    assert AuditEvent.objects.filter(object_uuid=str(report.uuid), event_type="safetyreport.forwarded").exists()
+    assert AuditEvent.objects.filter(
+        object_uuid=str(report.uuid), event_type="safetyreport.forwarded"
+    ).exists()
 
 
 def test_it_reports_no_missing_criteria_once_all_four_are_known(world, report, acting):
     with acting(world["sam"]):
-        triage_report(report, acting_user=world["sam"], patient_age=54, suspect_product=world["product"],
-                      event_description="Grade 2 rash")
+        triage_report(
+            report,
+            acting_user=world["sam"],
+            patient_age=54,
+            suspect_product=world["product"],
+            event_description="Grade 2 rash",
+        )
     assert SafetyReport.objects.get(pk=report.pk).missing_minimum_criteria == []
 
 
@@ -92,9 +111,18 @@ def test_it_closes_as_not_an_ae_with_a_note(world, report, acting):
     assert (report.status, report.triage_note) == ("not_an_ae", "Hypothetical question only")
 
 
-@pytest.mark.parametrize("fields", [{"patient_initials": "John Smith"}, {"patient_initials": "12345"},
-                                    {"patient_age": 150}, {"patient_age": "old"}, {"patient_sex": "X"},
-                                    {"suspect_product": "Onkotrex"}, {"patient_name": "John"}])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"patient_initials": "John Smith"},
+        {"patient_initials": "12345"},
+        {"patient_age": 150},
+        {"patient_age": "old"},
+        {"patient_sex": "X"},
+        {"suspect_product": "Onkotrex"},
+        {"patient_name": "John"},
+    ],
+)
 def test_it_refuses_bad_case_fields_and_keeps_patient_identifiers_minimal(world, report, acting, fields):
     with acting(world["sam"]), pytest.raises(ValidationError) as exc:
         triage_report(report, acting_user=world["sam"], **fields)
@@ -108,9 +136,17 @@ def test_it_raises_a_report_flagged_for_review_when_the_detector_fails(world, hc
     monkeypatch.setattr(liaison_text.ae_lexicon, "detect", broken)
     when = timezone.now() - dt.timedelta(hours=6)
     with acting(world["alice"]):
-        interaction = log_interaction(acting_user=world["alice"], attendees=[hcp],
-                                      data={"occurred_at": when, "channel": "phone", "purpose": "education",
-                                            "ae_attestation": "no", "notes": "Routine scientific exchange."})
+        interaction = log_interaction(
+            acting_user=world["alice"],
+            attendees=[hcp],
+            data={
+                "occurred_at": when,
+                "channel": "phone",
+                "purpose": "education",
+                "ae_attestation": "no",
+                "notes": "Routine scientific exchange.",
+            },
+        )
     report = SafetyReport.objects.get(interaction=interaction)
     assert report.trigger == ReportTrigger.DETECTOR and report.status == ReportStatus.NEW
     assert report.day_zero == when
@@ -121,8 +157,9 @@ def test_it_raises_a_report_flagged_for_review_when_the_detector_fails(world, hc
 def test_it_raises_a_manual_report_with_day_zero_as_given(world, acting):
     learned = timezone.now() - dt.timedelta(days=1)
     with acting(world["iris"]):
-        report = raise_manual_report(acting_user=world["iris"], day_zero=learned, event_description="Syncope",
-                                     patient_sex="F")
+        report = raise_manual_report(
+            acting_user=world["iris"], day_zero=learned, event_description="Syncope", patient_sex="F"
+        )
     assert (report.day_zero, report.trigger, report.patient_sex) == (learned, "manual", "F")
 
 
@@ -135,8 +172,11 @@ def test_it_refuses_a_manual_report_without_a_clear_day_zero(world, acting, day_
 
 def test_it_refuses_a_manual_report_dated_in_the_future(world, acting):
     with acting(world["iris"]), pytest.raises(ValidationError) as exc:
-        raise_manual_report(acting_user=world["iris"], day_zero=timezone.now() + dt.timedelta(days=1),
-                            event_description="Syncope")
+        raise_manual_report(
+            acting_user=world["iris"],
+            day_zero=timezone.now() + dt.timedelta(days=1),
+            event_description="Syncope",
+        )
     assert list(exc.value.message_dict) == ["day_zero"]
     assert not SafetyReport.objects.exists()
 

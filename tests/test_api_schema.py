@@ -98,6 +98,21 @@ def _aim(case: Any, known: dict[str, str]) -> None:
             case.path_parameters["uuid"] = uuid
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """The WSGI handler closes "old" database connections at the start and end of each request, which on
+    PostgreSQL would close the connection holding the test transaction; Django's own test client
+    disconnects the same signal handlers for the same reason."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def msl_token(world: dict[str, Any]) -> str:
     return _token(world, "alice")

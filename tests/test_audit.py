@@ -7,7 +7,6 @@ Runs on SQLite and on PostgreSQL (DATABASE_URL=postgres://...): the tamper tests
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,15 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
-from conftest import PASSWORD
+from audit_support import set_audit_guards
 from liaison.compliance.chain import verify_chain
 from liaison.compliance.models import AuditEvent
 from liaison.core import context as audit_ctx
 from liaison.core.context import MissingAuditContext, audit_context, reason
 from liaison.core.models import AuditedModel
-
-append_only = importlib.import_module("liaison.compliance.migrations.0002_append_only")
-
+from personas import PASSWORD
 
 # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -50,26 +47,10 @@ def no_audit_context() -> Iterator[None]:
         audit_ctx._current.reset(token)
 
 
-def set_audit_guards(enabled: bool, conn: Any = connection) -> None:
-    """Lift or restore the append-only triggers, the way an attacker with database access would."""
-    with conn.cursor() as cursor:
-        if conn.vendor == "sqlite":
-            if enabled:
-                for sql in append_only.SQLITE:
-                    cursor.execute(sql)
-            else:
-                cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-                cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
-        elif conn.vendor == "postgresql":
-            verb = "ENABLE" if enabled else "DISABLE"
-            cursor.execute(f"ALTER TABLE compliance_auditevent {verb} TRIGGER audit_event_no_update_delete")
-            cursor.execute(f"ALTER TABLE compliance_auditevent {verb} TRIGGER audit_event_no_truncate")
-        else:  # pragma: no cover - only the two supported databases
-            pytest.skip(f"no tamper statement for {conn.vendor}")
-
-
 def audited_models() -> list[type[AuditedModel]]:
-    return [m for m in apps.get_models() if issubclass(m, AuditedModel) and m.__module__.startswith("liaison.")]
+    return [
+        m for m in apps.get_models() if issubclass(m, AuditedModel) and m.__module__.startswith("liaison.")
+    ]
 
 
 # One way to build each audited model, with one field to change: (kwargs for create, field, new value).
@@ -84,32 +65,69 @@ def _factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str, Any]
         return HCP.objects.create(first_name="Audit", last_name=f"Subject{HCP.objects.count()}", **extra)
 
     def interaction() -> Interaction:
-        return Interaction.objects.create(owner=w["alice"], occurred_at=now, channel="phone", purpose="education")
+        return Interaction.objects.create(
+            owner=w["alice"], occurred_at=now, channel="phone", purpose="education"
+        )
 
     return {
         "accounts.therapeuticarea": (lambda: {"name": "Neurology", "code": "neuro"}, "description", "CNS"),
-        "accounts.product": (lambda: {"name": "Kardiomab", "therapeutic_area": w["cardio"]}, "generic_name", "kmab"),
+        "accounts.product": (
+            lambda: {"name": "Kardiomab", "therapeutic_area": w["cardio"]},
+            "generic_name",
+            "kmab",
+        ),
         "accounts.team": (lambda: {"name": "Neuro North"}, "name", "Neuro South"),
         "accounts.territory": (lambda: {"name": "Plains", "regions": ["IA"]}, "regions", ["IA", "NE"]),
         "accounts.user": (lambda: {"username": "zed", "role": "msl"}, "title", "Senior MSL"),
-        "accounts.apitoken": (lambda: {"user": w["alice"], "name": "ci", "prefix": "lsn_abc", "key_hash": "f" * 64},
-                              "name", "ci-2"),
+        "accounts.apitoken": (
+            lambda: {"user": w["alice"], "name": "ci", "prefix": "lsn_abc", "key_hash": "f" * 64},
+            "name",
+            "ci-2",
+        ),
         "people.organization": (lambda: {"name": "Mercy Hospital", "city": "Ames"}, "kind", "hospital"),
         "people.hcp": (lambda: {"first_name": "Ada", "last_name": "Byron"}, "tier", 2),
-        "people.affiliation": (lambda: {"hcp": hcp(), "organization": Organization.objects.create(name="Uni")},
-                               "title", "Professor"),
-        "engagement.interaction": (lambda: {"owner": w["alice"], "occurred_at": now, "channel": "phone",
-                                            "purpose": "education"}, "notes", "Talked about dosing."),
+        "people.affiliation": (
+            lambda: {"hcp": hcp(), "organization": Organization.objects.create(name="Uni")},
+            "title",
+            "Professor",
+        ),
+        "engagement.interaction": (
+            lambda: {"owner": w["alice"], "occurred_at": now, "channel": "phone", "purpose": "education"},
+            "notes",
+            "Talked about dosing.",
+        ),
         "engagement.interactionattendee": (lambda: {"interaction": interaction(), "hcp": hcp()}, "hcp", hcp),
-        "engagement.followup": (lambda: {"owner": w["alice"], "description": "Send paper",
-                                         "due_date": dt.date(2030, 1, 1)}, "status", "done"),
-        "insights.listeningpriority": (lambda: {"therapeutic_area": w["oncology"], "title": "Access"}, "order", 3),
-        "insights.insight": (lambda: {"author": w["alice"], "therapeutic_area": w["oncology"], "text": "KOLs want"},
-                             "text", "KOLs want real-world data"),
-        "medinfo.medicalinquiry": (lambda: {"captured_by": w["alice"], "channel": "email", "question": "Dose?",
-                                            "received_at": now, "requester_name": "Dr X"}, "status", "closed"),
-        "safety.safetyreport": (lambda: {"reported_by": w["alice"], "day_zero": now, "trigger": "manual"},
-                                "triage_note", "Looks like a rash"),
+        "engagement.followup": (
+            lambda: {"owner": w["alice"], "description": "Send paper", "due_date": dt.date(2030, 1, 1)},
+            "status",
+            "done",
+        ),
+        "insights.listeningpriority": (
+            lambda: {"therapeutic_area": w["oncology"], "title": "Access"},
+            "order",
+            3,
+        ),
+        "insights.insight": (
+            lambda: {"author": w["alice"], "therapeutic_area": w["oncology"], "text": "KOLs want"},
+            "text",
+            "KOLs want real-world data",
+        ),
+        "medinfo.medicalinquiry": (
+            lambda: {
+                "captured_by": w["alice"],
+                "channel": "email",
+                "question": "Dose?",
+                "received_at": now,
+                "requester_name": "Dr X",
+            },
+            "status",
+            "closed",
+        ),
+        "safety.safetyreport": (
+            lambda: {"reported_by": w["alice"], "day_zero": now, "trigger": "manual"},
+            "triage_note",
+            "Looks like a rash",
+        ),
     }
 
 
@@ -128,12 +146,27 @@ def test_it_has_a_factory_for_every_audited_model(world):
     assert labels - set(_factories(world)) == set(), "add the new audited model to _factories in this file"
 
 
-@pytest.mark.parametrize("label", [
-    "accounts.therapeuticarea", "accounts.product", "accounts.team", "accounts.territory", "accounts.user",
-    "accounts.apitoken", "people.organization", "people.hcp", "people.affiliation", "engagement.interaction",
-    "engagement.interactionattendee", "engagement.followup", "insights.listeningpriority", "insights.insight",
-    "medinfo.medicalinquiry", "safety.safetyreport",
-])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "accounts.therapeuticarea",
+        "accounts.product",
+        "accounts.team",
+        "accounts.territory",
+        "accounts.user",
+        "accounts.apitoken",
+        "people.organization",
+        "people.hcp",
+        "people.affiliation",
+        "engagement.interaction",
+        "engagement.interactionattendee",
+        "engagement.followup",
+        "insights.listeningpriority",
+        "insights.insight",
+        "medinfo.medicalinquiry",
+        "safety.safetyreport",
+    ],
+)
 def test_it_writes_exactly_one_event_per_create_update_and_delete(world, acting, label):
     model = apps.get_model(label)
     build, field, new_value = _factories(world)[label]
@@ -147,7 +180,11 @@ def test_it_writes_exactly_one_event_per_create_update_and_delete(world, acting,
         assert [e.event_type for e in created] == [f"{model._meta.model_name}.created"]
         event = created[0]
         assert event.action == "create"
-        assert (event.actor_username, event.actor_uuid, event.actor_role) == ("ada", str(world["ada"].uuid), "admin")
+        assert (event.actor_username, event.actor_uuid, event.actor_role) == (
+            "ada",
+            str(world["ada"].uuid),
+            "admin",
+        )
         assert event.object_type == label and event.object_uuid == str(obj.uuid)
         assert event.occurred_at.utcoffset() == dt.timedelta(0)
         assert abs(event.occurred_at - timezone.now()) < dt.timedelta(minutes=1)
@@ -190,8 +227,12 @@ def test_it_records_the_reason_of_an_action_on_its_event(world, interaction, act
 
     start = last_seq()
     with acting(world["alice"]):
-        update_interaction(interaction, acting_user=world["alice"], data={"duration_minutes": 45},
-                           reason="the meeting ran long")
+        update_interaction(
+            interaction,
+            acting_user=world["alice"],
+            data={"duration_minutes": 45},
+            reason="the meeting ran long",
+        )
     (event,) = [e for e in events_after(start) if e.event_type == "interaction.updated"]
     assert event.reason == "the meeting ran long"
     assert event.changes == {"duration_minutes": [30, 45]}
@@ -361,10 +402,17 @@ def test_it_rolls_back_the_change_and_its_audit_events_when_an_action_fails(worl
     before = (Interaction.objects.count(), AuditEvent.objects.count())
     with acting(world["alice"]), pytest.raises(ValidationError) as exc:
         # The interaction and its attendee are written before the bad follow-up is found.
-        log_interaction(acting_user=world["alice"], attendees=[hcp],
-                        data={"occurred_at": timezone.now(), "channel": "phone", "purpose": "education",
-                              "ae_attestation": "no"},
-                        follow_ups=[{"description": "Call back", "due_date": "next week"}])
+        log_interaction(
+            acting_user=world["alice"],
+            attendees=[hcp],
+            data={
+                "occurred_at": timezone.now(),
+                "channel": "phone",
+                "purpose": "education",
+                "ae_attestation": "no",
+            },
+            follow_ups=[{"description": "Call back", "due_date": "next week"}],
+        )
     assert "due_date" in exc.value.message_dict
     assert (Interaction.objects.count(), AuditEvent.objects.count()) == before
 
@@ -372,8 +420,9 @@ def test_it_rolls_back_the_change_and_its_audit_events_when_an_action_fails(worl
 # --- append-only and tamper-evident ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("statement", ["orm_update", "orm_delete", "instance_save", "instance_delete",
-                                       "sql_update", "sql_delete"])
+@pytest.mark.parametrize(
+    "statement", ["orm_update", "orm_delete", "instance_save", "instance_delete", "sql_update", "sql_delete"]
+)
 def test_it_refuses_to_update_or_delete_an_audit_event_in_the_database(world, statement):
     event = AuditEvent.objects.order_by("seq").first()
     attempts = {
@@ -382,9 +431,11 @@ def test_it_refuses_to_update_or_delete_an_audit_event_in_the_database(world, st
         "instance_save": lambda: (setattr(event, "reason", "rewritten"), event.save()),
         "instance_delete": lambda: event.delete(),
         "sql_update": lambda: connection.cursor().execute(
-            "UPDATE compliance_auditevent SET reason = 'rewritten' WHERE seq = %s", [event.seq]),
+            "UPDATE compliance_auditevent SET reason = 'rewritten' WHERE seq = %s", [event.seq]
+        ),
         "sql_delete": lambda: connection.cursor().execute(
-            "DELETE FROM compliance_auditevent WHERE seq = %s", [event.seq]),
+            "DELETE FROM compliance_auditevent WHERE seq = %s", [event.seq]
+        ),
     }
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         attempts[statement]()
@@ -395,7 +446,11 @@ def test_it_refuses_to_update_or_delete_an_audit_event_in_the_database(world, st
 def test_it_refuses_to_truncate_the_audit_trail_on_postgresql(world):
     if connection.vendor != "postgresql":
         pytest.skip("TRUNCATE exists on PostgreSQL only")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("TRUNCATE compliance_auditevent")
     assert AuditEvent.objects.exists()
 
@@ -411,7 +466,9 @@ def test_it_names_the_exact_event_whose_content_was_edited(world, interaction):
     set_audit_guards(False)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE compliance_auditevent SET reason = 'nothing to see' WHERE seq = %s", [victim])
+            cursor.execute(
+                "UPDATE compliance_auditevent SET reason = 'nothing to see' WHERE seq = %s", [victim]
+            )
     finally:
         set_audit_guards(True)
     report = verify_chain()
@@ -444,9 +501,17 @@ def test_it_still_refuses_edits_after_the_guards_are_put_back(world):
 
 def test_it_detects_a_forged_event_appended_with_a_made_up_hash(world):
     last = AuditEvent.objects.order_by("-seq").first()
-    forged = AuditEvent(occurred_at=timezone.now(), actor_username="mallory", source="cli", request_id="x",
-                        event_type="hcp.deleted", action="delete", object_type="people.hcp",
-                        prev_hash=last.hash, hash="e" * 64)
+    forged = AuditEvent(
+        occurred_at=timezone.now(),
+        actor_username="mallory",
+        source="cli",
+        request_id="x",
+        event_type="hcp.deleted",
+        action="delete",
+        object_type="people.hcp",
+        prev_hash=last.hash,
+        hash="e" * 64,
+    )
     forged.save(force_insert=True)
     report = verify_chain()
     assert (report.ok, report.broken_seq) == (False, forged.seq)
@@ -471,27 +536,6 @@ def test_it_never_puts_password_hashes_or_last_login_in_audit_changes(world, cli
 
 
 # --- the chain under concurrent writers -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def flushable_audit_trail() -> Iterator[None]:
-    """Transactional tests end with a flush (TRUNCATE or DELETE of every table) that the append-only triggers
-    rightly refuse; lift them for the flush only and put them back straight after."""
-    from django.core.management.commands import flush
-
-    original = flush.Command.handle
-
-    def handle(self: Any, *args: Any, **options: Any) -> Any:
-        conn = connections[options.get("database") or "default"]
-        set_audit_guards(False, conn)
-        try:
-            return original(self, *args, **options)
-        finally:
-            set_audit_guards(True, conn)
-
-    flush.Command.handle = handle
-    yield
-    flush.Command.handle = original
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,6 @@ damage before writing anything. Runs on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import gzip
-import importlib
 import json
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from django.db import connection
 
+from audit_support import set_audit_guards
 from liaison import backup as backups
 from liaison.cli import main
 
@@ -26,18 +26,13 @@ def empty_the_database() -> None:
     Audit events are append-only, so their triggers are lifted for the wipe and put back afterwards; the test
     transaction rolls all of it back at the end.
     """
-    append_only = importlib.import_module("liaison.compliance.migrations.0002_append_only")
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_event_no_delete")
-        else:
-            cursor.execute("ALTER TABLE compliance_auditevent DISABLE TRIGGER USER")
-        for model in reversed(backups.backed_up_models()):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
-        if connection.vendor == "sqlite":
-            cursor.execute(append_only.SQLITE[1])
-        else:
-            cursor.execute("ALTER TABLE compliance_auditevent ENABLE TRIGGER USER")
+    set_audit_guards(False)
+    try:
+        with connection.cursor() as cursor:
+            for model in reversed(backups.backed_up_models()):
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+    finally:
+        set_audit_guards(True)
 
 
 @pytest.fixture

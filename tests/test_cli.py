@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from django.db import connection
 from django.test import RequestFactory
 
+from audit_support import tamper
 from liaison.cli import main
 
 
@@ -128,16 +128,7 @@ def test_it_refuses_a_token_for_an_unknown_user(db, runner):
 
 def _tamper_with_event(seq: int) -> None:
     """Edit one audit event behind the application's back, as an attacker with database access could."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_event_no_update")
-            cursor.execute("UPDATE compliance_auditevent SET object_repr = 'forged' WHERE seq = %s", [seq])
-            cursor.execute("""CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON compliance_auditevent
-                              BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;""")
-        else:
-            cursor.execute("ALTER TABLE compliance_auditevent DISABLE TRIGGER audit_event_no_update_delete")
-            cursor.execute("UPDATE compliance_auditevent SET object_repr = 'forged' WHERE seq = %s", [seq])
-            cursor.execute("ALTER TABLE compliance_auditevent ENABLE TRIGGER audit_event_no_update_delete")
+    tamper("UPDATE compliance_auditevent SET object_repr = 'forged' WHERE seq = %s", [seq])
 
 
 def test_it_verifies_an_intact_audit_chain(interaction, runner):

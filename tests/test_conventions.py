@@ -19,9 +19,28 @@ NOT_AUDITED = {
     "accounts.LoginAttempt": "throttling counters, not a regulated record",
 }
 
-WRITE_METHODS = {"create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "save", "delete"}
-QUERYSET_HOPS = {"objects", "filter", "exclude", "all", "restrict", "select_related", "prefetch_related",
-                 "order_by", "distinct", "_base_manager", "_default_manager"}
+WRITE_METHODS = {
+    "create",
+    "get_or_create",
+    "update_or_create",
+    "bulk_create",
+    "bulk_update",
+    "save",
+    "delete",
+}
+QUERYSET_HOPS = {
+    "objects",
+    "filter",
+    "exclude",
+    "all",
+    "restrict",
+    "select_related",
+    "prefetch_related",
+    "order_by",
+    "distinct",
+    "_base_manager",
+    "_default_manager",
+}
 
 
 def liaison_models() -> list[type]:
@@ -37,7 +56,9 @@ def test_it_keeps_django_out_of_the_text_package():
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(SRC)}: {n}" for n in names if n.split(".")[0] in ("django", "liaison")]
+            offenders += [
+                f"{path.relative_to(SRC)}: {n}" for n in names if n.split(".")[0] in ("django", "liaison")
+            ]
     assert offenders == []
 
 
@@ -56,9 +77,11 @@ def test_it_documents_every_model(model):
 def _functions_without_docstrings(path: Path) -> list[str]:
     missing = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not (
-            node.name.startswith("__") and node.name.endswith("__")
-        ) and not ast.get_docstring(node):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and not (node.name.startswith("__") and node.name.endswith("__"))
+            and not ast.get_docstring(node)
+        ):
             missing.append(f"{path.relative_to(SRC)}:{node.lineno} {node.name}")
     return missing
 
@@ -109,8 +132,10 @@ WEB_FILES = sorted([*LIAISON.glob("*/views.py"), *LIAISON.glob("*/api.py")])
 
 def test_it_finds_a_direct_write_when_there_is_one(tmp_path):
     bad = tmp_path / "views.py"
-    bad.write_text("def v(request):\n    HCP.objects.filter(pk=1).update(city='x')\n    obj.save()\n"
-                   "    ctx = {}\n    ctx.update(a=1)\n")
+    bad.write_text(
+        "def v(request):\n    HCP.objects.filter(pk=1).update(city='x')\n    obj.save()\n"
+        "    ctx = {}\n    ctx.update(a=1)\n"
+    )
     assert [line.split(" ", 1)[1] for line in domain_writes(bad)] == [".objects.filter.update(", ".save("]
 
 

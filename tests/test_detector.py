@@ -12,7 +12,10 @@ AE_EXAMPLES = [
     ("The patient experienced severe nausea and vomiting.", {"nausea", "vomiting"}),
     ("Labs showed elevated ALT, and jaundice appeared a week later.", {"elevated alt", "jaundice"}),
     ("One patient died of sepsis during the extension study.", {"died", "sepsis"}),
-    ("She reported an adverse event: anaphylaxis within minutes of the injection.", {"adverse event", "anaphylaxis"}),
+    (
+        "She reported an adverse event: anaphylaxis within minutes of the injection.",
+        {"adverse event", "anaphylaxis"},
+    ),
     ("The patient fainted in the waiting room.", {"fainted"}),
     ("Her father passed away a month into treatment.", {"passed away"}),
     ("He complained of palpitations and shortness of breath.", {"palpitations", "shortness of breath"}),
@@ -32,10 +35,22 @@ SPECIAL_EXAMPLES = [
     ("lack_of_efficacy", "In his hands the drug stopped working after three cycles.", "stopped working"),
     ("lack_of_efficacy", "The oncologist saw a lack of efficacy in elderly patients.", "lack of efficacy"),
     ("occupational_exposure", "A nurse had a needlestick while preparing the infusion.", "needlestick"),
-    ("occupational_exposure", "The pharmacist was accidentally exposed to the powder.", "accidentally exposed"),
-    ("quality_complaint", "The vial looked discoloured and there were particles in the solution.", "discoloured"),
+    (
+        "occupational_exposure",
+        "The pharmacist was accidentally exposed to the powder.",
+        "accidentally exposed",
+    ),
+    (
+        "quality_complaint",
+        "The vial looked discoloured and there were particles in the solution.",
+        "discoloured",
+    ),
     ("quality_complaint", "The clinic suspects a counterfeit pack bought online.", "counterfeit"),
-    ("drug_interaction", "Levels rose when it was co-administered with ketoconazole.", "co-administered with"),
+    (
+        "drug_interaction",
+        "Levels rose when it was co-administered with ketoconazole.",
+        "co-administered with",
+    ),
     ("drug_interaction", "He asked about a drug-drug interaction with warfarin.", "drug-drug interaction"),
     # Phrasings the first lexicon missed.
     ("pregnancy_lactation", "She is expecting a baby in May.", "expecting a baby"),
@@ -72,7 +87,7 @@ NEUTRAL_EXAMPLES = [
 
 def _spans_match_source(text: str, detection) -> None:
     for span in detection.spans:
-        assert text[span.start:span.end] == span.text
+        assert text[span.start : span.end] == span.text
         assert 0 <= span.start < span.end <= len(text)
 
 
@@ -135,7 +150,9 @@ def test_it_is_deterministic():
 
 
 def test_it_finds_every_mention_in_a_long_note_in_order():
-    text = " ".join(["Discussed the trial design."] * 200 + ["Then she developed a rash."] + ["More data."] * 200)
+    text = " ".join(
+        ["Discussed the trial design."] * 200 + ["Then she developed a rash."] + ["More data."] * 200
+    )
     detection = detect(text)
     assert [s.text for s in detection.spans] == ["developed", "rash"]
     assert detection.spans[0].start < detection.spans[1].start

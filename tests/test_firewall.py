@@ -49,12 +49,9 @@ from helpers_crawl import (
     make_world,
     normalise,
     plant_markers,
-    root_conftest,
     web_seed_urls,
 )
-
-_ROOT = root_conftest()
-PASSWORD, PERSONAS = _ROOT.PASSWORD, _ROOT.PERSONAS
+from personas import PASSWORD, PERSONAS  # noqa: E402
 
 # django_db: so that pytest-django creates the test database; the crawl itself runs in a module-scoped fixture.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]

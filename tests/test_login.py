@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import PASSWORD
 from liaison.accounts.models import LoginAttempt
+from personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,15 @@ from liaison.core.roles import Role
 # Extra verbs that appear nowhere in the matrix: nobody may do them.
 UNLISTED = ("delete", "export", "sudo", "")
 ALL_ACTIONS = tuple(sorted(set(ACTIONS) | set(UNLISTED)))
-FIREWALLED = ("interaction", "follow_up", "insight", "listening_priority", "inquiry", "safety_report", "audit_event")
+FIREWALLED = (
+    "interaction",
+    "follow_up",
+    "insight",
+    "listening_priority",
+    "inquiry",
+    "safety_report",
+    "audit_event",
+)
 
 MODELS = {
     "hcp": "people.HCP",
@@ -37,7 +45,9 @@ MODELS = {
 }
 
 
-@pytest.mark.parametrize(("role", "resource", "action"), list(itertools.product(Role.values, RESOURCES, ALL_ACTIONS)))
+@pytest.mark.parametrize(
+    ("role", "resource", "action"), list(itertools.product(Role.values, RESOURCES, ALL_ACTIONS))
+)
 def test_it_grants_exactly_the_cells_of_the_matrix(role, resource, action):
     assert role_can(role, resource, action) is (role in MATRIX[resource].get(action, set()))
 
@@ -104,11 +114,16 @@ def _rows_owned_by(user: Any, w: dict[str, Any], hcp: Any) -> None:
 
     now = timezone.now() - dt.timedelta(hours=1)
     Organization.objects.get_or_create(name="Probe Hospital")
-    interaction = Interaction.objects.create(owner=user, occurred_at=now, channel="phone", purpose="education")
-    FollowUp.objects.create(owner=user, description="x", due_date=dt.date(2030, 1, 1), interaction=interaction)
+    interaction = Interaction.objects.create(
+        owner=user, occurred_at=now, channel="phone", purpose="education"
+    )
+    FollowUp.objects.create(
+        owner=user, description="x", due_date=dt.date(2030, 1, 1), interaction=interaction
+    )
     Insight.objects.create(author=user, therapeutic_area=w["oncology"], text="x")
-    MedicalInquiry.objects.create(captured_by=user, channel="email", question="x", received_at=now,
-                                  requester_name="Dr X")
+    MedicalInquiry.objects.create(
+        captured_by=user, channel="email", question="x", received_at=now, requester_name="Dr X"
+    )
     SafetyReport.objects.create(reported_by=user, day_zero=now, trigger="manual")
 
 
@@ -118,8 +133,12 @@ def test_it_returns_rows_from_restrict_exactly_when_the_role_may_view(world, hcp
 
     from liaison.accounts.actions import create_user
 
-    user = create_user(username=f"probe-{role}", role=role, password=None,
-                       team=world["teams"]["Oncology East"] if role in ("msl", "msl_manager") else None)
+    user = create_user(
+        username=f"probe-{role}",
+        role=role,
+        password=None,
+        team=world["teams"]["Oncology East"] if role in ("msl", "msl_manager") else None,
+    )
     _rows_owned_by(user, world, hcp)
     for resource, label in MODELS.items():
         model = apps.get_model(label)
@@ -137,9 +156,15 @@ def alices_records(world, interaction, acting):
     from liaison.safety.actions import raise_manual_report
 
     with acting(world["alice"]):
-        report = raise_manual_report(acting_user=world["alice"], day_zero=timezone.now(), event_description="Rash")
-    return {"interaction": interaction, "insight": interaction.insights.get(),
-            "follow_up": interaction.follow_ups.get(), "report": report}
+        report = raise_manual_report(
+            acting_user=world["alice"], day_zero=timezone.now(), event_description="Rash"
+        )
+    return {
+        "interaction": interaction,
+        "insight": interaction.insights.get(),
+        "follow_up": interaction.follow_ups.get(),
+        "report": report,
+    }
 
 
 def _sees(user: Any, obj: Any) -> bool:
@@ -161,9 +186,16 @@ def test_it_hides_another_teams_records_from_manager_mona(world, hcp, acting):
     from liaison.engagement.actions import log_interaction
 
     with acting(world["bob"]):
-        bobs = log_interaction(acting_user=world["bob"], attendees=[hcp],
-                               data={"occurred_at": timezone.now(), "channel": "phone", "purpose": "education",
-                                     "ae_attestation": "no"})
+        bobs = log_interaction(
+            acting_user=world["bob"],
+            attendees=[hcp],
+            data={
+                "occurred_at": timezone.now(),
+                "channel": "phone",
+                "purpose": "education",
+                "ae_attestation": "no",
+            },
+        )
     assert not _sees(world["mona"], bobs)
     assert _sees(world["lena"], bobs)
 
@@ -177,7 +209,9 @@ def test_it_shows_drug_safety_every_safety_report(world, alices_records, acting)
     from liaison.safety.actions import raise_manual_report
 
     with acting(world["bob"]):
-        bobs = raise_manual_report(acting_user=world["bob"], day_zero=timezone.now(), event_description="Fall")
+        bobs = raise_manual_report(
+            acting_user=world["bob"], day_zero=timezone.now(), event_description="Fall"
+        )
     from liaison.safety.models import SafetyReport
 
     assert set(SafetyReport.objects.restrict(world["sam"], "view")) == {alices_records["report"], bobs}
@@ -188,7 +222,9 @@ def test_it_shows_an_msl_only_the_safety_reports_they_raised(world, alices_recor
     from liaison.safety.models import SafetyReport
 
     with acting(world["bob"]):
-        bobs = raise_manual_report(acting_user=world["bob"], day_zero=timezone.now(), event_description="Fall")
+        bobs = raise_manual_report(
+            acting_user=world["bob"], day_zero=timezone.now(), event_description="Fall"
+        )
     assert list(SafetyReport.objects.restrict(world["alice"], "view")) == [alices_records["report"]]
     assert list(SafetyReport.objects.restrict(world["bob"], "view")) == [bobs]
     assert not SafetyReport.objects.restrict(world["mona"], "view").exists()
@@ -199,9 +235,19 @@ def test_it_shows_an_msl_only_inquiries_they_captured_or_about_their_hcps(world,
     from liaison.medinfo.models import MedicalInquiry
 
     with acting(world["bob"]):
-        about_alices_hcp = capture_inquiry(acting_user=world["bob"], question="Dose?", channel="phone",
-                                           unsolicited_attested=True, requester_hcp=hcp)
-        bobs_own = capture_inquiry(acting_user=world["bob"], question="Dose?", channel="phone",
-                                   unsolicited_attested=True, requester_name="Dr Y")
+        about_alices_hcp = capture_inquiry(
+            acting_user=world["bob"],
+            question="Dose?",
+            channel="phone",
+            unsolicited_attested=True,
+            requester_hcp=hcp,
+        )
+        bobs_own = capture_inquiry(
+            acting_user=world["bob"],
+            question="Dose?",
+            channel="phone",
+            unsolicited_attested=True,
+            requester_name="Dr Y",
+        )
     assert set(MedicalInquiry.objects.restrict(world["alice"], "view")) == {about_alices_hcp}
     assert set(MedicalInquiry.objects.restrict(world["bob"], "view")) == {about_alices_hcp, bobs_own}

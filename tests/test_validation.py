@@ -30,100 +30,245 @@ def _now() -> dt.datetime:
 
 
 def _interaction_data(**extra: Any) -> dict[str, Any]:
-    return {"occurred_at": _now(), "channel": "phone", "purpose": "education", "ae_attestation": "no", **extra}
+    return {
+        "occurred_at": _now(),
+        "channel": "phone",
+        "purpose": "education",
+        "ae_attestation": "no",
+        **extra,
+    }
 
 
 # (actor, field the error must name, call(world, fixtures, bad_value)). Text fields get every BAD_TEXT value.
 TEXT_CASES: dict[str, tuple[str, str, Callable[..., Any]]] = {
-    "hcp.last_name": ("alice", "last_name", lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"])
-                      .create_hcp(acting_user=w["alice"], data={"first_name": "A", "last_name": v})),
-    "hcp.city": ("alice", "city", lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"])
-                 .update_hcp(f["hcp"], acting_user=w["alice"], data={"city": v})),
-    "organization.name": ("alice", "name", lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"])
-                          .save_organization(None, acting_user=w["alice"], data={"name": v})),
-    "interaction.notes": ("alice", "notes", lambda w, f, v: __import__("liaison.engagement.actions", fromlist=["x"])
-                          .log_interaction(acting_user=w["alice"], attendees=[f["hcp"]],
-                                           data=_interaction_data(notes=v))),
-    "interaction.reason": ("alice", "reason", lambda w, f, v: __import__("liaison.engagement.actions", fromlist=["x"])
-                           .update_interaction(f["interaction"], acting_user=w["alice"], data={"notes": "x"},
-                                               reason=v)),
-    "follow_up.description": ("alice", "description", lambda w, f, v: __import__(
-        "liaison.engagement.actions", fromlist=["x"]).create_follow_up(
-        acting_user=w["alice"], description=v, due_date=timezone.localdate(), hcp=f["hcp"])),
-    "insight.text": ("alice", "text", lambda w, f, v: __import__("liaison.insights.actions", fromlist=["x"])
-                     .create_insight(acting_user=w["alice"], text=v, therapeutic_area=w["oncology"], submit=True)),
-    "inquiry.question": ("alice", "question", lambda w, f, v: __import__("liaison.medinfo.actions", fromlist=["x"])
-                         .capture_inquiry(acting_user=w["alice"], question=v, channel="email",
-                                          unsolicited_attested=True, requester_name="Dr X")),
-    "inquiry.answer": ("iris", "answer", lambda w, f, v: __import__("liaison.medinfo.actions", fromlist=["x"])
-                       .answer_inquiry(f["inquiry"], acting_user=w["iris"], answer=v)),
-    "safety.event_description": ("sam", "event_description", lambda w, f, v: __import__(
-        "liaison.safety.actions", fromlist=["x"]).raise_manual_report(
-        acting_user=w["sam"], day_zero=_now(), event_description=v)),
-    "safety.note": ("sam", "note", lambda w, f, v: __import__("liaison.safety.actions", fromlist=["x"])
-                    .triage_report(f["report"], acting_user=w["sam"], status="in_review", note=v)),
-    "merge.reason": ("mona", "reason", lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"])
-                     .merge_hcps(f["hcp"], f["other_hcp"], acting_user=w["mona"], reason=v)),
+    "hcp.last_name": (
+        "alice",
+        "last_name",
+        lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"]).create_hcp(
+            acting_user=w["alice"], data={"first_name": "A", "last_name": v}
+        ),
+    ),
+    "hcp.city": (
+        "alice",
+        "city",
+        lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"]).update_hcp(
+            f["hcp"], acting_user=w["alice"], data={"city": v}
+        ),
+    ),
+    "organization.name": (
+        "alice",
+        "name",
+        lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"]).save_organization(
+            None, acting_user=w["alice"], data={"name": v}
+        ),
+    ),
+    "interaction.notes": (
+        "alice",
+        "notes",
+        lambda w, f, v: __import__("liaison.engagement.actions", fromlist=["x"]).log_interaction(
+            acting_user=w["alice"], attendees=[f["hcp"]], data=_interaction_data(notes=v)
+        ),
+    ),
+    "interaction.reason": (
+        "alice",
+        "reason",
+        lambda w, f, v: __import__("liaison.engagement.actions", fromlist=["x"]).update_interaction(
+            f["interaction"], acting_user=w["alice"], data={"notes": "x"}, reason=v
+        ),
+    ),
+    "follow_up.description": (
+        "alice",
+        "description",
+        lambda w, f, v: __import__("liaison.engagement.actions", fromlist=["x"]).create_follow_up(
+            acting_user=w["alice"], description=v, due_date=timezone.localdate(), hcp=f["hcp"]
+        ),
+    ),
+    "insight.text": (
+        "alice",
+        "text",
+        lambda w, f, v: __import__("liaison.insights.actions", fromlist=["x"]).create_insight(
+            acting_user=w["alice"], text=v, therapeutic_area=w["oncology"], submit=True
+        ),
+    ),
+    "inquiry.question": (
+        "alice",
+        "question",
+        lambda w, f, v: __import__("liaison.medinfo.actions", fromlist=["x"]).capture_inquiry(
+            acting_user=w["alice"],
+            question=v,
+            channel="email",
+            unsolicited_attested=True,
+            requester_name="Dr X",
+        ),
+    ),
+    "inquiry.answer": (
+        "iris",
+        "answer",
+        lambda w, f, v: __import__("liaison.medinfo.actions", fromlist=["x"]).answer_inquiry(
+            f["inquiry"], acting_user=w["iris"], answer=v
+        ),
+    ),
+    "safety.event_description": (
+        "sam",
+        "event_description",
+        lambda w, f, v: __import__("liaison.safety.actions", fromlist=["x"]).raise_manual_report(
+            acting_user=w["sam"], day_zero=_now(), event_description=v
+        ),
+    ),
+    "safety.note": (
+        "sam",
+        "note",
+        lambda w, f, v: __import__("liaison.safety.actions", fromlist=["x"]).triage_report(
+            f["report"], acting_user=w["sam"], status="in_review", note=v
+        ),
+    ),
+    "merge.reason": (
+        "mona",
+        "reason",
+        lambda w, f, v: __import__("liaison.people.actions", fromlist=["x"]).merge_hcps(
+            f["hcp"], f["other_hcp"], acting_user=w["mona"], reason=v
+        ),
+    ),
 }
 
 # Wrong types and shapes for structured arguments: (actor, field, call(world, fixtures)).
 TYPE_CASES: dict[str, tuple[str, str, Callable[..., Any]]] = {
-    "occurred_at as text": ("alice", "occurred_at", lambda w, f: _log(w, f, data=_interaction_data(
-        occurred_at="yesterday"))),
-    "duration as text": ("alice", "duration_minutes", lambda w, f: _log(w, f, data=_interaction_data(
-        duration_minutes="30"))),
-    "duration as bool": ("alice", "duration_minutes", lambda w, f: _log(w, f, data=_interaction_data(
-        duration_minutes=True))),
-    "channel unknown": ("alice", "channel", lambda w, f: _log(w, f, data=_interaction_data(channel="telepathy"))),
+    "occurred_at as text": (
+        "alice",
+        "occurred_at",
+        lambda w, f: _log(w, f, data=_interaction_data(occurred_at="yesterday")),
+    ),
+    "duration as text": (
+        "alice",
+        "duration_minutes",
+        lambda w, f: _log(w, f, data=_interaction_data(duration_minutes="30")),
+    ),
+    "duration as bool": (
+        "alice",
+        "duration_minutes",
+        lambda w, f: _log(w, f, data=_interaction_data(duration_minutes=True)),
+    ),
+    "channel unknown": (
+        "alice",
+        "channel",
+        lambda w, f: _log(w, f, data=_interaction_data(channel="telepathy")),
+    ),
     "topics as number": ("alice", "topics", lambda w, f: _log(w, f, data=_interaction_data(topics=7))),
-    "attestation unknown": ("alice", "ae_attestation", lambda w, f: _log(w, f, data=_interaction_data(
-        ae_attestation="maybe"))),
-    "therapeutic_area as text": ("alice", "therapeutic_area", lambda w, f: _log(w, f, data=_interaction_data(
-        therapeutic_area="Oncology"))),
+    "attestation unknown": (
+        "alice",
+        "ae_attestation",
+        lambda w, f: _log(w, f, data=_interaction_data(ae_attestation="maybe")),
+    ),
+    "therapeutic_area as text": (
+        "alice",
+        "therapeutic_area",
+        lambda w, f: _log(w, f, data=_interaction_data(therapeutic_area="Oncology")),
+    ),
     "attendees as names": ("alice", "attendees", lambda w, f: _log(w, f, attendees=["Grace Hopkins"])),
     "attendees as a string": ("alice", "attendees", lambda w, f: _log(w, f, attendees="Grace Hopkins")),
     "attendees empty": ("alice", "attendees", lambda w, f: _log(w, f, attendees=[])),
     "products as names": ("alice", "products", lambda w, f: _log(w, f, products=["Onkotrex"])),
     "data not a dict": ("alice", "__all__", lambda w, f: _log(w, f, data=["occurred_at"])),
-    "follow-up date as text": ("alice", "due_date", lambda w, f: __import__(
-        "liaison.engagement.actions", fromlist=["x"]).create_follow_up(
-        acting_user=w["alice"], description="x", due_date="2030-01-01", hcp=f["hcp"])),
-    "follow-up hcp as text": ("alice", "hcp", lambda w, f: __import__(
-        "liaison.engagement.actions", fromlist=["x"]).create_follow_up(
-        acting_user=w["alice"], description="x", due_date=timezone.localdate(), hcp="Grace")),
-    "insight area as text": ("alice", "therapeutic_area", lambda w, f: __import__(
-        "liaison.insights.actions", fromlist=["x"]).create_insight(
-        acting_user=w["alice"], text="x", therapeutic_area="Oncology")),
-    "insight hcp as text": ("alice", "hcp", lambda w, f: __import__(
-        "liaison.insights.actions", fromlist=["x"]).create_insight(
-        acting_user=w["alice"], text="x", therapeutic_area=w["oncology"], hcp="Grace")),
-    "inquiry received_at as text": ("alice", "received_at", lambda w, f: __import__(
-        "liaison.medinfo.actions", fromlist=["x"]).capture_inquiry(
-        acting_user=w["alice"], question="q", channel="email", unsolicited_attested=True, requester_name="Dr X",
-        received_at="2024-01-01")),
-    "inquiry requester as text": ("alice", "requester_hcp", lambda w, f: __import__(
-        "liaison.medinfo.actions", fromlist=["x"]).capture_inquiry(
-        acting_user=w["alice"], question="q", channel="email", unsolicited_attested=True, requester_hcp="Grace")),
-    "hcp tier out of range": ("alice", "tier", lambda w, f: __import__(
-        "liaison.people.actions", fromlist=["x"]).update_hcp(f["hcp"], acting_user=w["alice"], data={"tier": 9})),
-    "hcp specialties as number": ("alice", "specialties", lambda w, f: __import__(
-        "liaison.people.actions", fromlist=["x"]).update_hcp(f["hcp"], acting_user=w["alice"],
-                                                             data={"specialties": 3})),
-    "hcp identifiers as list": ("alice", "identifiers", lambda w, f: __import__(
-        "liaison.people.actions", fromlist=["x"]).update_hcp(f["hcp"], acting_user=w["alice"],
-                                                             data={"identifiers": ["npi"]})),
-    "hcp owner as text": ("alice", "owner", lambda w, f: __import__(
-        "liaison.people.actions", fromlist=["x"]).update_hcp(f["hcp"], acting_user=w["alice"],
-                                                             data={"owner": "alice"})),
-    "report age as text": ("sam", "patient_age", lambda w, f: __import__(
-        "liaison.safety.actions", fromlist=["x"]).triage_report(f["report"], acting_user=w["sam"],
-                                                                patient_age="fifty")),
-    "report product as text": ("sam", "suspect_product", lambda w, f: __import__(
-        "liaison.safety.actions", fromlist=["x"]).triage_report(f["report"], acting_user=w["sam"],
-                                                                suspect_product="Onkotrex")),
-    "priority order as text": ("lena", "order", lambda w, f: __import__(
-        "liaison.insights.actions", fromlist=["x"]).save_listening_priority(
-        None, acting_user=w["lena"], therapeutic_area=w["oncology"], title="T", order="first")),
+    "follow-up date as text": (
+        "alice",
+        "due_date",
+        lambda w, f: __import__("liaison.engagement.actions", fromlist=["x"]).create_follow_up(
+            acting_user=w["alice"], description="x", due_date="2030-01-01", hcp=f["hcp"]
+        ),
+    ),
+    "follow-up hcp as text": (
+        "alice",
+        "hcp",
+        lambda w, f: __import__("liaison.engagement.actions", fromlist=["x"]).create_follow_up(
+            acting_user=w["alice"], description="x", due_date=timezone.localdate(), hcp="Grace"
+        ),
+    ),
+    "insight area as text": (
+        "alice",
+        "therapeutic_area",
+        lambda w, f: __import__("liaison.insights.actions", fromlist=["x"]).create_insight(
+            acting_user=w["alice"], text="x", therapeutic_area="Oncology"
+        ),
+    ),
+    "insight hcp as text": (
+        "alice",
+        "hcp",
+        lambda w, f: __import__("liaison.insights.actions", fromlist=["x"]).create_insight(
+            acting_user=w["alice"], text="x", therapeutic_area=w["oncology"], hcp="Grace"
+        ),
+    ),
+    "inquiry received_at as text": (
+        "alice",
+        "received_at",
+        lambda w, f: __import__("liaison.medinfo.actions", fromlist=["x"]).capture_inquiry(
+            acting_user=w["alice"],
+            question="q",
+            channel="email",
+            unsolicited_attested=True,
+            requester_name="Dr X",
+            received_at="2024-01-01",
+        ),
+    ),
+    "inquiry requester as text": (
+        "alice",
+        "requester_hcp",
+        lambda w, f: __import__("liaison.medinfo.actions", fromlist=["x"]).capture_inquiry(
+            acting_user=w["alice"],
+            question="q",
+            channel="email",
+            unsolicited_attested=True,
+            requester_hcp="Grace",
+        ),
+    ),
+    "hcp tier out of range": (
+        "alice",
+        "tier",
+        lambda w, f: __import__("liaison.people.actions", fromlist=["x"]).update_hcp(
+            f["hcp"], acting_user=w["alice"], data={"tier": 9}
+        ),
+    ),
+    "hcp specialties as number": (
+        "alice",
+        "specialties",
+        lambda w, f: __import__("liaison.people.actions", fromlist=["x"]).update_hcp(
+            f["hcp"], acting_user=w["alice"], data={"specialties": 3}
+        ),
+    ),
+    "hcp identifiers as list": (
+        "alice",
+        "identifiers",
+        lambda w, f: __import__("liaison.people.actions", fromlist=["x"]).update_hcp(
+            f["hcp"], acting_user=w["alice"], data={"identifiers": ["npi"]}
+        ),
+    ),
+    "hcp owner as text": (
+        "alice",
+        "owner",
+        lambda w, f: __import__("liaison.people.actions", fromlist=["x"]).update_hcp(
+            f["hcp"], acting_user=w["alice"], data={"owner": "alice"}
+        ),
+    ),
+    "report age as text": (
+        "sam",
+        "patient_age",
+        lambda w, f: __import__("liaison.safety.actions", fromlist=["x"]).triage_report(
+            f["report"], acting_user=w["sam"], patient_age="fifty"
+        ),
+    ),
+    "report product as text": (
+        "sam",
+        "suspect_product",
+        lambda w, f: __import__("liaison.safety.actions", fromlist=["x"]).triage_report(
+            f["report"], acting_user=w["sam"], suspect_product="Onkotrex"
+        ),
+    ),
+    "priority order as text": (
+        "lena",
+        "order",
+        lambda w, f: __import__("liaison.insights.actions", fromlist=["x"]).save_listening_priority(
+            None, acting_user=w["lena"], therapeutic_area=w["oncology"], title="T", order="first"
+        ),
+    ),
 }
 
 
@@ -142,8 +287,13 @@ def targets(world, hcp, interaction, acting, system_context) -> dict[str, Any]:
     from liaison.safety.actions import raise_manual_report
 
     with acting(world["alice"]):
-        inquiry = capture_inquiry(acting_user=world["alice"], question="Dose in renal impairment?", channel="email",
-                                  unsolicited_attested=True, requester_hcp=hcp)
+        inquiry = capture_inquiry(
+            acting_user=world["alice"],
+            question="Dose in renal impairment?",
+            channel="email",
+            unsolicited_attested=True,
+            requester_hcp=hcp,
+        )
         report = raise_manual_report(acting_user=world["alice"], day_zero=_now(), event_description="Rash")
         other = create_hcp(acting_user=world["alice"], data={"first_name": "Kary", "last_name": "Mullis"})
     return {"hcp": hcp, "interaction": interaction, "inquiry": inquiry, "report": report, "other_hcp": other}
@@ -151,11 +301,21 @@ def targets(world, hcp, interaction, acting, system_context) -> dict[str, Any]:
 
 def _footprint() -> dict[str, int]:
     """Row counts of every liaison table, audit trail included."""
-    return {m._meta.label: m._base_manager.count() for m in apps.get_models() if m.__module__.startswith("liaison.")}
+    return {
+        m._meta.label: m._base_manager.count()
+        for m in apps.get_models()
+        if m.__module__.startswith("liaison.")
+    }
 
 
-def _assert_refused(world: dict[str, Any], targets: dict[str, Any], acting: Any, actor: str, field: str,
-                    call: Callable[[], Any]) -> None:
+def _assert_refused(
+    world: dict[str, Any],
+    targets: dict[str, Any],
+    acting: Any,
+    actor: str,
+    field: str,
+    call: Callable[[], Any],
+) -> None:
     before = _footprint()
     with acting(world[actor]), pytest.raises(ValidationError) as exc:
         call()
@@ -166,7 +326,9 @@ def _assert_refused(world: dict[str, Any], targets: dict[str, Any], acting: Any,
 
 
 @pytest.mark.parametrize("case", list(TEXT_CASES))
-def test_it_refuses_every_kind_of_bad_text_on_the_right_field_and_writes_nothing(world, targets, acting, case):
+def test_it_refuses_every_kind_of_bad_text_on_the_right_field_and_writes_nothing(
+    world, targets, acting, case
+):
     actor, field, call = TEXT_CASES[case]
     # One test per field, all bad values in turn: the set-up (every persona and record) is the costly part.
     for bad, value in BAD_TEXT.items():

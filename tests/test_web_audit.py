@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from audit_support import tamper
 from liaison.compliance.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -115,14 +115,8 @@ def test_verifying_reports_an_intact_chain_and_records_the_verification(world, h
 
 def test_verification_names_the_first_broken_event(world, hcp):
     victim = AuditEvent.objects.order_by("seq")[3]
-    with connection.cursor() as cursor:  # simulate tampering below the application, triggers off
-        cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='compliance_auditevent'"
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP TRIGGER "{name}"')
-        cursor.execute("UPDATE compliance_auditevent SET reason = 'tampered' WHERE seq = %s", [victim.seq])
+    # simulate tampering below the application, with the append-only triggers lifted
+    tamper("UPDATE compliance_auditevent SET reason = 'tampered' WHERE seq = %s", [victim.seq])
     response = client_for(world["otto"]).post(
         reverse("compliance:audit_verify"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="verify-result"
     )

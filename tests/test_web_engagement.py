@@ -10,14 +10,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import PASSWORD
+from personas import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
 def without_tokens(content: bytes) -> bytes:
     """A page without its per-response CSRF token, so two pages can be compared byte for byte."""
-    return re.sub(rb'"X-CSRFToken": "[^"]*"', b"", re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", content))
+    return re.sub(
+        rb'"X-CSRFToken": "[^"]*"', b"", re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", content)
+    )
 
 
 def login(client, user):
@@ -62,7 +64,6 @@ def test_it_renders_the_log_page_prefilled_with_the_hcp(client, world, hcp):
     assert 'value="yes" checked' not in body and 'value="no" checked' not in body
 
 
-
 def test_it_logs_an_interaction_with_insight_follow_up_and_ae_report(client, world, hcp):
     from liaison.engagement.models import FollowUp, Interaction
     from liaison.insights.models import Insight
@@ -70,7 +71,9 @@ def test_it_logs_an_interaction_with_insight_follow_up_and_ae_report(client, wor
 
     login(client, world["alice"])
     data, when = log_form(
-        hcp, world, ae_attestation="yes",
+        hcp,
+        world,
+        ae_attestation="yes",
         notes="She said one patient developed a severe rash after the second cycle.",
         insight_text=["Community oncologists wait three weeks for PD-L1 results."],
         insight_priority=[str(world["priority"].uuid)],
@@ -103,9 +106,15 @@ def test_it_refuses_to_submit_without_the_attestation_and_saves_nothing(client, 
     from liaison.insights.models import Insight
 
     login(client, world["alice"])
-    data, _ = log_form(hcp, world, ae_attestation="", insight_text=["An insight that must not be saved."],
-                       insight_priority=[""], followup_description=["A follow-up that must not be saved"],
-                       followup_due=[timezone.localdate().isoformat()])
+    data, _ = log_form(
+        hcp,
+        world,
+        ae_attestation="",
+        insight_text=["An insight that must not be saved."],
+        insight_priority=[""],
+        followup_description=["A follow-up that must not be saved"],
+        followup_due=[timezone.localdate().isoformat()],
+    )
     response = client.post(reverse("engagement:interaction_new"), data)
 
     assert response.status_code == 200
@@ -166,8 +175,11 @@ def test_it_rejects_a_future_time_next_to_the_field(client, world, hcp):
 
 def test_the_ae_check_returns_the_detected_terms_and_categories(client, world):
     login(client, world["alice"])
-    response = client.post(reverse("engagement:ae_check"),
-                           {"text": "The patient became pregnant and developed nausea."}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("engagement:ae_check"),
+        {"text": "The patient became pregnant and developed nausea."},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "ae-box" in body
@@ -211,8 +223,11 @@ def test_it_marks_a_follow_up_done_with_htmx(client, world, interaction):
 
     follow_up = FollowUp.objects.get(interaction=interaction)
     login(client, world["alice"])
-    response = client.post(reverse("engagement:follow_up_update", args=[follow_up.uuid]), {"status": "done"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("engagement:follow_up_update", args=[follow_up.uuid]),
+        {"status": "done"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200
     assert "Done" in response.content.decode()
     follow_up.refresh_from_db()
@@ -224,10 +239,18 @@ def test_the_follow_up_list_shows_overdue_first(client, world, hcp, acting):
 
     today = timezone.localdate()
     with acting(world["alice"]):
-        create_follow_up(acting_user=world["alice"], description="Later one", due_date=today + dt.timedelta(days=5),
-                         hcp=hcp)
-        create_follow_up(acting_user=world["alice"], description="Overdue one", due_date=today - dt.timedelta(days=3),
-                         hcp=hcp)
+        create_follow_up(
+            acting_user=world["alice"],
+            description="Later one",
+            due_date=today + dt.timedelta(days=5),
+            hcp=hcp,
+        )
+        create_follow_up(
+            acting_user=world["alice"],
+            description="Overdue one",
+            due_date=today - dt.timedelta(days=3),
+            hcp=hcp,
+        )
     login(client, world["alice"])
     body = client.get(reverse("engagement:follow_up_list")).content.decode()
     assert body.index("Overdue one") < body.index("Later one")
@@ -269,8 +292,9 @@ def test_another_team_cannot_open_the_interaction(client, world, interaction):
     assert client.get(reverse("engagement:interaction_edit", args=[interaction.uuid])).status_code == 404
 
 
-@pytest.mark.parametrize("name", ["engagement:interaction_list", "engagement:interaction_new",
-                                  "engagement:follow_up_list"])
+@pytest.mark.parametrize(
+    "name", ["engagement:interaction_list", "engagement:interaction_new", "engagement:follow_up_list"]
+)
 def test_commercial_gets_403_on_interaction_pages(client, world, name):
     login(client, world["dave"])
     assert client.get(reverse(name)).status_code == 403

@@ -17,33 +17,53 @@ def submitted_insight(world, hcp, acting):
     from liaison.insights.actions import create_insight
 
     with acting(world["alice"]):
-        return create_insight(acting_user=world["alice"], text="Nurses want a dosing card for the clinic.",
-                              therapeutic_area=world["oncology"], hcp=hcp, submit=True)
+        return create_insight(
+            acting_user=world["alice"],
+            text="Nurses want a dosing card for the clinic.",
+            therapeutic_area=world["oncology"],
+            hcp=hcp,
+            submit=True,
+        )
 
 
 def test_it_captures_a_standalone_insight_with_an_hcp(client, world, hcp):
     from liaison.insights.models import Insight
 
     login(client, world["alice"])
-    response = client.post(reverse("insights:insight_new"), {
-        "therapeutic_area": str(world["oncology"].uuid), "hcp": str(hcp.uuid),
-        "listening_priority": str(world["priority"].uuid), "product": str(world["product"].uuid),
-        "text": "Payers ask for real-world PD-L1 testing rates.", "action": "submit",
-    })
+    response = client.post(
+        reverse("insights:insight_new"),
+        {
+            "therapeutic_area": str(world["oncology"].uuid),
+            "hcp": str(hcp.uuid),
+            "listening_priority": str(world["priority"].uuid),
+            "product": str(world["product"].uuid),
+            "text": "Payers ask for real-world PD-L1 testing rates.",
+            "action": "submit",
+        },
+    )
     insight = Insight.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("insights:insight_detail", args=[insight.uuid])
-    assert insight.hcp == hcp and insight.status == "submitted" and insight.listening_priority == world["priority"]
+    assert (
+        insight.hcp == hcp
+        and insight.status == "submitted"
+        and insight.listening_priority == world["priority"]
+    )
 
 
 def test_it_shows_the_action_error_next_to_the_listening_priority(client, world):
     from liaison.insights.models import Insight
 
     login(client, world["alice"])
-    response = client.post(reverse("insights:insight_new"), {
-        "therapeutic_area": str(world["cardio"].uuid), "listening_priority": str(world["priority"].uuid),
-        "text": "Something heard at a congress.", "action": "draft",
-    })
+    response = client.post(
+        reverse("insights:insight_new"),
+        {
+            "therapeutic_area": str(world["cardio"].uuid),
+            "listening_priority": str(world["priority"].uuid),
+            "text": "Something heard at a congress.",
+            "action": "draft",
+        },
+    )
     assert response.status_code == 200
     assert "another therapeutic area" in " ".join(response.context["form"].errors["listening_priority"])
     assert Insight.objects.count() == 0
@@ -63,10 +83,14 @@ def test_the_author_edits_a_draft(client, world, acting):
     from liaison.insights.actions import create_insight
 
     with acting(world["alice"]):
-        draft = create_insight(acting_user=world["alice"], text="First draft.", therapeutic_area=world["oncology"])
+        draft = create_insight(
+            acting_user=world["alice"], text="First draft.", therapeutic_area=world["oncology"]
+        )
     login(client, world["alice"])
-    response = client.post(reverse("insights:insight_edit", args=[draft.uuid]),
-                           {"text": "Second draft.", "listening_priority": "", "action": "draft"})
+    response = client.post(
+        reverse("insights:insight_edit", args=[draft.uuid]),
+        {"text": "Second draft.", "listening_priority": "", "action": "draft"},
+    )
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.text == "Second draft." and draft.status == "draft"
@@ -76,10 +100,15 @@ def test_a_manager_reviews_an_insight_from_the_queue(client, world, submitted_in
     login(client, world["mona"])
     queue = client.get(reverse("insights:insight_review"))
     assert "Nurses want a dosing card" in queue.content.decode()
-    response = client.post(reverse("insights:insight_review"), {
-        "insight": str(submitted_insight.uuid), "note": "Specific and actionable, thanks.",
-        "listening_priority": str(world["priority"].uuid),
-    }, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("insights:insight_review"),
+        {
+            "insight": str(submitted_insight.uuid),
+            "note": "Specific and actionable, thanks.",
+            "listening_priority": str(world["priority"].uuid),
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200 and "Reviewed" in response.content.decode()
     submitted_insight.refresh_from_db()
     assert submitted_insight.status == "reviewed"

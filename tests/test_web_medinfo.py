@@ -15,8 +15,14 @@ QUESTION = "Can Onkotrex be given to a patient on dialysis at the full dose?"
 
 
 def capture(client, **overrides):
-    data = {"requester_name": "Dr Rosa Lind", "requester_contact": "rosa@example.org", "channel": "in_person",
-            "product": "", "question": QUESTION, "unsolicited_attested": "on"}
+    data = {
+        "requester_name": "Dr Rosa Lind",
+        "requester_contact": "rosa@example.org",
+        "channel": "in_person",
+        "product": "",
+        "question": QUESTION,
+        "unsolicited_attested": "on",
+    }
     data.update(overrides)
     return client.post(reverse("medinfo:inquiry_new"), data)
 
@@ -26,8 +32,13 @@ def inquiry(world, acting):
     from liaison.medinfo.actions import capture_inquiry
 
     with acting(world["alice"]):
-        return capture_inquiry(acting_user=world["alice"], question=QUESTION, channel="phone",
-                               unsolicited_attested=True, requester_name="Dr Rosa Lind")
+        return capture_inquiry(
+            acting_user=world["alice"],
+            question=QUESTION,
+            channel="phone",
+            unsolicited_attested=True,
+            requester_name="Dr Rosa Lind",
+        )
 
 
 def test_commercial_captures_an_inquiry_and_the_confirmation_shows_none_of_it(client, world):
@@ -41,8 +52,14 @@ def test_commercial_captures_an_inquiry_and_the_confirmation_shows_none_of_it(cl
     page = client.get(response["Location"])
     body = page.content.decode()
     assert page.status_code == 200 and "Routed to medical information" in body
-    for fragment in ("dialysis", "Onkotrex be given", "Rosa", "rosa@example.org", str(inquiry.uuid),
-                     str(inquiry.uuid)[:8]):
+    for fragment in (
+        "dialysis",
+        "Onkotrex be given",
+        "Rosa",
+        "rosa@example.org",
+        str(inquiry.uuid),
+        str(inquiry.uuid)[:8],
+    ):
         assert fragment not in body
     assert reverse("medinfo:inquiry_detail", args=[inquiry.uuid]) not in body
     assert client.get(reverse("medinfo:inquiry_detail", args=[inquiry.uuid])).status_code == 403
@@ -89,7 +106,9 @@ def test_medical_information_sees_the_queue_assigns_and_answers(client, world, i
 
 def test_an_empty_answer_is_an_error_next_to_the_field(client, world, inquiry):
     login(client, world["iris"])
-    response = client.post(reverse("medinfo:inquiry_detail", args=[inquiry.uuid]), {"op": "answer", "answer": ""})
+    response = client.post(
+        reverse("medinfo:inquiry_detail", args=[inquiry.uuid]), {"op": "answer", "answer": ""}
+    )
     assert response.status_code == 200
     assert response.context["answer_form"].errors["answer"]
     inquiry.refresh_from_db()
@@ -98,14 +117,18 @@ def test_an_empty_answer_is_an_error_next_to_the_field(client, world, inquiry):
 
 def test_an_msl_cannot_answer(client, world, inquiry):
     login(client, world["alice"])
-    response = client.post(reverse("medinfo:inquiry_detail", args=[inquiry.uuid]), {"op": "answer", "answer": "x"})
+    response = client.post(
+        reverse("medinfo:inquiry_detail", args=[inquiry.uuid]), {"op": "answer", "answer": "x"}
+    )
     assert response.status_code == 403
 
 
 def test_commercial_gets_403_on_the_queue_and_the_live_ae_check(client, world):
     login(client, world["dave"])
     assert client.get(reverse("medinfo:inquiry_list")).status_code == 403
-    assert client.post(reverse("engagement:ae_check"), {"text": "overdose", "hint": "route"}).status_code == 403
+    assert (
+        client.post(reverse("engagement:ae_check"), {"text": "overdose", "hint": "route"}).status_code == 403
+    )
     assert "hx-post" not in client.get(reverse("medinfo:inquiry_new")).content.decode()
 
 
@@ -119,8 +142,9 @@ def test_commercial_cannot_tell_an_existing_inquiry_from_a_missing_one(client, w
 
 def test_the_live_check_on_a_routed_question_says_drug_safety_is_told_on_routing(client, world):
     login(client, world["iris"])
-    response = client.post(reverse("engagement:ae_check"),
-                           {"text": "Her patient had an overdose last week.", "hint": "route"})
+    response = client.post(
+        reverse("engagement:ae_check"), {"text": "Her patient had an overdose last week.", "hint": "route"}
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "overdose" in body
     assert "when you route this request" in body and "adverse-event question" not in body

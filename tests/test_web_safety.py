@@ -21,10 +21,16 @@ def report(world, hcp, acting):
 
     with acting(world["alice"]):
         interaction = log_interaction(
-            acting_user=world["alice"], attendees=[hcp],
-            data={"occurred_at": timezone.now() - dt.timedelta(hours=30), "channel": "in_person",
-                  "purpose": "scientific_exchange", "ae_attestation": "yes", "therapeutic_area": world["oncology"],
-                  "notes": "A patient developed a rash and was hospitalised."},
+            acting_user=world["alice"],
+            attendees=[hcp],
+            data={
+                "occurred_at": timezone.now() - dt.timedelta(hours=30),
+                "channel": "in_person",
+                "purpose": "scientific_exchange",
+                "ae_attestation": "yes",
+                "therapeutic_area": world["oncology"],
+                "notes": "A patient developed a rash and was hospitalised.",
+            },
         )
     return SafetyReport.objects.get(interaction=interaction)
 
@@ -48,11 +54,21 @@ def test_the_detail_page_highlights_terms_and_lists_missing_criteria(client, wor
 
 def test_drug_safety_forwards_a_report_even_with_missing_criteria(client, world, report):
     login(client, world["sam"])
-    response = client.post(reverse("safety:report_detail", args=[report.uuid]), {
-        "patient_initials": "JD", "patient_age": "54", "patient_sex": "F", "reporter_name": "",
-        "suspect_product": "", "event_description": "Maculopapular rash after cycle 2.",
-        "status": "forwarded", "note": "Sent to Argus", "safety_case_id": "CASE-2026-0042",
-    }, follow=True)
+    response = client.post(
+        reverse("safety:report_detail", args=[report.uuid]),
+        {
+            "patient_initials": "JD",
+            "patient_age": "54",
+            "patient_sex": "F",
+            "reporter_name": "",
+            "suspect_product": "",
+            "event_description": "Maculopapular rash after cycle 2.",
+            "status": "forwarded",
+            "note": "Sent to Argus",
+            "safety_case_id": "CASE-2026-0042",
+        },
+        follow=True,
+    )
     assert response.status_code == 200
     report.refresh_from_db()
     assert report.status == "forwarded" and report.safety_case_id == "CASE-2026-0042"
@@ -63,8 +79,10 @@ def test_drug_safety_forwards_a_report_even_with_missing_criteria(client, world,
 
 def test_triage_refuses_a_name_in_the_initials(client, world, report):
     login(client, world["sam"])
-    response = client.post(reverse("safety:report_detail", args=[report.uuid]),
-                           {"patient_initials": "J0hn", "status": "in_review"})
+    response = client.post(
+        reverse("safety:report_detail", args=[report.uuid]),
+        {"patient_initials": "J0hn", "status": "in_review"},
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["patient_initials"]
     report.refresh_from_db()

@@ -6,7 +6,6 @@ The whole directory is skipped, with the reason printed, where /usr/bin/chromium
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,45 +50,6 @@ def _live_server_settings(settings: Any) -> None:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
-
-def _append_only_sql(reverse: bool) -> list[str]:
-    """The statements of compliance migration 0002 that make audit events append-only (or undo it)."""
-    from django.db import connection
-
-    migration = importlib.import_module("liaison.compliance.migrations.0002_append_only")
-    vendor = {"sqlite": "SQLITE", "postgresql": "POSTGRES"}.get(connection.vendor)
-    if vendor is None:
-        return []
-    return list(getattr(migration, f"{vendor}_REVERSE" if reverse else vendor))
-
-
-def _execute(statements: list[str]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
-@pytest.fixture(autouse=True)
-def _audit_events_flushable(transactional_db: None) -> Iterator[None]:
-    """A transactional test ends with a flush (DELETE/TRUNCATE of every table), which the append-only triggers
-    on audit events refuse; lift them just for that flush (pytest_runtest_teardown below puts them back)."""
-    yield
-    _execute(_append_only_sql(reverse=True))
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
-    """After a browser test's fixtures are torn down (the flush included), make audit events append-only again,
-    so the tests that run next see the database as migrations left it."""
-    yield
-    if "_audit_events_flushable" in getattr(item, "fixturenames", ()):
-        from pytest_django.plugin import blocking_manager_key
-
-        with item.config.stash[blocking_manager_key].unblock():
-            _execute(_append_only_sql(reverse=False))
 
 
 @pytest.fixture(scope="session")

@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from e2e_helpers import DOCS_IMG, shot
 
-from helpers_crawl import root_conftest
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 AE_NOTES = "Discussed dosing. The patient developed a severe rash after the second dose."
 INSIGHT = "Community oncologists wait three weeks for PD-L1 results before starting first-line therapy."
-PASSWORD = root_conftest().PASSWORD
+from personas import PASSWORD  # noqa: E402
+
 MEDICAL_NAV = ("Log interaction", "Interactions", "Insights", "Inquiries", "Safety", "Audit")
 
 

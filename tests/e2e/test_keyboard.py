@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from e2e_helpers import shot
 
-from helpers_crawl import root_conftest
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = root_conftest().PASSWORD
+from personas import PASSWORD  # noqa: E402
 
 # The focused element, described well enough to assert on: tag, type, name, id and its visible text.
 FOCUSED = """() => { const e = document.activeElement; if (!e) return null;
