@@ -36,7 +36,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Production hardening. HTTPS (default: on unless DEBUG) turns on the TLS-only cookies, the redirect to https
 # and HSTS, so `manage.py check --deploy` is clean with production settings. A local demo over plain http sets
-# HTTPS=0 (the `liaison demo` command does).
+# HTTPS=0 (`make demo` and `make serve` do).
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS

@@ -15,7 +15,7 @@ from liaison.core.permissions import require
 from liaison.core.roles import Role
 from liaison.core.validation import clean_text, clean_text_list
 
-from .models import ApiToken, Product, Team, TherapeuticArea, Territory, User
+from .models import ApiToken, Product, Team, Territory, TherapeuticArea, User
 
 
 def _require_admin(acting_user: User | None, resource: str, action: str) -> None:
@@ -102,13 +102,16 @@ def set_password(user: User, password: str, *, acting_user: User | None = None) 
 
 
 @transaction.atomic
-def create_api_token(user: User, *, name: str = "api", acting_user: User | None = None) -> tuple[ApiToken, str]:
+def create_api_token(
+    user: User, *, name: str = "api", acting_user: User | None = None
+) -> tuple[ApiToken, str]:
     """Issue a bearer token for `user`; returns the stored token and the raw value, which is shown only once."""
     if acting_user is not None and acting_user.pk != user.pk:
         require(acting_user, "user", "change")
     raw, prefix, key_hash = ApiToken.generate()
-    token = ApiToken.objects.create(user=user, name=clean_text(name, "name", max_length=120) or "api",
-                                    prefix=prefix, key_hash=key_hash)
+    token = ApiToken.objects.create(
+        user=user, name=clean_text(name, "name", max_length=120) or "api", prefix=prefix, key_hash=key_hash
+    )
     return token, raw
 
 
@@ -124,8 +127,14 @@ def revoke_api_token(token: ApiToken, *, acting_user: User) -> ApiToken:
 
 @transaction.atomic
 def save_therapeutic_area(
-    area: TherapeuticArea | None, *, acting_user: User | None, name: str, description: str = "",
-    mesh_tree_numbers: Any = None, active: bool = True, code: str = "",
+    area: TherapeuticArea | None,
+    *,
+    acting_user: User | None,
+    name: str,
+    description: str = "",
+    mesh_tree_numbers: Any = None,
+    active: bool = True,
+    code: str = "",
 ) -> TherapeuticArea:
     """Create or change a therapeutic area."""
     _require_admin(acting_user, "therapeutic_area", "add" if area is None else "change")
@@ -143,8 +152,14 @@ def save_therapeutic_area(
 
 @transaction.atomic
 def save_product(
-    product: Product | None, *, acting_user: User | None, name: str, therapeutic_area: TherapeuticArea,
-    generic_name: str = "", approved_indications: Any = None, active: bool = True,
+    product: Product | None,
+    *,
+    acting_user: User | None,
+    name: str,
+    therapeutic_area: TherapeuticArea,
+    generic_name: str = "",
+    approved_indications: Any = None,
+    active: bool = True,
 ) -> Product:
     """Create or change a product and its approved indications."""
     _require_admin(acting_user, "product", "add" if product is None else "change")
@@ -161,8 +176,9 @@ def save_product(
 
 
 @transaction.atomic
-def save_team(team: Team | None, *, acting_user: User | None, name: str,
-              therapeutic_area: TherapeuticArea | None = None) -> Team:
+def save_team(
+    team: Team | None, *, acting_user: User | None, name: str, therapeutic_area: TherapeuticArea | None = None
+) -> Team:
     """Create or rename a field team."""
     _require_admin(acting_user, "user", "add" if team is None else "change")
     team = team or Team()
@@ -173,8 +189,14 @@ def save_team(team: Team | None, *, acting_user: User | None, name: str,
 
 
 @transaction.atomic
-def save_territory(territory: Territory | None, *, acting_user: User | None, name: str,
-                   team: Team | None = None, regions: Any = None) -> Territory:
+def save_territory(
+    territory: Territory | None,
+    *,
+    acting_user: User | None,
+    name: str,
+    team: Team | None = None,
+    regions: Any = None,
+) -> Territory:
     """Create or change a territory and the regions it covers."""
     _require_admin(acting_user, "user", "add" if territory is None else "change")
     territory = territory or Territory()

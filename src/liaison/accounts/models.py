@@ -20,7 +20,9 @@ class TherapeuticArea(AuditedModel):
     name = models.CharField(max_length=120, unique=True)
     code = models.SlugField(max_length=40, unique=True)
     description = models.TextField(blank=True)
-    mesh_tree_numbers = models.JSONField(default=list, blank=True, help_text="MeSH subtrees, e.g. C04 or C14.280")
+    mesh_tree_numbers = models.JSONField(
+        default=list, blank=True, help_text="MeSH subtrees, e.g. C04 or C14.280"
+    )
     active = models.BooleanField(default=True)
 
     permission_resource: ClassVar[str] = "therapeutic_area"
@@ -69,7 +71,9 @@ class Territory(AuditedModel):
     """A geographic territory an MSL covers (a list of US states or regions)."""
 
     name = models.CharField(max_length=120, unique=True)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="territories")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="territories"
+    )
     regions = models.JSONField(default=list, blank=True, help_text="State or region codes, e.g. ['IA', 'NE']")
 
     permission_resource: ClassVar[str] = "user"
@@ -96,7 +100,13 @@ class User(AbstractUser, AuditedModel):
 
     objects = LiaisonUserManager()
     permission_resource: ClassVar[str] = "user"
-    audit_exclude: ClassVar[tuple[str, ...]] = ("created_at", "updated_at", "last_login", "password", "date_joined")
+    audit_exclude: ClassVar[tuple[str, ...]] = (
+        "created_at",
+        "updated_at",
+        "last_login",
+        "password",
+        "date_joined",
+    )
 
     class Meta:
         ordering = ["username"]

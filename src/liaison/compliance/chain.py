@@ -34,8 +34,13 @@ def verify_chain(progress: Callable[[int], None] | None = None, batch: int = 500
             return ChainReport(checked=checked, ok=True)
         for event in rows:
             if event.prev_hash != prev:
-                return ChainReport(checked, False, event.seq, "its link to the previous event does not match "
-                                   "(an event before it was deleted, inserted or altered)")
+                return ChainReport(
+                    checked,
+                    False,
+                    event.seq,
+                    "its link to the previous event does not match "
+                    "(an event before it was deleted, inserted or altered)",
+                )
             if event_hash(prev, event.hash_payload()) != event.hash:
                 return ChainReport(checked, False, event.seq, "its content does not match its hash (edited)")
             prev = event.hash

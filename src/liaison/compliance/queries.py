@@ -17,6 +17,8 @@ def changelog_for(obj: Any, user: Any, *, related: bool = True) -> QuerySet[Audi
     if related and obj._meta.model_name == "interaction":
         from liaison.engagement.models import InteractionAttendee
 
-        attendee_uuids = [str(u) for u in InteractionAttendee.objects.filter(interaction=obj).values_list("uuid", flat=True)]
+        attendee_uuids = [
+            str(u) for u in InteractionAttendee.objects.filter(interaction=obj).values_list("uuid", flat=True)
+        ]
         query |= Q(object_uuid__in=attendee_uuids)
     return events.filter(query).order_by("-seq")

@@ -113,7 +113,9 @@ def record_event(
             action=action or event_type.rsplit(".", 1)[-1],
             object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
             object_uuid=object_uuid or (str(getattr(obj, "uuid", "") or "") if obj is not None else ""),
-            object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:200],
+            object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[
+                :200
+            ],
             changes=json_value(changes or {}),
             reason=reason if reason is not None else ctx.reason,
             prev_hash=prev_hash,

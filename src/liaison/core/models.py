@@ -177,7 +177,10 @@ def _before_delete(sender: Any, instance: AuditedModel, **_: Any) -> None:
     # (no context) and nothing is deleted; snapshot here, while related records can still be resolved.
     current_context()
     instance._audit_deleted = (  # type: ignore[attr-defined]
-        snapshot(instance), instance._meta.label_lower, str(instance.uuid), str(instance)
+        snapshot(instance),
+        instance._meta.label_lower,
+        str(instance.uuid),
+        str(instance),
     )
 
 
@@ -198,8 +201,12 @@ def _audit_deletes_of(sender: Any, **_: Any) -> None:
     """Connect the delete receivers to each concrete audited model (not to every model: that would turn off
     Django's fast deletes everywhere)."""
     if issubclass(sender, AuditedModel) and not sender._meta.abstract:
-        pre_delete.connect(_before_delete, sender=sender, dispatch_uid=f"audit-pre-delete-{sender._meta.label}")
-        post_delete.connect(_after_delete, sender=sender, dispatch_uid=f"audit-post-delete-{sender._meta.label}")
+        pre_delete.connect(
+            _before_delete, sender=sender, dispatch_uid=f"audit-pre-delete-{sender._meta.label}"
+        )
+        post_delete.connect(
+            _after_delete, sender=sender, dispatch_uid=f"audit-post-delete-{sender._meta.label}"
+        )
 
 
 def _m2m_labels(model: Any, pks: Any) -> list[Any]:
@@ -211,7 +218,9 @@ def _m2m_labels(model: Any, pks: Any) -> list[Any]:
 
 
 @receiver(m2m_changed)
-def audit_many_to_many(sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **_: Any) -> None:
+def audit_many_to_many(
+    sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **_: Any
+) -> None:
     """Many-to-many changes on audited records (products on an interaction, areas on an HCP) are audited too.
 
     Changes are recorded on the record that holds the field, also when made from the other side
@@ -234,8 +243,10 @@ def audit_many_to_many(sender: Any, instance: Any, action: str, reverse: bool, m
                 holders = list(holder_model._base_manager.filter(**{field.name: target}))
                 instance._audit_m2m_cleared = (field.name, holders)
             else:
-                instance._audit_m2m_cleared = (field.name, _m2m_labels(model, getattr(instance, field.name)
-                                                                        .values_list("pk", flat=True)))
+                instance._audit_m2m_cleared = (
+                    field.name,
+                    _m2m_labels(model, getattr(instance, field.name).values_list("pk", flat=True)),
+                )
         return
     verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
     if reverse:

@@ -125,8 +125,10 @@ def require(user: User | None, resource: str, action: str) -> None:
 def matrix_markdown() -> str:
     """The matrix as a Markdown table per resource; docs/roles.md embeds it and a test keeps them in sync."""
     roles = list(Role)
-    lines = ["| resource | action | " + " | ".join(r.value for r in roles) + " |",
-             "|---|---|" + "---|" * len(roles)]
+    lines = [
+        "| resource | action | " + " | ".join(r.value for r in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
     for resource, actions in MATRIX.items():
         for action, allowed in actions.items():
             cells = ["✔" if r in allowed else "·" for r in roles]

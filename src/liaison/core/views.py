@@ -23,7 +23,9 @@ class AuthenticatedRequest(HttpRequest):
     user: User  # type: ignore[assignment]
 
 
-def get_restricted_or_404(model: Any, user: Any, uuid: Any, action: str = "view", queryset: Any = None) -> Any:
+def get_restricted_or_404(
+    model: Any, user: Any, uuid: Any, action: str = "view", queryset: Any = None
+) -> Any:
     """The record with this public uuid if `user` may `action` it; otherwise 404, whether it exists or not.
 
     Raises PermissionDenied (403) only when the role may not `action` this resource at all, which reveals
@@ -39,20 +41,40 @@ def get_restricted_or_404(model: Any, user: Any, uuid: Any, action: str = "view"
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"status": 400, "title": "Bad request",
-                  "message": "The request could not be understood."}, status=400)
+    return render(
+        request,
+        "core/error.html",
+        {"status": 400, "title": "Bad request", "message": "The request could not be understood."},
+        status=400,
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"status": 403, "title": "Not allowed",
-                  "message": "Your role does not give access to this page."}, status=403)
+    return render(
+        request,
+        "core/error.html",
+        {"status": 403, "title": "Not allowed", "message": "Your role does not give access to this page."},
+        status=403,
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "core/error.html", {"status": 404, "title": "Not found",
-                  "message": "There is nothing here, or nothing you can see."}, status=404)
+    return render(
+        request,
+        "core/error.html",
+        {"status": 404, "title": "Not found", "message": "There is nothing here, or nothing you can see."},
+        status=404,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/error.html", {"status": 500, "title": "Something went wrong",
-                  "message": "The error was logged. Nothing you entered was saved half-way."}, status=500)
+    return render(
+        request,
+        "core/error.html",
+        {
+            "status": 500,
+            "title": "Something went wrong",
+            "message": "The error was logged. Nothing you entered was saved half-way.",
+        },
+        status=500,
+    )

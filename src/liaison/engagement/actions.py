@@ -50,12 +50,15 @@ def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
     if "purpose" in data or not partial:
         cleaned["purpose"] = clean_choice(data.get("purpose"), "purpose", Purpose.values)
     if "initiation" in data or not partial:
-        cleaned["initiation"] = clean_choice(data.get("initiation") or Initiation.PROACTIVE, "initiation",
-                                             Initiation.values)
+        cleaned["initiation"] = clean_choice(
+            data.get("initiation") or Initiation.PROACTIVE, "initiation", Initiation.values
+        )
     if "duration_minutes" in data or not partial:
         duration = data.get("duration_minutes", 30)
         if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= 24 * 60:
-            raise ValidationError({"duration_minutes": "must be a whole number of minutes between 1 and 1440"})
+            raise ValidationError(
+                {"duration_minutes": "must be a whole number of minutes between 1 and 1440"}
+            )
         cleaned["duration_minutes"] = duration
     if "topics" in data or not partial:
         cleaned["topics"] = clean_text_list(data.get("topics"), "topics")
@@ -63,8 +66,9 @@ def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
         if field in data or not partial:
             cleaned[field] = clean_text(data.get(field, ""), field)
     if "ae_attestation" in data or not partial:
-        cleaned["ae_attestation"] = clean_choice(data.get("ae_attestation") or "", "ae_attestation",
-                                                 AEAttestation.values, required=False)
+        cleaned["ae_attestation"] = clean_choice(
+            data.get("ae_attestation") or "", "ae_attestation", AEAttestation.values, required=False
+        )
     if "therapeutic_area" in data:
         area = data["therapeutic_area"]
         if area is not None and not isinstance(area, TherapeuticArea):
@@ -86,7 +90,9 @@ def _check_attendees(attendees: Sequence[HCP]) -> list[HCP]:
     if len(unique) > 200:
         raise ValidationError({"attendees": "at most 200 attendees"})
     if any(h.status == HCPStatus.MERGED for h in unique):
-        raise ValidationError({"attendees": "a merged HCP record cannot attend; use the record it was merged into"})
+        raise ValidationError(
+            {"attendees": "a merged HCP record cannot attend; use the record it was merged into"}
+        )
     return unique
 
 
@@ -111,8 +117,12 @@ def log_interaction(
     people = _check_attendees(attendees)
     products = _check_products(products)
     if submit and not cleaned["ae_attestation"]:
-        raise ValidationError({"ae_attestation": "answer whether the HCP mentioned an adverse event or special "
-                                                 "situation before submitting"})
+        raise ValidationError(
+            {
+                "ae_attestation": "answer whether the HCP mentioned an adverse event or special "
+                "situation before submitting"
+            }
+        )
     interaction = Interaction.objects.create(
         owner=acting_user,
         status=InteractionStatus.SUBMITTED if submit else InteractionStatus.DRAFT,
@@ -129,22 +139,30 @@ def log_interaction(
     for item in insights:
         if not (item.get("text") or "").strip():
             continue
-        created_insights.append(create_insight(
-            acting_user=acting_user,
-            text=item["text"],
-            therapeutic_area=item.get("therapeutic_area") or interaction.therapeutic_area,
-            hcp=item.get("hcp") or (people[0] if len(people) == 1 else None),
-            interaction=interaction,
-            listening_priority=item.get("listening_priority"),
-            product=item.get("product"),
-            submit=submit,
-            screen=False,
-        ))
+        created_insights.append(
+            create_insight(
+                acting_user=acting_user,
+                text=item["text"],
+                therapeutic_area=item.get("therapeutic_area") or interaction.therapeutic_area,
+                hcp=item.get("hcp") or (people[0] if len(people) == 1 else None),
+                interaction=interaction,
+                listening_priority=item.get("listening_priority"),
+                product=item.get("product"),
+                submit=submit,
+                screen=False,
+            )
+        )
     for item in follow_ups:
         if not (item.get("description") or "").strip():
             continue
-        create_follow_up(acting_user=acting_user, description=item["description"], due_date=item.get("due_date"),
-                         hcp=item.get("hcp") or people[0], interaction=interaction, owner=item.get("owner"))
+        create_follow_up(
+            acting_user=acting_user,
+            description=item["description"],
+            due_date=item.get("due_date"),
+            hcp=item.get("hcp") or people[0],
+            interaction=interaction,
+            owner=item.get("owner"),
+        )
     if submit:
         screen_interaction(interaction, insights=created_insights)
     return interaction
@@ -160,24 +178,36 @@ def _check_products(products: Sequence[Product]) -> list[Product]:
     return list(products)
 
 
-def screen_interaction(interaction: Interaction, *, insights: Sequence[Any] = (),
-                       attested: bool | None = None) -> list[Any]:
+def screen_interaction(
+    interaction: Interaction, *, insights: Sequence[Any] = (), attested: bool | None = None
+) -> list[Any]:
     """Screen a submitted interaction's free text (and its insights) and raise the safety report it calls for;
     Day 0 is the interaction time."""
     texts = {"notes": interaction.notes, "materials_shared": interaction.materials_shared}
     for i, insight in enumerate(insights, 1):
         texts[f"insight {i}"] = insight.text
     products = list(interaction.products.all())
-    return screen_texts(texts, reporter=interaction.owner, day_zero=interaction.occurred_at,
-                        attested=(interaction.ae_attestation == AEAttestation.YES) if attested is None else attested,
-                        source=interaction,
-                        product=products[0] if len(products) == 1 else None)
+    return screen_texts(
+        texts,
+        reporter=interaction.owner,
+        day_zero=interaction.occurred_at,
+        attested=(interaction.ae_attestation == AEAttestation.YES) if attested is None else attested,
+        source=interaction,
+        product=products[0] if len(products) == 1 else None,
+    )
 
 
 @transaction.atomic
-def update_interaction(interaction: Interaction, *, acting_user: User, data: dict[str, Any],
-                       attendees: Sequence[HCP] | None = None, products: Sequence[Product] | None = None,
-                       submit: bool | None = None, reason: str = "") -> Interaction:
+def update_interaction(
+    interaction: Interaction,
+    *,
+    acting_user: User,
+    data: dict[str, Any],
+    attendees: Sequence[HCP] | None = None,
+    products: Sequence[Product] | None = None,
+    submit: bool | None = None,
+    reason: str = "",
+) -> Interaction:
     """Edit an interaction. A submitted one needs a reason; new AE text raises a report (Day 0 unchanged)."""
     require(acting_user, "interaction", "change")
     if not Interaction.objects.restrict(acting_user, "change").filter(pk=interaction.pk).exists():
@@ -187,12 +217,21 @@ def update_interaction(interaction: Interaction, *, acting_user: User, data: dic
     if was_submitted and not reason:
         raise ValidationError({"reason": "a reason is required to change a submitted interaction"})
     if was_submitted and "occurred_at" in data and data["occurred_at"] != interaction.occurred_at:
-        raise ValidationError({"occurred_at": "the time of a submitted interaction is Day 0 for safety and cannot change"})
+        raise ValidationError(
+            {"occurred_at": "the time of a submitted interaction is Day 0 for safety and cannot change"}
+        )
     cleaned = _clean_interaction(data, partial=True)
-    if was_submitted and "ae_attestation" in cleaned and cleaned["ae_attestation"] != interaction.ae_attestation:
-        if interaction.ae_attestation == AEAttestation.YES or not cleaned["ae_attestation"]:
-            raise ValidationError({"ae_attestation": "a submitted attestation can only change from no to yes; "
-                                                     "a reported adverse event cannot be withdrawn here"})
+    withdrawn = (
+        was_submitted
+        and cleaned.get("ae_attestation", interaction.ae_attestation) != interaction.ae_attestation
+    )
+    if withdrawn and (interaction.ae_attestation == AEAttestation.YES or not cleaned["ae_attestation"]):
+        raise ValidationError(
+            {
+                "ae_attestation": "a submitted attestation can only change from no to yes; "
+                "a reported adverse event cannot be withdrawn here"
+            }
+        )
     old_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
     for field, value in cleaned.items():
         setattr(interaction, field, value)
@@ -218,29 +257,55 @@ def update_interaction(interaction: Interaction, *, acting_user: User, data: dic
             # A "yes" already reported at submission is not reported again on every later edit (a typo fix would
             # otherwise send drug safety a duplicate); new AE text in the edit still raises a report.
             newly_attested = interaction.ae_attestation == AEAttestation.YES and (
-                submitting or old_texts[2] != AEAttestation.YES)
-            screen_interaction(interaction, insights=list(interaction.insights.all()) if submitting else (),
-                               attested=newly_attested)
+                submitting or old_texts[2] != AEAttestation.YES
+            )
+            screen_interaction(
+                interaction,
+                insights=list(interaction.insights.all()) if submitting else (),
+                attested=newly_attested,
+            )
     return interaction
 
 
 @transaction.atomic
-def create_follow_up(*, acting_user: User, description: str, due_date: Any, hcp: HCP | None = None,
-                     interaction: Interaction | None = None, owner: User | None = None) -> FollowUp:
+def create_follow_up(
+    *,
+    acting_user: User,
+    description: str,
+    due_date: Any,
+    hcp: HCP | None = None,
+    interaction: Interaction | None = None,
+    owner: User | None = None,
+) -> FollowUp:
     """Promise something to an HCP by a date; the owner defaults to the acting user."""
     require(acting_user, "follow_up", "add")
     if not isinstance(due_date, dt.date) or isinstance(due_date, dt.datetime):
         raise ValidationError({"due_date": "a due date (YYYY-MM-DD) is required"})
-    for field, value, model in (("hcp", hcp, HCP), ("interaction", interaction, Interaction), ("owner", owner, User)):
+    for field, value, model in (
+        ("hcp", hcp, HCP),
+        ("interaction", interaction, Interaction),
+        ("owner", owner, User),
+    ):
         if value is not None and not isinstance(value, model):
             raise ValidationError({field: "unknown record"})
-    return FollowUp.objects.create(owner=owner or acting_user, hcp=hcp, interaction=interaction, due_date=due_date,
-                                   description=clean_text(description, "description", required=True, max_length=2000))
+    return FollowUp.objects.create(
+        owner=owner or acting_user,
+        hcp=hcp,
+        interaction=interaction,
+        due_date=due_date,
+        description=clean_text(description, "description", required=True, max_length=2000),
+    )
 
 
 @transaction.atomic
-def update_follow_up(follow_up: FollowUp, *, acting_user: User, status: str | None = None,
-                     due_date: dt.date | None = None, description: str | None = None) -> FollowUp:
+def update_follow_up(
+    follow_up: FollowUp,
+    *,
+    acting_user: User,
+    status: str | None = None,
+    due_date: dt.date | None = None,
+    description: str | None = None,
+) -> FollowUp:
     """Complete, cancel, reschedule or reword a follow-up."""
     require(acting_user, "follow_up", "change")
     if not FollowUp.objects.restrict(acting_user, "change").filter(pk=follow_up.pk).exists():

@@ -129,28 +129,58 @@ class InteractionForm(HCPPickerMixin, AccessibleForm):
 
     attendees = HCPListField(required=False, label="Attendees")
     occurred_at = forms.DateTimeField(
-        label="Date and time", input_formats=DATETIME_INPUT_FORMATS,
+        label="Date and time",
+        input_formats=DATETIME_INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="Becomes Day 0 if an adverse event is reported.",
     )
-    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=1, max_value=24 * 60, initial=30,
-                                          widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    duration_minutes = forms.IntegerField(
+        label="Duration (minutes)",
+        min_value=1,
+        max_value=24 * 60,
+        initial=30,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     channel = forms.ChoiceField(label="Channel", choices=BLANK + list(Channel.choices))
     purpose = forms.ChoiceField(label="Purpose", choices=BLANK + list(Purpose.choices))
-    therapeutic_area = UUIDModelChoiceField(TherapeuticArea.objects.none(), label="Therapeutic area", required=False)
-    initiation = forms.ChoiceField(label="Who initiated it?", choices=Initiation.choices, initial=Initiation.PROACTIVE,
-                                   widget=forms.RadioSelect)
-    topics = forms.CharField(label="Topics", required=False, max_length=2000,
-                             help_text="Separate topics with commas, e.g. biomarkers, dosing, trial design.")
-    products = UUIDModelMultipleChoiceField(Product.objects.none(), label="Products discussed", required=False,
-                                            widget=forms.CheckboxSelectMultiple)
-    materials_shared = forms.CharField(label="Materials shared", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                       help_text="Approved materials only, e.g. a reprint or a congress poster.")
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 6}),
-                            help_text="Scientific content of the exchange. Checked for adverse-event mentions as you type.")
+    therapeutic_area = UUIDModelChoiceField(
+        TherapeuticArea.objects.none(), label="Therapeutic area", required=False
+    )
+    initiation = forms.ChoiceField(
+        label="Who initiated it?",
+        choices=Initiation.choices,
+        initial=Initiation.PROACTIVE,
+        widget=forms.RadioSelect,
+    )
+    topics = forms.CharField(
+        label="Topics",
+        required=False,
+        max_length=2000,
+        help_text="Separate topics with commas, e.g. biomarkers, dosing, trial design.",
+    )
+    products = UUIDModelMultipleChoiceField(
+        Product.objects.none(),
+        label="Products discussed",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    materials_shared = forms.CharField(
+        label="Materials shared",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Approved materials only, e.g. a reprint or a congress poster.",
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Scientific content of the exchange. Checked for adverse-event mentions as you type.",
+    )
     ae_attestation = forms.ChoiceField(
         label="Did the HCP mention an adverse event or special situation?",
-        choices=[(AEAttestation.YES, "Yes"), (AEAttestation.NO, "No")], required=False, widget=forms.RadioSelect,
+        choices=[(AEAttestation.YES, "Yes"), (AEAttestation.NO, "No")],
+        required=False,
+        widget=forms.RadioSelect,
         help_text=(
             "Answer yes for any untoward medical occurrence in a patient taking one of our products, even if "
             "unconfirmed, second-hand or thought unrelated; and for special situations: pregnancy or breastfeeding "
@@ -184,11 +214,16 @@ class InteractionForm(HCPPickerMixin, AccessibleForm):
         """The `data` dict the engagement actions take."""
         cd = self.cleaned_data
         return {
-            "occurred_at": cd["occurred_at"], "channel": cd["channel"], "purpose": cd["purpose"],
+            "occurred_at": cd["occurred_at"],
+            "channel": cd["channel"],
+            "purpose": cd["purpose"],
             "initiation": cd.get("initiation") or Initiation.PROACTIVE,
-            "duration_minutes": cd["duration_minutes"], "topics": cd.get("topics") or "",
-            "materials_shared": cd.get("materials_shared") or "", "notes": cd.get("notes") or "",
-            "ae_attestation": cd.get("ae_attestation") or "", "therapeutic_area": cd.get("therapeutic_area"),
+            "duration_minutes": cd["duration_minutes"],
+            "topics": cd.get("topics") or "",
+            "materials_shared": cd.get("materials_shared") or "",
+            "notes": cd.get("notes") or "",
+            "ae_attestation": cd.get("ae_attestation") or "",
+            "therapeutic_area": cd.get("therapeutic_area"),
         }
 
 
@@ -201,8 +236,12 @@ def _max_length_validator() -> Any:
 class InteractionEditForm(InteractionForm):
     """Editing an interaction: the same fields, plus the reason a submitted record needs."""
 
-    reason = forms.CharField(label="Reason for the change", required=False, max_length=500,
-                             help_text="Required once an interaction is submitted; it is kept in the audit trail.")
+    reason = forms.CharField(
+        label="Reason for the change",
+        required=False,
+        max_length=500,
+        help_text="Required once an interaction is submitted; it is kept in the audit trail.",
+    )
 
     def __init__(self, *args: Any, submitted: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -210,7 +249,9 @@ class InteractionEditForm(InteractionForm):
         if submitted:
             # Day 0 for safety: the time of a submitted interaction is read-only.
             self.fields["occurred_at"].disabled = True
-            self.fields["occurred_at"].help_text = "Submitted: this time is Day 0 for safety and cannot change."
+            self.fields[
+                "occurred_at"
+            ].help_text = "Submitted: this time is Day 0 for safety and cannot change."
             self.fields["reason"].required = True
         else:
             del self.fields["reason"]
@@ -227,8 +268,16 @@ class PrioritySelect(forms.Select):
     """Listening priorities, each option tagged with its therapeutic area so the page can offer only the
     priorities of the area chosen (data-area)."""
 
-    def create_option(self, name: str, value: Any, label: Any, selected: Any, index: int,
-                      subindex: int | None = None, attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+    def create_option(
+        self,
+        name: str,
+        value: Any,
+        label: Any,
+        selected: Any,
+        index: int,
+        subindex: int | None = None,
+        attrs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         instance = getattr(value, "instance", None)
         if instance is not None:
@@ -246,18 +295,30 @@ class PriorityChoiceField(UUIDModelChoiceField):
 def priority_choices(user: Any) -> Any:
     from liaison.insights.models import ListeningPriority
 
-    return ListeningPriority.objects.restrict(user, "view").filter(active=True).select_related("therapeutic_area")
+    return (
+        ListeningPriority.objects.restrict(user, "view")
+        .filter(active=True)
+        .select_related("therapeutic_area")
+    )
 
 
 class InsightRowForm(AccessibleForm):
     """One inline insight on the interaction form. The fields keep the same names on every row."""
 
-    insight_text = forms.CharField(label="Insight", required=False, max_length=5000,
-                                   widget=forms.Textarea(attrs={"rows": 3}),
-                                   help_text="What did you learn that matters to medical strategy?")
-    insight_priority = PriorityChoiceField(queryset=None, label="Listening priority", required=False,
-                                           empty_label="None / not sure",
-                                           widget=PrioritySelect(attrs={"data-priority-select": ""}))
+    insight_text = forms.CharField(
+        label="Insight",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What did you learn that matters to medical strategy?",
+    )
+    insight_priority = PriorityChoiceField(
+        queryset=None,
+        label="Listening priority",
+        required=False,
+        empty_label="None / not sure",
+        widget=PrioritySelect(attrs={"data-priority-select": ""}),
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -272,14 +333,23 @@ class InsightRowForm(AccessibleForm):
 class FollowUpRowForm(AccessibleForm):
     """One follow-up promised during the interaction."""
 
-    followup_description = forms.CharField(label="Follow-up", required=False, max_length=2000,
-                                           widget=forms.TextInput(attrs={"placeholder": "e.g. Send the subgroup analysis"}))
-    followup_due = forms.DateField(label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    followup_description = forms.CharField(
+        label="Follow-up",
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Send the subgroup analysis"}),
+    )
+    followup_due = forms.DateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, Any]:
         cd = super().clean() or {}
-        if (cd.get("followup_description") or "").strip() and not cd.get("followup_due") \
-                and "followup_due" not in self.errors:
+        if (
+            (cd.get("followup_description") or "").strip()
+            and not cd.get("followup_due")
+            and "followup_due" not in self.errors
+        ):
             self.add_error("followup_due", "Give the follow-up a due date.")
         return cd
 
@@ -291,8 +361,9 @@ class FollowUpRowForm(AccessibleForm):
 RowForm = TypeVar("RowForm", bound="AccessibleForm")
 
 
-def row_forms(form_class: type[RowForm], data: Any, names: Sequence[str], *, user: Any | None = None,
-              minimum: int = 1) -> list[RowForm]:
+def row_forms(
+    form_class: type[RowForm], data: Any, names: Sequence[str], *, user: Any | None = None, minimum: int = 1
+) -> list[RowForm]:
     """Bind one small form per repeated row (parallel lists of same-named inputs); at least `minimum` rows."""
     kwargs: dict[str, Any] = {"user": user} if user is not None else {}
     if data is None:
@@ -301,7 +372,9 @@ def row_forms(form_class: type[RowForm], data: Any, names: Sequence[str], *, use
     count = max([len(c) for c in columns] + [0])
     rows = []
     for i in range(count):
-        row = {name: (column[i] if i < len(column) else "") for name, column in zip(names, columns, strict=True)}
+        row = {
+            name: (column[i] if i < len(column) else "") for name, column in zip(names, columns, strict=True)
+        }
         rows.append(form_class(row, auto_id=f"id_%s_{i}", **kwargs))
     return rows or [form_class(auto_id="id_%s_0", **kwargs)]
 
@@ -311,13 +384,18 @@ class InteractionFilterForm(AccessibleForm):
 
     date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    hcp = forms.CharField(label="HCP name", required=False, max_length=100,
-                          widget=forms.TextInput(attrs={"type": "search"}))
-    channel = forms.ChoiceField(label="Channel", required=False, choices=[("", "Any")] + list(Channel.choices))
-    therapeutic_area = UUIDModelChoiceField(TherapeuticArea.objects.none(), label="Therapeutic area", required=False,
-                                            empty_label="Any")
-    status = forms.ChoiceField(label="Status", required=False,
-                               choices=[("", "Any")] + list(InteractionStatus.choices))
+    hcp = forms.CharField(
+        label="HCP name", required=False, max_length=100, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    channel = forms.ChoiceField(
+        label="Channel", required=False, choices=[("", "Any")] + list(Channel.choices)
+    )
+    therapeutic_area = UUIDModelChoiceField(
+        TherapeuticArea.objects.none(), label="Therapeutic area", required=False, empty_label="Any"
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any")] + list(InteractionStatus.choices)
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -325,13 +403,21 @@ class InteractionFilterForm(AccessibleForm):
 
 
 class FollowUpFilterForm(AccessibleForm):
-    status = forms.ChoiceField(label="Show", required=False,
-                               choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled"), ("all", "All")])
+    status = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled"), ("all", "All")],
+    )
 
 
 class FollowUpStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[(FollowUpStatus.DONE, "Done"), (FollowUpStatus.CANCELLED, "Cancelled"),
-                                        (FollowUpStatus.OPEN, "Open")])
+    status = forms.ChoiceField(
+        choices=[
+            (FollowUpStatus.DONE, "Done"),
+            (FollowUpStatus.CANCELLED, "Cancelled"),
+            (FollowUpStatus.OPEN, "Open"),
+        ]
+    )
 
 
 class AECheckForm(forms.Form):
@@ -356,12 +442,14 @@ def watch_for_ae(*fields: forms.Field, hint: str = "attest") -> None:
     from django.urls import reverse
 
     for field in fields:
-        field.widget.attrs.update({
-            "hx-post": reverse("engagement:ae_check"),
-            "hx-trigger": "keyup changed delay:600ms, change",
-            "hx-target": "next .ae-live",
-            "hx-swap": "innerHTML",
-            "hx-vals": f'js:{{text: this.value, hint: "{hint}"}}',
-            "hx-params": "text,hint",
-            "hx-sync": "this:replace",
-        })
+        field.widget.attrs.update(
+            {
+                "hx-post": reverse("engagement:ae_check"),
+                "hx-trigger": "keyup changed delay:600ms, change",
+                "hx-target": "next .ae-live",
+                "hx-swap": "innerHTML",
+                "hx-vals": f'js:{{text: this.value, hint: "{hint}"}}',
+                "hx-params": "text,hint",
+                "hx-sync": "this:replace",
+            }
+        )

@@ -58,7 +58,9 @@ class Interaction(AuditedModel):
     notes = models.TextField(blank=True)
     initiation = models.CharField(max_length=20, choices=Initiation.choices, default=Initiation.PROACTIVE)
     ae_attestation = models.CharField(max_length=3, choices=AEAttestation.choices, blank=True)
-    status = models.CharField(max_length=20, choices=InteractionStatus.choices, default=InteractionStatus.SUBMITTED)
+    status = models.CharField(
+        max_length=20, choices=InteractionStatus.choices, default=InteractionStatus.SUBMITTED
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
 
     permission_resource: ClassVar[str] = "interaction"

@@ -67,6 +67,7 @@ CATEGORY_LABELS = {
 # Helpers shared with the insights, medinfo and safety pages
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
     """The requested page of `queryset`; a bad or out-of-range page number gives the nearest valid page."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
@@ -80,8 +81,9 @@ def hcp_autocomplete_url() -> str:
 def safe_next(request: HttpRequest, fallback: str) -> str:
     """The `next` URL of the request if it points at this site, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -123,14 +125,22 @@ def _deny_unless_any(user: Any, *pairs: tuple[str, str]) -> None:
 # Log an interaction
 # ---------------------------------------------------------------------------------------------------------------
 
-def _row_payloads(insight_rows: list[InsightRowForm], follow_up_rows: list[FollowUpRowForm]) -> tuple[list, list]:
+
+def _row_payloads(
+    insight_rows: list[InsightRowForm], follow_up_rows: list[FollowUpRowForm]
+) -> tuple[list, list]:
     insights = [
         {"text": r.cleaned_data["insight_text"], "listening_priority": r.cleaned_data.get("insight_priority")}
-        for r in insight_rows if (r.cleaned_data.get("insight_text") or "").strip()
+        for r in insight_rows
+        if (r.cleaned_data.get("insight_text") or "").strip()
     ]
     follow_ups = [
-        {"description": r.cleaned_data["followup_description"], "due_date": r.cleaned_data.get("followup_due")}
-        for r in follow_up_rows if (r.cleaned_data.get("followup_description") or "").strip()
+        {
+            "description": r.cleaned_data["followup_description"],
+            "due_date": r.cleaned_data.get("followup_due"),
+        }
+        for r in follow_up_rows
+        if (r.cleaned_data.get("followup_description") or "").strip()
     ]
     return insights, follow_ups
 
@@ -148,8 +158,10 @@ def _check_priorities(form: InteractionForm, insight_rows: list[InsightRowForm])
                 form.add_error("therapeutic_area", "Choose the therapeutic area of the insights.")
             ok = False
         elif priority.therapeutic_area_id != area.pk:
-            row.add_error("insight_priority", f"This priority belongs to {priority.therapeutic_area.name}, "
-                                              f"not {area.name}.")
+            row.add_error(
+                "insight_priority",
+                f"This priority belongs to {priority.therapeutic_area.name}, not {area.name}.",
+            )
             ok = False
     return ok
 
@@ -176,7 +188,9 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
         insight_rows = row_forms(InsightRowForm, request.POST, INSIGHT_ROW, user=user)
         follow_up_rows = row_forms(FollowUpRowForm, request.POST, FOLLOW_UP_ROW)
         submit = request.POST.get("action") != "draft"
-        valid = all([form.is_valid(), *[r.is_valid() for r in insight_rows], *[r.is_valid() for r in follow_up_rows]])
+        valid = all(
+            [form.is_valid(), *[r.is_valid() for r in insight_rows], *[r.is_valid() for r in follow_up_rows]]
+        )
         if valid and _check_priorities(form, insight_rows):
             if not form.cleaned_data["attendees"]:
                 form.add_error("attendees", "Add at least one HCP who took part.")
@@ -184,16 +198,22 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
                 insights, follow_ups = _row_payloads(insight_rows, follow_up_rows)
                 try:
                     interaction = actions.log_interaction(
-                        acting_user=user, attendees=form.cleaned_data["attendees"], data=form.action_data(),
-                        products=list(form.cleaned_data.get("products") or []), insights=insights,
-                        follow_ups=follow_ups, submit=submit,
+                        acting_user=user,
+                        attendees=form.cleaned_data["attendees"],
+                        data=form.action_data(),
+                        products=list(form.cleaned_data.get("products") or []),
+                        insights=insights,
+                        follow_ups=follow_ups,
+                        submit=submit,
                     )
                 except ValidationError as exc:
                     apply_errors(form, exc)
                 else:
                     verb = "submitted" if submit else "saved as a draft"
                     notice = _safety_message(user, interaction) if submit else ""
-                    (messages.warning if notice else messages.success)(request, f"Interaction {verb}.{notice}")
+                    (messages.warning if notice else messages.success)(
+                        request, f"Interaction {verb}.{notice}"
+                    )
                     return redirect("engagement:interaction_detail", uuid=interaction.uuid)
         status = 200
     else:
@@ -208,12 +228,17 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
         insight_rows = row_forms(InsightRowForm, None, INSIGHT_ROW, user=user)
         follow_up_rows = row_forms(FollowUpRowForm, None, FOLLOW_UP_ROW)
         status = 200
-    return render(request, "engagement/interaction_form.html",
-                  _form_context(request, form, insight_rows, follow_up_rows), status=status)
+    return render(
+        request,
+        "engagement/interaction_form.html",
+        _form_context(request, form, insight_rows, follow_up_rows),
+        status=status,
+    )
 
 
-def _form_context(request: HttpRequest, form: InteractionForm, insight_rows: list, follow_up_rows: list,
-                  **extra: Any) -> dict[str, Any]:
+def _form_context(
+    request: HttpRequest, form: InteractionForm, insight_rows: list, follow_up_rows: list, **extra: Any
+) -> dict[str, Any]:
     user = request.user
     for row in insight_rows:
         row.ae = ae_summary(row.data.get("insight_text", "")) if row.is_bound else None
@@ -244,13 +269,17 @@ def ae_check(request: HttpRequest) -> HttpResponse:
     form = AECheckForm(request.POST)
     if not form.is_valid():
         return render(request, "engagement/_ae_check.html", {"invalid": True})
-    return render(request, "engagement/_ae_check.html", {"ae": ae_summary(form.cleaned_data["text"]),
-                                                         "hint": form.cleaned_data.get("hint") or "attest"})
+    return render(
+        request,
+        "engagement/_ae_check.html",
+        {"ae": ae_summary(form.cleaned_data["text"]), "hint": form.cleaned_data.get("hint") or "attest"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Lists and detail
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @login_required
 @require_GET
@@ -259,8 +288,11 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(user, "interaction", "view")
     form = InteractionFilterForm(request.GET or None, user=user)
-    interactions = (Interaction.objects.restrict(user, "view")
-                    .select_related("owner", "therapeutic_area").prefetch_related("attendees"))
+    interactions = (
+        Interaction.objects.restrict(user, "view")
+        .select_related("owner", "therapeutic_area")
+        .prefetch_related("attendees")
+    )
     if form.is_bound and form.is_valid():
         cd = form.cleaned_data
         if cd.get("date_from"):
@@ -274,14 +306,21 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
         if cd.get("status"):
             interactions = interactions.filter(status=cd["status"])
         for word in (cd.get("hcp") or "").split()[:4]:
-            interactions = interactions.filter(Q(attendees__first_name__icontains=word)
-                                               | Q(attendees__last_name__icontains=word))
+            interactions = interactions.filter(
+                Q(attendees__first_name__icontains=word) | Q(attendees__last_name__icontains=word)
+            )
         interactions = interactions.distinct()
     page = paginate(request, interactions)
-    return render(request, "engagement/interaction_list.html", {
-        "form": form, "page": page, "can_add": can(user, "interaction", "add"),
-        "filtered": bool(request.GET.dict().keys() - {"page"}),
-    })
+    return render(
+        request,
+        "engagement/interaction_list.html",
+        {
+            "form": form,
+            "page": page,
+            "can_add": can(user, "interaction", "add"),
+            "filtered": bool(request.GET.dict().keys() - {"page"}),
+        },
+    )
 
 
 @login_required
@@ -290,7 +329,9 @@ def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     """One interaction: attendees, details, insights, follow-ups, safety reports and its changelog."""
     user = request.user
     interaction = get_restricted_or_404(
-        Interaction, user, uuid,
+        Interaction,
+        user,
+        uuid,
         queryset=Interaction.objects.select_related("owner", "therapeutic_area"),
     )
     from liaison.insights.models import Insight
@@ -302,9 +343,11 @@ def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "tab": tab,
         "attendance": interaction.attendance.select_related("hcp").order_by("hcp__last_name"),
         "products": interaction.products.all(),
-        "insights": Insight.objects.restrict(user, "view").filter(interaction=interaction)
+        "insights": Insight.objects.restrict(user, "view")
+        .filter(interaction=interaction)
         .select_related("listening_priority", "author"),
-        "follow_ups": FollowUp.objects.restrict(user, "view").filter(interaction=interaction)
+        "follow_ups": FollowUp.objects.restrict(user, "view")
+        .filter(interaction=interaction)
         .select_related("hcp", "owner"),
         "can_change": Interaction.objects.restrict(user, "change").filter(pk=interaction.pk).exists(),
         "can_change_follow_ups": can(user, "follow_up", "change"),
@@ -313,7 +356,9 @@ def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "today": timezone.localdate(),
     }
     if context["can_view_safety"]:
-        context["safety_reports"] = SafetyReport.objects.restrict(user, "view").filter(interaction=interaction)
+        context["safety_reports"] = SafetyReport.objects.restrict(user, "view").filter(
+            interaction=interaction
+        )
     if tab == "changelog":
         context["events"] = changelog_for(interaction, user)
     return render(request, "engagement/interaction_detail.html", context)
@@ -330,10 +375,14 @@ def interaction_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
         "attendees": [a.hcp for a in interaction.attendance.select_related("hcp")],
         "occurred_at": timezone.localtime(interaction.occurred_at).replace(second=0, microsecond=0),
         "duration_minutes": interaction.duration_minutes,
-        "channel": interaction.channel, "purpose": interaction.purpose,
-        "therapeutic_area": interaction.therapeutic_area, "initiation": interaction.initiation,
-        "topics": ", ".join(interaction.topics or []), "products": list(interaction.products.all()),
-        "materials_shared": interaction.materials_shared, "notes": interaction.notes,
+        "channel": interaction.channel,
+        "purpose": interaction.purpose,
+        "therapeutic_area": interaction.therapeutic_area,
+        "initiation": interaction.initiation,
+        "topics": ", ".join(interaction.topics or []),
+        "products": list(interaction.products.all()),
+        "materials_shared": interaction.materials_shared,
+        "notes": interaction.notes,
         "ae_attestation": interaction.ae_attestation,
     }
     if request.method == "POST":
@@ -348,8 +397,12 @@ def interaction_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
                     data.pop("occurred_at")
                 try:
                     actions.update_interaction(
-                        interaction, acting_user=user, data=data, attendees=form.cleaned_data["attendees"],
-                        products=list(form.cleaned_data.get("products") or []), submit=submit,
+                        interaction,
+                        acting_user=user,
+                        data=data,
+                        attendees=form.cleaned_data["attendees"],
+                        products=list(form.cleaned_data.get("products") or []),
+                        submit=submit,
                         reason=form.cleaned_data.get("reason", ""),
                     )
                 except ValidationError as exc:
@@ -357,19 +410,28 @@ def interaction_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
                 else:
                     notice = _safety_message(user, interaction) if submit or submitted else ""
                     verb = "submitted" if submit else "updated"
-                    (messages.warning if notice else messages.success)(request, f"Interaction {verb}.{notice}")
+                    (messages.warning if notice else messages.success)(
+                        request, f"Interaction {verb}.{notice}"
+                    )
                     return redirect("engagement:interaction_detail", uuid=interaction.uuid)
     else:
         form = InteractionEditForm(initial=initial, user=user, submitted=submitted)
-    return render(request, "engagement/interaction_form.html", {
-        **_form_context(request, form, [], []),
-        "interaction": interaction, "editing": True, "submitted": submitted,
-    })
+    return render(
+        request,
+        "engagement/interaction_form.html",
+        {
+            **_form_context(request, form, [], []),
+            "interaction": interaction,
+            "editing": True,
+            "submitted": submitted,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Follow-ups
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @login_required
 @require_GET
@@ -381,18 +443,33 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     show = "open"
     if form.is_bound and form.is_valid():
         show = form.cleaned_data.get("status") or "open"
-    follow_ups = (FollowUp.objects.restrict(user, "view").filter(owner=user)
-                  .select_related("hcp", "interaction").order_by("due_date", "created_at"))
+    follow_ups = (
+        FollowUp.objects.restrict(user, "view")
+        .filter(owner=user)
+        .select_related("hcp", "interaction")
+        .order_by("due_date", "created_at")
+    )
     if show != "all":
         follow_ups = follow_ups.filter(status=show)
     today = timezone.localdate()
     page = paginate(request, follow_ups, per_page=50)
-    overdue = FollowUp.objects.restrict(user, "view").filter(
-        owner=user, status=FollowUpStatus.OPEN, due_date__lt=today).count()
-    return render(request, "engagement/follow_up_list.html", {
-        "form": form, "page": page, "today": today, "show": show, "overdue_count": overdue,
-        "can_change_follow_ups": can(user, "follow_up", "change"),
-    })
+    overdue = (
+        FollowUp.objects.restrict(user, "view")
+        .filter(owner=user, status=FollowUpStatus.OPEN, due_date__lt=today)
+        .count()
+    )
+    return render(
+        request,
+        "engagement/follow_up_list.html",
+        {
+            "form": form,
+            "page": page,
+            "today": today,
+            "show": show,
+            "overdue_count": overdue,
+            "can_change_follow_ups": can(user, "follow_up", "change"),
+        },
+    )
 
 
 @login_required
@@ -400,23 +477,37 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 def follow_up_update(request: HttpRequest, uuid: Any) -> HttpResponse:
     """Complete, cancel or re-open a follow-up; htmx swaps the row, a plain post goes back where it came from."""
     user = request.user
-    follow_up = get_restricted_or_404(FollowUp, user, uuid, "change",
-                                      queryset=FollowUp.objects.select_related("hcp", "interaction"))
+    follow_up = get_restricted_or_404(
+        FollowUp, user, uuid, "change", queryset=FollowUp.objects.select_related("hcp", "interaction")
+    )
     form = FollowUpStatusForm(request.POST)
     error = ""
     if not form.is_valid():
         error = "Choose done, cancelled or open."
     else:
         try:
-            follow_up = actions.update_follow_up(follow_up, acting_user=user, status=form.cleaned_data["status"])
+            follow_up = actions.update_follow_up(
+                follow_up, acting_user=user, status=form.cleaned_data["status"]
+            )
         except ValidationError as exc:
-            error = "; ".join(m for ms in exc.message_dict.values() for m in ms) if hasattr(exc, "error_dict") \
+            error = (
+                "; ".join(m for ms in exc.message_dict.values() for m in ms)
+                if hasattr(exc, "error_dict")
                 else "; ".join(exc.messages)
+            )
     if request.htmx:
-        return render(request, "engagement/_follow_up_row.html", {
-            "fu": follow_up, "today": timezone.localdate(), "can_change_follow_ups": True,
-            "row_error": error, "just_changed": not error, "show_interaction": request.POST.get("ctx") == "list",
-        })
+        return render(
+            request,
+            "engagement/_follow_up_row.html",
+            {
+                "fu": follow_up,
+                "today": timezone.localdate(),
+                "can_change_follow_ups": True,
+                "row_error": error,
+                "just_changed": not error,
+                "show_interaction": request.POST.get("ctx") == "list",
+            },
+        )
     if error:
         messages.error(request, f"The follow-up was not changed: {error}")
     else:

@@ -19,22 +19,40 @@ from .models import Insight, InsightStatus, ListeningPriority
 
 
 @transaction.atomic
-def create_insight(*, acting_user: User, text: str, therapeutic_area: TherapeuticArea | None,
-                   hcp: HCP | None = None, interaction: Interaction | None = None,
-                   listening_priority: ListeningPriority | None = None, product: Product | None = None,
-                   submit: bool = False, screen: bool = True) -> Insight:
+def create_insight(
+    *,
+    acting_user: User,
+    text: str,
+    therapeutic_area: TherapeuticArea | None,
+    hcp: HCP | None = None,
+    interaction: Interaction | None = None,
+    listening_priority: ListeningPriority | None = None,
+    product: Product | None = None,
+    submit: bool = False,
+    screen: bool = True,
+) -> Insight:
     """Capture an insight, on an interaction or on its own; submitted insights are screened for safety."""
     require(acting_user, "insight", "add")
     text = clean_text(text, "text", required=True, max_length=5000)
     if therapeutic_area is None:
         raise ValidationError({"therapeutic_area": "an insight needs a therapeutic area"})
-    _check_links(therapeutic_area=therapeutic_area, hcp=hcp, interaction=interaction,
-                 listening_priority=listening_priority, product=product)
+    _check_links(
+        therapeutic_area=therapeutic_area,
+        hcp=hcp,
+        interaction=interaction,
+        listening_priority=listening_priority,
+        product=product,
+    )
     if listening_priority is not None and listening_priority.therapeutic_area_id != therapeutic_area.pk:
         raise ValidationError({"listening_priority": "belongs to another therapeutic area"})
     insight = Insight.objects.create(
-        author=acting_user, text=text, therapeutic_area=therapeutic_area, hcp=hcp, interaction=interaction,
-        listening_priority=listening_priority, product=product,
+        author=acting_user,
+        text=text,
+        therapeutic_area=therapeutic_area,
+        hcp=hcp,
+        interaction=interaction,
+        listening_priority=listening_priority,
+        product=product,
         status=InsightStatus.SUBMITTED if submit else InsightStatus.DRAFT,
         submitted_at=timezone.now() if submit else None,
     )
@@ -45,8 +63,13 @@ def create_insight(*, acting_user: User, text: str, therapeutic_area: Therapeuti
 
 def _check_links(**links: Any) -> None:
     """Each linked record is of the right kind (a wrong type is bad input, never a server error)."""
-    kinds = {"therapeutic_area": TherapeuticArea, "hcp": HCP, "interaction": Interaction,
-             "listening_priority": ListeningPriority, "product": Product}
+    kinds = {
+        "therapeutic_area": TherapeuticArea,
+        "hcp": HCP,
+        "interaction": Interaction,
+        "listening_priority": ListeningPriority,
+        "product": Product,
+    }
     for field, value in links.items():
         if value is not None and not isinstance(value, kinds[field]):
             raise ValidationError({field: "unknown record"})
@@ -55,13 +78,24 @@ def _check_links(**links: Any) -> None:
 def _screen(insight: Insight) -> None:
     """Screen a submitted insight; Day 0 is its interaction's time, or when it was captured."""
     day_zero = insight.interaction.occurred_at if insight.interaction_id else insight.created_at
-    screen_texts({"text": insight.text}, reporter=insight.author, day_zero=day_zero, source=insight,
-                 product=insight.product)
+    screen_texts(
+        {"text": insight.text},
+        reporter=insight.author,
+        day_zero=day_zero,
+        source=insight,
+        product=insight.product,
+    )
 
 
 @transaction.atomic
-def update_insight(insight: Insight, *, acting_user: User, text: str | None = None,
-                   listening_priority: ListeningPriority | None = None, submit: bool = False) -> Insight:
+def update_insight(
+    insight: Insight,
+    *,
+    acting_user: User,
+    text: str | None = None,
+    listening_priority: ListeningPriority | None = None,
+    submit: bool = False,
+) -> Insight:
     """Edit a draft insight (only its author) and optionally submit it."""
     require(acting_user, "insight", "change")
     if insight.author_id != acting_user.pk:
@@ -85,14 +119,21 @@ def update_insight(insight: Insight, *, acting_user: User, text: str | None = No
 
 
 @transaction.atomic
-def review_insight(insight: Insight, *, acting_user: User, note: str = "",
-                   listening_priority: ListeningPriority | None = None) -> Insight:
+def review_insight(
+    insight: Insight,
+    *,
+    acting_user: User,
+    note: str = "",
+    listening_priority: ListeningPriority | None = None,
+) -> Insight:
     """A manager or medical lead reviews a submitted insight, optionally re-assigning its listening priority."""
     require(acting_user, "insight", "review")
     if not Insight.objects.restrict(acting_user, "review").filter(pk=insight.pk).exists():
         raise ValidationError({"__all__": "you may not review this insight"})
     if insight.status != InsightStatus.SUBMITTED:
-        raise ValidationError({"status": f"only submitted insights can be reviewed (this one is {insight.status})"})
+        raise ValidationError(
+            {"status": f"only submitted insights can be reviewed (this one is {insight.status})"}
+        )
     if insight.author_id == acting_user.pk:
         raise ValidationError({"__all__": "you cannot review your own insight"})
     if listening_priority is not None:
@@ -109,9 +150,16 @@ def review_insight(insight: Insight, *, acting_user: User, note: str = "",
 
 
 @transaction.atomic
-def save_listening_priority(priority: ListeningPriority | None, *, acting_user: User | None,
-                            therapeutic_area: TherapeuticArea, title: str, description: str = "",
-                            active: bool = True, order: int = 0) -> ListeningPriority:
+def save_listening_priority(
+    priority: ListeningPriority | None,
+    *,
+    acting_user: User | None,
+    therapeutic_area: TherapeuticArea,
+    title: str,
+    description: str = "",
+    active: bool = True,
+    order: int = 0,
+) -> ListeningPriority:
     """Create or change a listening priority (key insight topic) of a therapeutic area."""
     if acting_user is not None:
         require(acting_user, "listening_priority", "add" if priority is None else "change")

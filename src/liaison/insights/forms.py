@@ -23,7 +23,9 @@ from liaison.engagement.forms import (
 
 from .models import InsightStatus
 
-TEXT_HELP = "One insight: what you heard, from whom (role, not name), and why it matters. Avoid patient details."
+TEXT_HELP = (
+    "One insight: what you heard, from whom (role, not name), and why it matters. Avoid patient details."
+)
 
 
 class InsightForm(HCPPickerMixin, AccessibleForm):
@@ -33,13 +35,18 @@ class InsightForm(HCPPickerMixin, AccessibleForm):
 
     therapeutic_area = UUIDModelChoiceField(TherapeuticArea.objects.none(), label="Therapeutic area")
     hcp = HCPListField(required=False, label="HCP (optional)")
-    listening_priority = PriorityChoiceField(queryset=None, label="Listening priority", required=False,
-                                             empty_label="None / not sure",
-                                             widget=PrioritySelect(attrs={"data-priority-select": ""}),
-                                             help_text="The key insight topic this answers, if any.")
+    listening_priority = PriorityChoiceField(
+        queryset=None,
+        label="Listening priority",
+        required=False,
+        empty_label="None / not sure",
+        widget=PrioritySelect(attrs={"data-priority-select": ""}),
+        help_text="The key insight topic this answers, if any.",
+    )
     product = UUIDModelChoiceField(Product.objects.none(), label="Product (optional)", required=False)
-    text = forms.CharField(label="Insight", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
-                           help_text=TEXT_HELP)
+    text = forms.CharField(
+        label="Insight", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), help_text=TEXT_HELP
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         self.user = user
@@ -67,45 +74,62 @@ class InsightForm(HCPPickerMixin, AccessibleForm):
 class InsightEditForm(AccessibleForm):
     """Editing a draft insight: its text and listening priority."""
 
-    listening_priority = PriorityChoiceField(queryset=None, label="Listening priority", required=False,
-                                             empty_label="None / not sure")
-    text = forms.CharField(label="Insight", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}),
-                           help_text=TEXT_HELP)
+    listening_priority = PriorityChoiceField(
+        queryset=None, label="Listening priority", required=False, empty_label="None / not sure"
+    )
+    text = forms.CharField(
+        label="Insight", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), help_text=TEXT_HELP
+    )
 
     def __init__(self, *args: Any, user: Any, insight: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["listening_priority"].queryset = priority_choices(user).filter(
-            therapeutic_area_id=insight.therapeutic_area_id)
+            therapeutic_area_id=insight.therapeutic_area_id
+        )
         watch_for_ae(self.fields["text"], hint="submit")
 
 
 class ReviewForm(AccessibleForm):
     """A reviewer's note and, optionally, a corrected listening priority."""
 
-    note = forms.CharField(label="Review note", required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="Feedback for the author: what makes this insight useful, or what is missing.")
-    listening_priority = PriorityChoiceField(queryset=None, label="Listening priority", required=False,
-                                             empty_label="Keep as is")
+    note = forms.CharField(
+        label="Review note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Feedback for the author: what makes this insight useful, or what is missing.",
+    )
+    listening_priority = PriorityChoiceField(
+        queryset=None, label="Listening priority", required=False, empty_label="Keep as is"
+    )
 
     def __init__(self, *args: Any, user: Any, insight: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", f"id_{str(insight.uuid)[:8]}_%s")
         super().__init__(*args, **kwargs)
         self.insight = insight
         self.fields["listening_priority"].queryset = priority_choices(user).filter(
-            therapeutic_area_id=insight.therapeutic_area_id)
+            therapeutic_area_id=insight.therapeutic_area_id
+        )
 
 
 class InsightFilterForm(AccessibleForm):
     """Filters of the insight list; bad values are reported and ignored."""
 
-    q = forms.CharField(label="Text contains", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search"}))
-    therapeutic_area = UUIDModelChoiceField(TherapeuticArea.objects.none(), label="Therapeutic area", required=False,
-                                            empty_label="Any")
-    listening_priority = PriorityChoiceField(queryset=None, label="Listening priority", required=False,
-                                             empty_label="Any")
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any")] + list(InsightStatus.choices))
+    q = forms.CharField(
+        label="Text contains",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    therapeutic_area = UUIDModelChoiceField(
+        TherapeuticArea.objects.none(), label="Therapeutic area", required=False, empty_label="Any"
+    )
+    listening_priority = PriorityChoiceField(
+        queryset=None, label="Listening priority", required=False, empty_label="Any"
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any")] + list(InsightStatus.choices)
+    )
     author = forms.ChoiceField(label="Author", required=False, choices=[("", "Anyone")])
 
     def __init__(self, *args: Any, user: Any, authors: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -16,7 +16,9 @@ from liaison.people.models import HCP
 class ListeningPriority(AuditedModel):
     """A key insight topic: a question the company wants the field to listen for, per therapeutic area."""
 
-    therapeutic_area = models.ForeignKey(TherapeuticArea, on_delete=models.PROTECT, related_name="listening_priorities")
+    therapeutic_area = models.ForeignKey(
+        TherapeuticArea, on_delete=models.PROTECT, related_name="listening_priorities"
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True)
@@ -42,13 +44,17 @@ class Insight(AuditedModel):
     """Something an MSL learned from the field that matters to the company's medical strategy."""
 
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="insights")
-    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.PROTECT, related_name="insights")
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.PROTECT, related_name="insights"
+    )
     hcp = models.ForeignKey(HCP, null=True, blank=True, on_delete=models.PROTECT, related_name="insights")
     therapeutic_area = models.ForeignKey(TherapeuticArea, on_delete=models.PROTECT, related_name="insights")
     listening_priority = models.ForeignKey(
         ListeningPriority, null=True, blank=True, on_delete=models.PROTECT, related_name="insights"
     )
-    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="insights")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="insights"
+    )
     text = models.TextField()
     status = models.CharField(max_length=20, choices=InsightStatus.choices, default=InsightStatus.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)

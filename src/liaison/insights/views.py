@@ -41,10 +41,13 @@ def insight_list(request: HttpRequest) -> HttpResponse:
     visible = Insight.objects.restrict(user, "view")
     # Author choices come from the insights the user can see, so the list reveals no one else.
     authors = [
-        (str(row["author__uuid"]), f'{row["author__first_name"]} {row["author__last_name"]}'.strip()
-         or row["author__username"])
+        (
+            str(row["author__uuid"]),
+            f"{row['author__first_name']} {row['author__last_name']}".strip() or row["author__username"],
+        )
         for row in visible.order_by("author__last_name", "author__first_name")
-        .values("author__uuid", "author__first_name", "author__last_name", "author__username").distinct()
+        .values("author__uuid", "author__first_name", "author__last_name", "author__username")
+        .distinct()
     ]
     form = InsightFilterForm(request.GET or None, user=user, authors=authors)
     insights = visible.select_related("author", "therapeutic_area", "listening_priority", "hcp", "product")
@@ -62,11 +65,17 @@ def insight_list(request: HttpRequest) -> HttpResponse:
             insights = insights.filter(author__uuid=cd["author"])
         for word in (cd.get("q") or "").split()[:6]:
             insights = insights.filter(text__icontains=word)
-    return render(request, "insights/insight_list.html", {
-        "form": form, "page": paginate(request, insights),
-        "can_add": can(user, "insight", "add"), "can_review": can(user, "insight", "review"),
-        "filtered": bool(request.GET.dict().keys() - {"page"}),
-    })
+    return render(
+        request,
+        "insights/insight_list.html",
+        {
+            "form": form,
+            "page": paginate(request, insights),
+            "can_add": can(user, "insight", "add"),
+            "can_review": can(user, "insight", "review"),
+            "filtered": bool(request.GET.dict().keys() - {"page"}),
+        },
+    )
 
 
 @login_required
@@ -75,19 +84,29 @@ def insight_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     """One insight: text, links, review and safety reports; the changelog on its own tab."""
     user = request.user
     insight = get_restricted_or_404(
-        Insight, user, uuid,
-        queryset=Insight.objects.select_related("author", "therapeutic_area", "listening_priority", "hcp",
-                                                "product", "reviewed_by", "interaction"),
+        Insight,
+        user,
+        uuid,
+        queryset=Insight.objects.select_related(
+            "author", "therapeutic_area", "listening_priority", "hcp", "product", "reviewed_by", "interaction"
+        ),
     )
     tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
     context: dict[str, Any] = {
-        "insight": insight, "tab": tab,
-        "can_edit": (insight.author_id == user.pk and insight.status == InsightStatus.DRAFT
-                     and can(user, "insight", "change")),
-        "can_review": (insight.status == InsightStatus.SUBMITTED and insight.author_id != user.pk
-                       and Insight.objects.restrict(user, "review").filter(pk=insight.pk).exists()),
-        "interaction_visible": bool(insight.interaction_id) and Interaction.objects.restrict(user, "view")
-        .filter(pk=insight.interaction_id).exists(),
+        "insight": insight,
+        "tab": tab,
+        "can_edit": (
+            insight.author_id == user.pk
+            and insight.status == InsightStatus.DRAFT
+            and can(user, "insight", "change")
+        ),
+        "can_review": (
+            insight.status == InsightStatus.SUBMITTED
+            and insight.author_id != user.pk
+            and Insight.objects.restrict(user, "review").filter(pk=insight.pk).exists()
+        ),
+        "interaction_visible": bool(insight.interaction_id)
+        and Interaction.objects.restrict(user, "view").filter(pk=insight.interaction_id).exists(),
         "can_view_safety": can(user, "safety_report", "view"),
     }
     if context["can_view_safety"]:
@@ -112,8 +131,13 @@ def insight_new(request: HttpRequest) -> HttpResponse:
             cd = form.cleaned_data
             try:
                 insight = actions.create_insight(
-                    acting_user=user, text=cd["text"], therapeutic_area=cd["therapeutic_area"], hcp=cd.get("hcp"),
-                    listening_priority=cd.get("listening_priority"), product=cd.get("product"), submit=submit,
+                    acting_user=user,
+                    text=cd["text"],
+                    therapeutic_area=cd["therapeutic_area"],
+                    hcp=cd.get("hcp"),
+                    listening_priority=cd.get("listening_priority"),
+                    product=cd.get("product"),
+                    submit=submit,
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -131,10 +155,16 @@ def insight_new(request: HttpRequest) -> HttpResponse:
         elif len(areas) == 1:
             initial["therapeutic_area"] = areas[0]
         form = InsightForm(initial=initial, user=user)
-    return render(request, "insights/insight_form.html", {
-        "form": form, "attendees": form.selected_hcps(), "autocomplete_url": hcp_autocomplete_url(),
-        "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
-    })
+    return render(
+        request,
+        "insights/insight_form.html",
+        {
+            "form": form,
+            "attendees": form.selected_hcps(),
+            "autocomplete_url": hcp_autocomplete_url(),
+            "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
+        },
+    )
 
 
 @login_required
@@ -142,8 +172,9 @@ def insight_new(request: HttpRequest) -> HttpResponse:
 def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
     """Edit (and optionally submit) one's own draft insight."""
     user = request.user
-    insight = get_restricted_or_404(Insight, user, uuid, "change",
-                                    queryset=Insight.objects.select_related("therapeutic_area"))
+    insight = get_restricted_or_404(
+        Insight, user, uuid, "change", queryset=Insight.objects.select_related("therapeutic_area")
+    )
     if insight.author_id != user.pk or insight.status != InsightStatus.DRAFT:
         messages.info(request, "Only the author can edit an insight, and only while it is a draft.")
         return redirect("insights:insight_detail", uuid=insight.uuid)
@@ -153,8 +184,13 @@ def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
         submit = request.POST.get("action") == "submit"
         if form.is_valid():
             try:
-                actions.update_insight(insight, acting_user=user, text=form.cleaned_data["text"],
-                                       listening_priority=form.cleaned_data.get("listening_priority"), submit=submit)
+                actions.update_insight(
+                    insight,
+                    acting_user=user,
+                    text=form.cleaned_data["text"],
+                    listening_priority=form.cleaned_data.get("listening_priority"),
+                    submit=submit,
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
             else:
@@ -164,10 +200,15 @@ def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
                 return redirect("insights:insight_detail", uuid=insight.uuid)
     else:
         form = InsightEditForm(initial=initial, user=user, insight=insight)
-    return render(request, "insights/insight_edit.html", {
-        "form": form, "insight": insight,
-        "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
-    })
+    return render(
+        request,
+        "insights/insight_edit.html",
+        {
+            "form": form,
+            "insight": insight,
+            "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
+        },
+    )
 
 
 @login_required
@@ -179,19 +220,32 @@ def insight_review(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     require(user, "insight", "review")
-    queue = (Insight.objects.restrict(user, "review").filter(status=InsightStatus.SUBMITTED).exclude(author=user)
-             .select_related("author", "therapeutic_area", "listening_priority", "hcp", "product")
-             .order_by("submitted_at", "created_at"))
+    queue = (
+        Insight.objects.restrict(user, "review")
+        .filter(status=InsightStatus.SUBMITTED)
+        .exclude(author=user)
+        .select_related("author", "therapeutic_area", "listening_priority", "hcp", "product")
+        .order_by("submitted_at", "created_at")
+    )
     bound: ReviewForm | None = None
     if request.method == "POST":
         chosen = parse_uuids([request.POST.get("insight") or ""]) or [None]
-        insight = get_restricted_or_404(Insight, user, chosen[0], "review",
-                                        queryset=Insight.objects.select_related("author", "therapeutic_area"))
+        insight = get_restricted_or_404(
+            Insight,
+            user,
+            chosen[0],
+            "review",
+            queryset=Insight.objects.select_related("author", "therapeutic_area"),
+        )
         bound = ReviewForm(request.POST, user=user, insight=insight)
         if bound.is_valid():
             try:
-                actions.review_insight(insight, acting_user=user, note=bound.cleaned_data.get("note") or "",
-                                       listening_priority=bound.cleaned_data.get("listening_priority"))
+                actions.review_insight(
+                    insight,
+                    acting_user=user,
+                    note=bound.cleaned_data.get("note") or "",
+                    listening_priority=bound.cleaned_data.get("listening_priority"),
+                )
             except ValidationError as exc:
                 apply_errors(bound, exc, {"status": "__all__"})
             else:
@@ -203,8 +257,14 @@ def insight_review(request: HttpRequest) -> HttpResponse:
             return render(request, "insights/_review_card.html", {"insight": insight, "form": bound})
     page = paginate(request, queue, per_page=20)
     cards = [
-        (insight, bound if bound is not None and bound.insight.pk == insight.pk
-         else ReviewForm(user=user, insight=insight, initial={"listening_priority": insight.listening_priority}))
+        (
+            insight,
+            bound
+            if bound is not None and bound.insight.pk == insight.pk
+            else ReviewForm(
+                user=user, insight=insight, initial={"listening_priority": insight.listening_priority}
+            ),
+        )
         for insight in page.object_list
     ]
     return render(request, "insights/insight_review.html", {"page": page, "cards": cards, "form": bound})

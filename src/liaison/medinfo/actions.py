@@ -22,10 +22,20 @@ from .models import InquiryStatus, MedicalInquiry
 
 
 @transaction.atomic
-def capture_inquiry(*, acting_user: User, question: str, channel: str, unsolicited_attested: bool,
-                    requester_hcp: HCP | None = None, requester_name: str = "", requester_contact: str = "",
-                    product: Product | None = None, off_label: bool = False, received_at: dt.datetime | None = None,
-                    interaction: Interaction | None = None) -> MedicalInquiry:
+def capture_inquiry(
+    *,
+    acting_user: User,
+    question: str,
+    channel: str,
+    unsolicited_attested: bool,
+    requester_hcp: HCP | None = None,
+    requester_name: str = "",
+    requester_contact: str = "",
+    product: Product | None = None,
+    off_label: bool = False,
+    received_at: dt.datetime | None = None,
+    interaction: Interaction | None = None,
+) -> MedicalInquiry:
     """Capture an unsolicited request verbatim and route it to medical information.
 
     Anyone allowed may capture (commercial users included, as a one-way hand-off). The requester must have
@@ -37,8 +47,11 @@ def capture_inquiry(*, acting_user: User, question: str, channel: str, unsolicit
     question = clean_text(question, "question", required=True, max_length=10000)
     channel = clean_choice(channel, "channel", Channel.values)
     requester_name = clean_text(requester_name, "requester_name", max_length=200)
-    for field, value, model in (("requester_hcp", requester_hcp, HCP), ("product", product, Product),
-                                ("interaction", interaction, Interaction)):
+    for field, value, model in (
+        ("requester_hcp", requester_hcp, HCP),
+        ("product", product, Product),
+        ("interaction", interaction, Interaction),
+    ):
         if value is not None and not isinstance(value, model):
             raise ValidationError({field: "unknown record"})
     if received_at is not None and not isinstance(received_at, dt.datetime):
@@ -51,15 +64,23 @@ def capture_inquiry(*, acting_user: User, question: str, channel: str, unsolicit
     if received_at > timezone.now() + dt.timedelta(minutes=10):
         raise ValidationError({"received_at": "cannot be in the future"})
     inquiry = MedicalInquiry.objects.create(
-        captured_by=acting_user, requester_hcp=requester_hcp, requester_name=requester_name,
+        captured_by=acting_user,
+        requester_hcp=requester_hcp,
+        requester_name=requester_name,
         requester_contact=clean_text(requester_contact, "requester_contact", max_length=200),
-        channel=channel, product=product, question=question, off_label=bool(off_label),
-        unsolicited_attested=True, received_at=received_at, interaction=interaction,
+        channel=channel,
+        product=product,
+        question=question,
+        off_label=bool(off_label),
+        unsolicited_attested=True,
+        received_at=received_at,
+        interaction=interaction,
         status=InquiryStatus.OPEN,
     )
-    record_event("medicalinquiry.routed", obj=inquiry, action="route",
-                 reason="routed to medical information")
-    screen_texts({"question": question}, reporter=acting_user, day_zero=received_at, source=inquiry, product=product)
+    record_event("medicalinquiry.routed", obj=inquiry, action="route", reason="routed to medical information")
+    screen_texts(
+        {"question": question}, reporter=acting_user, day_zero=received_at, source=inquiry, product=product
+    )
     return inquiry
 
 

@@ -31,7 +31,9 @@ def assignee_choices() -> Any:
     A staff directory (names only), not medical data: the `user` resource is closed to medical information, yet
     they must be able to pick a colleague. assign_inquiry checks the assignee's role again.
     """
-    return User.objects.filter(role=Role.MEDICAL_INFORMATION, is_active=True).order_by("last_name", "first_name")
+    return User.objects.filter(role=Role.MEDICAL_INFORMATION, is_active=True).order_by(
+        "last_name", "first_name"
+    )
 
 
 class UserChoiceField(UUIDModelChoiceField):
@@ -45,23 +47,37 @@ class InquiryForm(HCPPickerMixin, AccessibleForm):
     hcp_field = "requester_hcp"
 
     requester_hcp = HCPListField(required=False, label="Requester (HCP)")
-    requester_name = forms.CharField(label="Requester name", required=False, max_length=200,
-                                     help_text="If the requester is not in the HCP directory.")
-    requester_contact = forms.CharField(label="How to reach the requester", required=False, max_length=200,
-                                        help_text="E-mail, phone or address for the answer. The answer goes "
-                                                  "only to the requester.")
+    requester_name = forms.CharField(
+        label="Requester name",
+        required=False,
+        max_length=200,
+        help_text="If the requester is not in the HCP directory.",
+    )
+    requester_contact = forms.CharField(
+        label="How to reach the requester",
+        required=False,
+        max_length=200,
+        help_text="E-mail, phone or address for the answer. The answer goes only to the requester.",
+    )
     channel = forms.ChoiceField(label="How was it asked?", choices=[("", "—"), *Channel.choices])
     received_at = forms.DateTimeField(
-        label="Received", input_formats=DATETIME_INPUT_FORMATS, required=False,
+        label="Received",
+        input_formats=DATETIME_INPUT_FORMATS,
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="When the question was asked. Leave as is if it was just now.",
     )
     product = UUIDModelChoiceField(Product.objects.none(), label="Product", required=False)
-    question = forms.CharField(label="Question, word for word", max_length=10000,
-                               widget=forms.Textarea(attrs={"rows": 6}),
-                               help_text="Write down exactly what was asked, without interpreting or answering it.")
-    off_label = forms.BooleanField(label="The question is about a use, dose or population the product is not "
-                                         "approved for (off-label)", required=False)
+    question = forms.CharField(
+        label="Question, word for word",
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Write down exactly what was asked, without interpreting or answering it.",
+    )
+    off_label = forms.BooleanField(
+        label="The question is about a use, dose or population the product is not approved for (off-label)",
+        required=False,
+    )
     unsolicited_attested = forms.BooleanField(
         label="I confirm the requester asked this on their own initiative; I did not prompt or encourage the question.",
         required=False,
@@ -89,8 +105,11 @@ class InquiryForm(HCPPickerMixin, AccessibleForm):
 
 
 class InquiryFilterForm(AccessibleForm):
-    status = forms.ChoiceField(label="Status", required=False,
-                               choices=[("", "Open or in progress"), ("all", "Any"), *InquiryStatus.choices])
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Open or in progress"), ("all", "Any"), *InquiryStatus.choices],
+    )
     product = UUIDModelChoiceField(Product.objects.none(), label="Product", required=False, empty_label="Any")
     assignee = forms.ChoiceField(label="Assigned to", required=False)
 
@@ -112,9 +131,12 @@ class AssignForm(AccessibleForm):
 
 
 class AnswerForm(AccessibleForm):
-    answer = forms.CharField(label="Answer sent to the requester", max_length=20000,
-                             widget=forms.Textarea(attrs={"rows": 8}),
-                             help_text="Record the response exactly as sent. It goes only to the requester.")
+    answer = forms.CharField(
+        label="Answer sent to the requester",
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Record the response exactly as sent. It goes only to the requester.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_answer_%s")
@@ -122,8 +144,11 @@ class AnswerForm(AccessibleForm):
 
 
 class CloseForm(AccessibleForm):
-    reason = forms.CharField(label="Reason for closing", max_length=500,
-                             help_text="e.g. answered by phone, requester withdrew, duplicate. Kept in the audit trail.")
+    reason = forms.CharField(
+        label="Reason for closing",
+        max_length=500,
+        help_text="e.g. answered by phone, requester withdrew, duplicate. Kept in the audit trail.",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_close_%s")

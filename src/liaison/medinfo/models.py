@@ -29,18 +29,26 @@ class MedicalInquiry(AuditedModel):
     """
 
     captured_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="captured_inquiries")
-    requester_hcp = models.ForeignKey(HCP, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries")
+    requester_hcp = models.ForeignKey(
+        HCP, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    )
     requester_name = models.CharField(max_length=200, blank=True)
     requester_contact = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
-    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    )
     question = models.TextField(help_text="The requester's question, verbatim")
     off_label = models.BooleanField(default=False)
     unsolicited_attested = models.BooleanField(default=False)
     received_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=InquiryStatus.choices, default=InquiryStatus.OPEN)
-    assigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_inquiries")
-    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries")
+    assigned_to = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_inquiries"
+    )
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    )
     answer = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 

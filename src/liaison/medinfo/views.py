@@ -63,7 +63,9 @@ def inquiry_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(user, "inquiry", "view")
     form = InquiryFilterForm(request.GET or None, user=user)
-    inquiries = MedicalInquiry.objects.restrict(user, "view").select_related("product", "assigned_to", "requester_hcp")
+    inquiries = MedicalInquiry.objects.restrict(user, "view").select_related(
+        "product", "assigned_to", "requester_hcp"
+    )
     status = ""
     if form.is_bound and form.is_valid():
         cd = form.cleaned_data
@@ -82,16 +84,25 @@ def inquiry_list(request: HttpRequest) -> HttpResponse:
     elif status != "all":
         inquiries = inquiries.filter(status=status)
     inquiries = inquiries.annotate(
-        open_first=Case(When(status__in=OPEN_STATES, then=Value(0)), default=Value(1), output_field=IntegerField())
+        open_first=Case(
+            When(status__in=OPEN_STATES, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
     ).order_by("open_first", "received_at")
     page = paginate(request, inquiries)
     now, sla = timezone.now(), inquiry_sla_hours()
     for inquiry in page.object_list:
         _with_age(inquiry, now, sla)
-    return render(request, "medinfo/inquiry_list.html", {
-        "form": form, "page": page, "sla_hours": sla, "can_add": can(user, "inquiry", "add"),
-        "filtered": bool(request.GET.dict().keys() - {"page"}),
-    })
+    return render(
+        request,
+        "medinfo/inquiry_list.html",
+        {
+            "form": form,
+            "page": page,
+            "sla_hours": sla,
+            "can_add": can(user, "inquiry", "add"),
+            "filtered": bool(request.GET.dict().keys() - {"page"}),
+        },
+    )
 
 
 @login_required
@@ -106,11 +117,16 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
             cd = form.cleaned_data
             try:
                 inquiry = actions.capture_inquiry(
-                    acting_user=user, question=cd["question"], channel=cd["channel"],
+                    acting_user=user,
+                    question=cd["question"],
+                    channel=cd["channel"],
                     unsolicited_attested=bool(cd.get("unsolicited_attested")),
-                    requester_hcp=cd.get("requester_hcp"), requester_name=cd.get("requester_name") or "",
-                    requester_contact=cd.get("requester_contact") or "", product=cd.get("product"),
-                    off_label=bool(cd.get("off_label")), received_at=cd.get("received_at"),
+                    requester_hcp=cd.get("requester_hcp"),
+                    requester_name=cd.get("requester_name") or "",
+                    requester_contact=cd.get("requester_contact") or "",
+                    product=cd.get("product"),
+                    off_label=bool(cd.get("off_label")),
+                    received_at=cd.get("received_at"),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -118,17 +134,27 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
                 # Only a user who may read this very inquiry goes to it; everyone else (commercial) gets the
                 # content-free confirmation and can never come back to it.
                 if MedicalInquiry.objects.restrict(user, "view").filter(pk=inquiry.pk).exists():
-                    messages.success(request, "Inquiry routed to medical information." + _safety_notice(user, inquiry))
+                    messages.success(
+                        request, "Inquiry routed to medical information." + _safety_notice(user, inquiry)
+                    )
                     return redirect("medinfo:inquiry_detail", uuid=inquiry.uuid)
                 return redirect("medinfo:inquiry_routed")
     else:
         form = InquiryForm(initial={"received_at": now_local()}, user=user)
     is_medical = can(user, "inquiry", "view")
-    return render(request, "medinfo/inquiry_form.html", {
-        "form": form, "attendees": form.selected_hcps(), "autocomplete_url": hcp_autocomplete_url(),
-        "ae_question": ae_summary(form.data.get("question", "")) if form.is_bound and is_medical else None,
-        "is_medical": is_medical,
-    })
+    return render(
+        request,
+        "medinfo/inquiry_form.html",
+        {
+            "form": form,
+            "attendees": form.selected_hcps(),
+            "autocomplete_url": hcp_autocomplete_url(),
+            "ae_question": ae_summary(form.data.get("question", ""))
+            if form.is_bound and is_medical
+            else None,
+            "is_medical": is_medical,
+        },
+    )
 
 
 @login_required
@@ -156,8 +182,12 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     """One inquiry: the verbatim question, requester, status; assign, answer and close for medical information."""
     user = request.user
     inquiry = get_restricted_or_404(
-        MedicalInquiry, user, uuid,
-        queryset=MedicalInquiry.objects.select_related("product", "assigned_to", "requester_hcp", "captured_by"),
+        MedicalInquiry,
+        user,
+        uuid,
+        queryset=MedicalInquiry.objects.select_related(
+            "product", "assigned_to", "requester_hcp", "captured_by"
+        ),
     )
     can_change, can_answer = can(user, "inquiry", "change"), can(user, "inquiry", "answer")
     assign_form = AssignForm(initial={"assignee": inquiry.assigned_to}) if can_change else None
@@ -169,13 +199,17 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
             if op == "assign" and can_change:
                 assign_form = AssignForm(request.POST)
                 if assign_form.is_valid():
-                    actions.assign_inquiry(inquiry, acting_user=user, assignee=assign_form.cleaned_data["assignee"])
+                    actions.assign_inquiry(
+                        inquiry, acting_user=user, assignee=assign_form.cleaned_data["assignee"]
+                    )
                     messages.success(request, f"Assigned to {inquiry.assigned_to.display_name}.")
                     return redirect("medinfo:inquiry_detail", uuid=inquiry.uuid)
             elif op == "answer" and can_answer:
                 answer_form = AnswerForm(request.POST)
                 if answer_form.is_valid():
-                    actions.answer_inquiry(inquiry, acting_user=user, answer=answer_form.cleaned_data["answer"])
+                    actions.answer_inquiry(
+                        inquiry, acting_user=user, answer=answer_form.cleaned_data["answer"]
+                    )
                     messages.success(request, "Answer recorded. The inquiry is answered.")
                     return redirect("medinfo:inquiry_detail", uuid=inquiry.uuid)
             elif op == "close" and can_change:
@@ -195,9 +229,13 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         inquiry.refresh_from_db()
     tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
     context: dict[str, Any] = {
-        "inquiry": _with_age(inquiry, timezone.now(), inquiry_sla_hours()), "tab": tab,
-        "assign_form": assign_form, "answer_form": answer_form, "close_form": close_form,
-        "is_open": inquiry.status in OPEN_STATES, "can_view_safety": can(user, "safety_report", "view"),
+        "inquiry": _with_age(inquiry, timezone.now(), inquiry_sla_hours()),
+        "tab": tab,
+        "assign_form": assign_form,
+        "answer_form": answer_form,
+        "close_form": close_form,
+        "is_open": inquiry.status in OPEN_STATES,
+        "can_view_safety": can(user, "safety_report", "view"),
         "sla_hours": inquiry_sla_hours(),
     }
     if context["can_view_safety"]:

@@ -30,9 +30,20 @@ from .models import (
 )
 
 NAME_FIELDS = ("prefix", "first_name", "middle_name", "last_name", "suffix", "credentials")
-TEXT_FIELDS = {"prefix": 20, "first_name": 100, "middle_name": 100, "last_name": 100, "suffix": 20,
-               "credentials": 100, "email": 254, "phone": 40, "city": 120, "state": 80, "country": 80,
-               "preferred_time_window": 120}
+TEXT_FIELDS = {
+    "prefix": 20,
+    "first_name": 100,
+    "middle_name": 100,
+    "last_name": 100,
+    "suffix": 20,
+    "credentials": 100,
+    "email": 254,
+    "phone": 40,
+    "city": 120,
+    "state": 80,
+    "country": 80,
+    "preferred_time_window": 120,
+}
 
 
 class PossibleDuplicate(ValidationError):
@@ -77,8 +88,9 @@ def _clean_hcp_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for field, limit in TEXT_FIELDS.items():
         if field in data or not partial:
-            cleaned[field] = clean_text(data.get(field, ""), field, max_length=limit,
-                                        required=field in ("first_name", "last_name"))
+            cleaned[field] = clean_text(
+                data.get(field, ""), field, max_length=limit, required=field in ("first_name", "last_name")
+            )
     if cleaned.get("email"):
         try:
             validate_email(cleaned["email"])
@@ -103,8 +115,10 @@ def _clean_hcp_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         ids = data.get("identifiers") or {}
         if not isinstance(ids, dict):
             raise ValidationError({"identifiers": "must be an object of scheme: value"})
-        cleaned["identifiers"] = {clean_text(k, "identifiers", max_length=40): clean_text(str(v), "identifiers",
-                                  max_length=200) for k, v in ids.items()}
+        cleaned["identifiers"] = {
+            clean_text(k, "identifiers", max_length=40): clean_text(str(v), "identifiers", max_length=200)
+            for k, v in ids.items()
+        }
     if "tier" in data or not partial:
         tier = data.get("tier")
         tier = int(tier) if isinstance(tier, str) and tier.isdigit() else tier
@@ -115,10 +129,13 @@ def _clean_hcp_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             clean_choice(channel, "preferred_channels", Channel.values)
         cleaned["preferred_channels"] = channels
     if "preferred_frequency" in data or not partial:
-        cleaned["preferred_frequency"] = clean_choice(data.get("preferred_frequency") or "", "preferred_frequency",
-                                                      Frequency.values, required=False)
+        cleaned["preferred_frequency"] = clean_choice(
+            data.get("preferred_frequency") or "", "preferred_frequency", Frequency.values, required=False
+        )
     if "consent_status" in data:
-        cleaned["consent_status"] = clean_choice(data["consent_status"], "consent_status", ConsentStatus.values)
+        cleaned["consent_status"] = clean_choice(
+            data["consent_status"], "consent_status", ConsentStatus.values
+        )
     if "lawful_basis" in data:
         cleaned["lawful_basis"] = clean_choice(data["lawful_basis"], "lawful_basis", LawfulBasis.values)
     for field, model in (("owner", User), ("territory", Territory)):
@@ -130,8 +147,15 @@ def _clean_hcp_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     return cleaned
 
 
-def find_duplicates(*, first_name: str = "", last_name: str = "", npi: str | None = None,
-                    orcid: str | None = None, city: str = "", exclude: HCP | None = None) -> QuerySet[HCP]:
+def find_duplicates(
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    npi: str | None = None,
+    orcid: str | None = None,
+    city: str = "",
+    exclude: HCP | None = None,
+) -> QuerySet[HCP]:
     """HCP records that may be the same person: same NPI or ORCID, or same surname and first initial."""
     query = Q()
     if npi:
@@ -152,8 +176,13 @@ def find_duplicates(*, first_name: str = "", last_name: str = "", npi: str | Non
 
 
 @transaction.atomic
-def create_hcp(*, acting_user: User | None, data: dict[str, Any], therapeutic_areas: list[TherapeuticArea] | None = None,
-               allow_duplicate: bool = False) -> HCP:
+def create_hcp(
+    *,
+    acting_user: User | None,
+    data: dict[str, Any],
+    therapeutic_areas: list[TherapeuticArea] | None = None,
+    allow_duplicate: bool = False,
+) -> HCP:
     """Create an HCP; refuses likely duplicates unless the caller confirms with allow_duplicate=True."""
     if acting_user is not None:
         require(acting_user, "hcp", "add")
@@ -161,8 +190,15 @@ def create_hcp(*, acting_user: User | None, data: dict[str, Any], therapeutic_ar
     for unique in ("npi", "orcid"):
         if cleaned.get(unique) and HCP.objects.filter(**{unique: cleaned[unique]}).exists():
             raise ValidationError({unique: f"an HCP with this {unique.upper()} already exists"})
-    candidates = list(find_duplicates(first_name=cleaned["first_name"], last_name=cleaned["last_name"],
-                                      npi=cleaned.get("npi"), orcid=cleaned.get("orcid"), city=cleaned.get("city", ""))[:10])
+    candidates = list(
+        find_duplicates(
+            first_name=cleaned["first_name"],
+            last_name=cleaned["last_name"],
+            npi=cleaned.get("npi"),
+            orcid=cleaned.get("orcid"),
+            city=cleaned.get("city", ""),
+        )[:10]
+    )
     if candidates and not allow_duplicate:
         raise PossibleDuplicate(candidates)
     hcp = HCP.objects.create(**cleaned)
@@ -172,8 +208,14 @@ def create_hcp(*, acting_user: User | None, data: dict[str, Any], therapeutic_ar
 
 
 @transaction.atomic
-def update_hcp(hcp: HCP, *, acting_user: User | None, data: dict[str, Any],
-               therapeutic_areas: list[TherapeuticArea] | None = None, reason: str = "") -> HCP:
+def update_hcp(
+    hcp: HCP,
+    *,
+    acting_user: User | None,
+    data: dict[str, Any],
+    therapeutic_areas: list[TherapeuticArea] | None = None,
+    reason: str = "",
+) -> HCP:
     """Change an HCP's profile, preferences or consent; each changed field is audited with old and new value."""
     if acting_user is not None:
         require(acting_user, "hcp", "change")
@@ -181,7 +223,10 @@ def update_hcp(hcp: HCP, *, acting_user: User | None, data: dict[str, Any],
         raise ValidationError({"__all__": "this record was merged into another and can no longer be changed"})
     cleaned = _clean_hcp_data(data, partial=True)
     for unique in ("npi", "orcid"):
-        if cleaned.get(unique) and HCP.objects.exclude(pk=hcp.pk).filter(**{unique: cleaned[unique]}).exists():
+        if (
+            cleaned.get(unique)
+            and HCP.objects.exclude(pk=hcp.pk).filter(**{unique: cleaned[unique]}).exists()
+        ):
             raise ValidationError({unique: f"another HCP already has this {unique.upper()}"})
     for field, value in cleaned.items():
         setattr(hcp, field, value)
@@ -227,7 +272,9 @@ def merge_hcps(survivor: HCP, duplicate: HCP, *, acting_user: User | None, reaso
 
     with audit_reason(f"merge: {reason}"):
         for attendance in InteractionAttendee.objects.filter(hcp=duplicate):
-            if InteractionAttendee.objects.filter(interaction_id=attendance.interaction_id, hcp=survivor).exists():
+            if InteractionAttendee.objects.filter(
+                interaction_id=attendance.interaction_id, hcp=survivor
+            ).exists():
                 attendance.delete()
             else:
                 attendance.hcp = survivor
@@ -252,26 +299,34 @@ def merge_hcps(survivor: HCP, duplicate: HCP, *, acting_user: User | None, reaso
             setattr(survivor, field, value)
         survivor.identifiers = identifiers
         survivor.specialties = list(dict.fromkeys([*survivor.specialties, *duplicate.specialties]))
-        survivor.preferred_channels = list(dict.fromkeys([*survivor.preferred_channels, *duplicate.preferred_channels]))
+        survivor.preferred_channels = list(
+            dict.fromkeys([*survivor.preferred_channels, *duplicate.preferred_channels])
+        )
         survivor.save()
         survivor.therapeutic_areas.add(*duplicate.therapeutic_areas.all())
-        record_event("hcp.merged", obj=survivor, action="merge",
-                     changes={"merged_from": [None, str(duplicate.uuid)]})
+        record_event(
+            "hcp.merged", obj=survivor, action="merge", changes={"merged_from": [None, str(duplicate.uuid)]}
+        )
     return survivor
 
 
 @transaction.atomic
-def save_organization(org: Organization | None, *, acting_user: User | None, data: dict[str, Any]) -> Organization:
+def save_organization(
+    org: Organization | None, *, acting_user: User | None, data: dict[str, Any]
+) -> Organization:
     """Create or change an organisation."""
     if acting_user is not None:
         require(acting_user, "organization", "add" if org is None else "change")
     org = org or Organization()
     org.name = clean_text(data.get("name", org.name), "name", required=True, max_length=300)
-    org.kind = clean_choice(data.get("kind", org.kind or OrganizationKind.OTHER), "kind", OrganizationKind.values)
+    org.kind = clean_choice(
+        data.get("kind", org.kind or OrganizationKind.OTHER), "kind", OrganizationKind.values
+    )
     for field, limit in (("city", 120), ("state", 80), ("country", 80)):
         setattr(org, field, clean_text(data.get(field, getattr(org, field)), field, max_length=limit))
-    clash = Organization.objects.exclude(pk=org.pk).filter(name__iexact=org.name, city__iexact=org.city,
-                                                           country__iexact=org.country)
+    clash = Organization.objects.exclude(pk=org.pk).filter(
+        name__iexact=org.name, city__iexact=org.city, country__iexact=org.country
+    )
     if clash.exists():
         raise ValidationError({"name": "an organisation with this name already exists in this place"})
     org.save()
@@ -279,13 +334,24 @@ def save_organization(org: Organization | None, *, acting_user: User | None, dat
 
 
 @transaction.atomic
-def add_affiliation(hcp: HCP, organization: Organization, *, acting_user: User | None, title: str = "",
-                    department: str = "", primary: bool = False) -> Affiliation:
+def add_affiliation(
+    hcp: HCP,
+    organization: Organization,
+    *,
+    acting_user: User | None,
+    title: str = "",
+    department: str = "",
+    primary: bool = False,
+) -> Affiliation:
     """Affiliate an HCP with an organisation; a new primary affiliation demotes the old one."""
     if acting_user is not None:
         require(acting_user, "hcp", "change")
     if primary:
         hcp.affiliations.filter(primary=True).update(primary=False)
-    return Affiliation.objects.create(hcp=hcp, organization=organization, primary=primary,
-                                      title=clean_text(title, "title", max_length=200),
-                                      department=clean_text(department, "department", max_length=200))
+    return Affiliation.objects.create(
+        hcp=hcp,
+        organization=organization,
+        primary=primary,
+        title=clean_text(title, "title", max_length=200),
+        department=clean_text(department, "department", max_length=200),
+    )

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 
-from liaison.accounts.models import TherapeuticArea, Territory, User
+from liaison.accounts.models import Territory, TherapeuticArea, User
 from liaison.core.models import AuditedModel
 
 
@@ -28,13 +28,17 @@ class Organization(AuditedModel):
     city = models.CharField(max_length=120, blank=True)
     state = models.CharField(max_length=80, blank=True)
     country = models.CharField(max_length=80, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     permission_resource: ClassVar[str] = "organization"
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["name", "city", "country"], name="unique_org_name_place")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "city", "country"], name="unique_org_name_place")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -107,16 +111,26 @@ class HCP(AuditedModel):
     country = models.CharField(max_length=80, blank=True)
     therapeutic_areas = models.ManyToManyField(TherapeuticArea, blank=True, related_name="hcps")
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, null=True, blank=True)
-    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_hcps")
-    territory = models.ForeignKey(Territory, null=True, blank=True, on_delete=models.PROTECT, related_name="hcps")
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_hcps"
+    )
+    territory = models.ForeignKey(
+        Territory, null=True, blank=True, on_delete=models.PROTECT, related_name="hcps"
+    )
     preferred_channels = models.JSONField(default=list, blank=True)
     preferred_time_window = models.CharField(max_length=120, blank=True, help_text="e.g. Tue-Thu 08:00-10:00")
     preferred_frequency = models.CharField(max_length=20, choices=Frequency.choices, blank=True)
-    consent_status = models.CharField(max_length=20, choices=ConsentStatus.choices, default=ConsentStatus.NOT_ASKED)
-    lawful_basis = models.CharField(max_length=30, choices=LawfulBasis.choices, default=LawfulBasis.LEGITIMATE_INTEREST)
+    consent_status = models.CharField(
+        max_length=20, choices=ConsentStatus.choices, default=ConsentStatus.NOT_ASKED
+    )
+    lawful_basis = models.CharField(
+        max_length=30, choices=LawfulBasis.choices, default=LawfulBasis.LEGITIMATE_INTEREST
+    )
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=HCPStatus.choices, default=HCPStatus.ACTIVE)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
 
     permission_resource: ClassVar[str] = "hcp"
 

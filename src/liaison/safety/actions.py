@@ -19,8 +19,16 @@ from liaison_text.ae_lexicon import Detection
 from .models import ReportStatus, ReportTrigger, SafetyReport, Sex
 
 EXCERPT_CHARS = 160
-CASE_FIELDS = frozenset({"patient_initials", "patient_age", "patient_sex", "reporter_name", "event_description",
-                         "suspect_product"})
+CASE_FIELDS = frozenset(
+    {
+        "patient_initials",
+        "patient_age",
+        "patient_sex",
+        "reporter_name",
+        "event_description",
+        "suspect_product",
+    }
+)
 
 
 def _excerpt(text: str, detection: Detection) -> str:
@@ -74,13 +82,12 @@ def screen_texts(
         return []
     terms = sorted({t for _, _, d in hits for t in d.terms})
     categories = sorted({c for _, _, d in hits for c in d.categories})
-    if attested:
-        trigger = ReportTrigger.ATTESTATION
-    else:
-        trigger = ReportTrigger.DETECTOR
+    trigger = ReportTrigger.ATTESTATION if attested else ReportTrigger.DETECTOR
     excerpt = "\n".join(f"[{f}] {_excerpt(t, d)}" for f, t, d in hits)
     if failed:
-        excerpt += ("\n" if excerpt else "") + f"[detector failed on: {', '.join(failed)}; review the full text]"
+        excerpt += (
+            "\n" if excerpt else ""
+        ) + f"[detector failed on: {', '.join(failed)}; review the full text]"
     report = SafetyReport.objects.create(
         reported_by=reporter,
         day_zero=day_zero,
@@ -96,8 +103,14 @@ def screen_texts(
 
 
 @transaction.atomic
-def raise_manual_report(*, acting_user: User, day_zero: dt.datetime, event_description: str,
-                        suspect_product: Product | None = None, **fields: Any) -> SafetyReport:
+def raise_manual_report(
+    *,
+    acting_user: User,
+    day_zero: dt.datetime,
+    event_description: str,
+    suspect_product: Product | None = None,
+    **fields: Any,
+) -> SafetyReport:
     """Raise a report by hand (for events learned outside an interaction or inquiry)."""
     require(acting_user, "safety_report", "add")
     if not isinstance(day_zero, dt.datetime):
@@ -111,9 +124,13 @@ def raise_manual_report(*, acting_user: User, day_zero: dt.datetime, event_descr
         raise ValidationError({unknown[0]: "is not a field of a safety report"})
     if suspect_product is not None and not isinstance(suspect_product, Product):
         raise ValidationError({"suspect_product": "unknown product"})
-    report = SafetyReport(reported_by=acting_user, day_zero=day_zero, trigger=ReportTrigger.MANUAL,
-                          event_description=clean_text(event_description, "event_description", required=True),
-                          suspect_product=suspect_product)
+    report = SafetyReport(
+        reported_by=acting_user,
+        day_zero=day_zero,
+        trigger=ReportTrigger.MANUAL,
+        event_description=clean_text(event_description, "event_description", required=True),
+        suspect_product=suspect_product,
+    )
     _apply_case_fields(report, fields)
     report.save()
     return report
@@ -124,7 +141,9 @@ def _apply_case_fields(report: SafetyReport, fields: dict[str, Any]) -> None:
     if "patient_initials" in fields:
         initials = clean_text(fields["patient_initials"], "patient_initials", max_length=5)
         if initials and not initials.replace(".", "").isalpha():
-            raise ValidationError({"patient_initials": "initials only (letters), never a name or record number"})
+            raise ValidationError(
+                {"patient_initials": "initials only (letters), never a name or record number"}
+            )
         report.patient_initials = initials.upper()
     if "patient_age" in fields:
         age = fields["patient_age"]
@@ -139,7 +158,9 @@ def _apply_case_fields(report: SafetyReport, fields: dict[str, Any]) -> None:
                 raise ValidationError({"patient_age": "must be between 0 and 120"})
             report.patient_age = age
     if "patient_sex" in fields:
-        report.patient_sex = clean_choice(fields["patient_sex"] or "", "patient_sex", Sex.values, required=False)
+        report.patient_sex = clean_choice(
+            fields["patient_sex"] or "", "patient_sex", Sex.values, required=False
+        )
     if "reporter_name" in fields:
         report.reporter_name = clean_text(fields["reporter_name"], "reporter_name", max_length=200)
     if "event_description" in fields:
@@ -152,8 +173,15 @@ def _apply_case_fields(report: SafetyReport, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def triage_report(report: SafetyReport, *, acting_user: User, status: str | None = None, note: str = "",
-                  safety_case_id: str = "", **fields: Any) -> SafetyReport:
+def triage_report(
+    report: SafetyReport,
+    *,
+    acting_user: User,
+    status: str | None = None,
+    note: str = "",
+    safety_case_id: str = "",
+    **fields: Any,
+) -> SafetyReport:
     """Drug safety completes a report, records a decision and, when forwarded, the safety database case id.
 
     Missing minimum criteria never block forwarding; they are listed on the report instead.

@@ -23,26 +23,48 @@ class TriageForm(AccessibleForm):
     """What drug safety may complete on a report. Patient identifiers are limited to initials, age and sex."""
 
     patient_initials = forms.CharField(
-        label="Patient initials", required=False, max_length=5,
+        label="Patient initials",
+        required=False,
+        max_length=5,
         help_text="Initials only (e.g. J.D.). Never enter a patient's name, record or hospital number, or date "
-                  "of birth.",
+        "of birth.",
     )
-    patient_age = forms.IntegerField(label="Patient age (years)", required=False, min_value=0, max_value=120,
-                                     widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-                                     help_text="Age in years only, never a date of birth.")
+    patient_age = forms.IntegerField(
+        label="Patient age (years)",
+        required=False,
+        min_value=0,
+        max_value=120,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text="Age in years only, never a date of birth.",
+    )
     patient_sex = forms.ChoiceField(label="Patient sex", required=False, choices=Sex.choices)
-    reporter_name = forms.CharField(label="Reporter", required=False, max_length=200,
-                                    help_text="The HCP or person who reported the event to the company.")
+    reporter_name = forms.CharField(
+        label="Reporter",
+        required=False,
+        max_length=200,
+        help_text="The HCP or person who reported the event to the company.",
+    )
     suspect_product = UUIDModelChoiceField(Product.objects.none(), label="Suspect product", required=False)
-    event_description = forms.CharField(label="Event description", required=False,
-                                        widget=forms.Textarea(attrs={"rows": 4}),
-                                        help_text="What happened, when, and the outcome if known. No patient "
-                                                  "identifiers beyond initials, age and sex.")
+    event_description = forms.CharField(
+        label="Event description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What happened, when, and the outcome if known. No patient "
+        "identifiers beyond initials, age and sex.",
+    )
     status = forms.ChoiceField(label="Decision", choices=ReportStatus.choices)
-    note = forms.CharField(label="Triage note", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           help_text="Required when closing as not an AE.")
-    safety_case_id = forms.CharField(label="Safety database case id", required=False, max_length=60,
-                                     help_text="The case number in the safety database, once forwarded.")
+    note = forms.CharField(
+        label="Triage note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when closing as not an AE.",
+    )
+    safety_case_id = forms.CharField(
+        label="Safety database case id",
+        required=False,
+        max_length=60,
+        help_text="The case number in the safety database, once forwarded.",
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

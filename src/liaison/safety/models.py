@@ -44,12 +44,20 @@ class SafetyReport(AuditedModel):
     """
 
     reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="safety_reports")
-    interaction = models.ForeignKey(Interaction, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_reports")
-    inquiry = models.ForeignKey(MedicalInquiry, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_reports")
-    insight = models.ForeignKey(Insight, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_reports")
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_reports"
+    )
+    inquiry = models.ForeignKey(
+        MedicalInquiry, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_reports"
+    )
+    insight = models.ForeignKey(
+        Insight, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_reports"
+    )
     day_zero = models.DateTimeField(db_index=True)
     trigger = models.CharField(max_length=20, choices=ReportTrigger.choices)
-    source_field = models.CharField(max_length=60, blank=True, help_text="The free-text field that triggered it")
+    source_field = models.CharField(
+        max_length=60, blank=True, help_text="The free-text field that triggered it"
+    )
     excerpt = models.TextField(blank=True)
     detected_terms = models.JSONField(default=list, blank=True)
     categories = models.JSONField(default=list, blank=True)

@@ -71,9 +71,13 @@ def highlight_terms(text: str) -> SafeString:
     for span in detection.spans:
         if span.start < at:  # overlapping matches: the earlier one already covers this text
             continue
-        out.append(escape(text[at:span.start]))
-        title = "special situation: " + category_label(span.kind) if span.kind != "event" else "adverse event term"
-        out.append(f'<mark title="{escape(title)}">{escape(text[span.start:span.end])}</mark>')
+        out.append(escape(text[at : span.start]))
+        title = (
+            "special situation: " + category_label(span.kind)
+            if span.kind != "event"
+            else "adverse event term"
+        )
+        out.append(f'<mark title="{escape(title)}">{escape(text[span.start : span.end])}</mark>')
         at = span.end
     out.append(escape(text[at:]))
     return mark_safe("".join(out))  # noqa: S308 - every piece is escaped
@@ -106,10 +110,19 @@ def report_list(request: HttpRequest) -> HttpResponse:
         _with_clock(report, now)
     pending = SafetyReport.objects.restrict(user, "view").filter(status__in=UNFORWARDED)
     overdue_count = pending.filter(day_zero__lt=now - dt.timedelta(hours=sla_hours())).count()
-    return render(request, "safety/report_list.html", {
-        "form": form, "page": page, "sort": sort, "sla_hours": sla_hours(), "triager": triager,
-        "pending_count": pending.count(), "overdue_count": overdue_count,
-    })
+    return render(
+        request,
+        "safety/report_list.html",
+        {
+            "form": form,
+            "page": page,
+            "sort": sort,
+            "sla_hours": sla_hours(),
+            "triager": triager,
+            "pending_count": pending.count(),
+            "overdue_count": overdue_count,
+        },
+    )
 
 
 def _source(user: Any, report: SafetyReport) -> dict[str, Any] | None:
@@ -133,8 +146,10 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     """One report: Day 0, source, highlighted excerpt, minimum criteria and, for drug safety, triage."""
     user = request.user
     report = get_restricted_or_404(
-        SafetyReport, user, uuid, queryset=SafetyReport.objects.select_related("reported_by", "suspect_product",
-                                                                               "assigned_to"),
+        SafetyReport,
+        user,
+        uuid,
+        queryset=SafetyReport.objects.select_related("reported_by", "suspect_product", "assigned_to"),
     )
     triager = can(user, "safety_report", "triage")
     form: TriageForm | None = None
@@ -145,8 +160,14 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
             cd = form.cleaned_data
             forwarding = cd["status"] == ReportStatus.FORWARDED and report.status != ReportStatus.FORWARDED
             try:
-                actions.triage_report(report, acting_user=user, status=cd["status"], note=cd.get("note") or "",
-                                      safety_case_id=cd.get("safety_case_id") or "", **form.case_fields())
+                actions.triage_report(
+                    report,
+                    acting_user=user,
+                    status=cd["status"],
+                    note=cd.get("note") or "",
+                    safety_case_id=cd.get("safety_case_id") or "",
+                    **form.case_fields(),
+                )
             except ValidationError as exc:
                 apply_errors(form, exc)
                 # The action may have set fields on the in-memory report before refusing; show what is stored.
@@ -159,19 +180,30 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
                 messages.success(request, text)
                 return redirect("safety:report_detail", uuid=report.uuid)
     elif triager:
-        form = TriageForm(user=user, initial={
-            "patient_initials": report.patient_initials, "patient_age": report.patient_age,
-            "patient_sex": report.patient_sex, "reporter_name": report.reporter_name,
-            "suspect_product": report.suspect_product, "event_description": report.event_description,
-            "status": report.status if report.status != ReportStatus.NEW else ReportStatus.IN_REVIEW,
-            "safety_case_id": report.safety_case_id,
-        })
+        form = TriageForm(
+            user=user,
+            initial={
+                "patient_initials": report.patient_initials,
+                "patient_age": report.patient_age,
+                "patient_sex": report.patient_sex,
+                "reporter_name": report.reporter_name,
+                "suspect_product": report.suspect_product,
+                "event_description": report.event_description,
+                "status": report.status if report.status != ReportStatus.NEW else ReportStatus.IN_REVIEW,
+                "safety_case_id": report.safety_case_id,
+            },
+        )
     _with_clock(report, timezone.now())
     missing = report.missing_minimum_criteria
     tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
     context: dict[str, Any] = {
-        "report": report, "tab": tab, "form": form, "triager": triager, "sla_hours": sla_hours(),
-        "source": _source(user, report), "excerpt": highlight_terms(report.excerpt),
+        "report": report,
+        "tab": tab,
+        "form": form,
+        "triager": triager,
+        "sla_hours": sla_hours(),
+        "source": _source(user, report),
+        "excerpt": highlight_terms(report.excerpt),
         "criteria": [(c, c not in missing, CRITERIA_PROMPTS[c]) for c in MINIMUM_CRITERIA],
         "missing": missing,
     }
