@@ -242,3 +242,9 @@ def test_a_token_name_with_a_nul_byte_is_a_form_error(world):
     response = client_for(world["alice"]).post(reverse("accounts:tokens"), {"name": "bad\x00name"})
     assert response.status_code == 200 and 'id="id_name_error"' in response.content.decode()
     assert not ApiToken.objects.exists()
+
+
+def test_a_product_edit_page_shows_its_changelog_to_an_admin(world):
+    product = world["product"]
+    body = client_for(world["ada"]).get(reverse("accounts:product_edit", args=[product.uuid])).content.decode()
+    assert "Changelog" in body and "product.created" in body and "metastatic NSCLC" in body

@@ -162,6 +162,8 @@ WHITENOISE_MANIFEST_STRICT = False
 
 # Safety: hours within which drug safety must acknowledge a forwarded report.
 SAFETY_SLA_HOURS = int(os.environ.get("SAFETY_SLA_HOURS", "24"))
+# Medical information: hours within which an unsolicited inquiry should be answered (shown on the queue).
+INQUIRY_SLA_HOURS = int(os.environ.get("INQUIRY_SLA_HOURS", "48"))
 
 # Largest free-text field accepted anywhere (notes, insights, questions), in characters.
 MAX_TEXT_LENGTH = int(os.environ.get("MAX_TEXT_LENGTH", "20000"))

@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from liaison.compliance.queries import changelog_for
 from liaison.core.forms import LiaisonForm, add_action_errors
 from liaison.core.permissions import PermissionDenied, can, require
 from liaison.core.roles import Role
@@ -73,7 +74,10 @@ def _require_admin_page(user: Any, resource: str, action: str = "view") -> None:
 
 
 def _page(request: AuthenticatedRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    """Render an administration page with the section links this role may open."""
+    """Render an administration page with the section links this role may open (and, on a record's edit
+    page, its changelog for roles that may read the audit trail)."""
+    if context.get("record") is not None:
+        context["events"] = changelog_for(context["record"], request.user)
     links = [
         (title, url_name)
         for _k, title, _d, resource, url_name in SECTIONS
@@ -242,6 +246,7 @@ def user_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             "back_label": "Users",
             "submit": "Save changes",
             "subtitle": target.display_name,
+            "record": target,
         },
     )
 
@@ -306,6 +311,7 @@ def area_form(request: AuthenticatedRequest, uuid: str | None = None) -> HttpRes
             "form": form,
             "title": "New therapeutic area" if area is None else f"Edit {area.name}",
             "back": "accounts:area_list",
+            "record": area,
             "back_label": "Therapeutic areas",
             "submit": "Save",
         },
@@ -369,6 +375,7 @@ def product_form(request: AuthenticatedRequest, uuid: str | None = None) -> Http
             "form": form,
             "title": "New product" if product is None else f"Edit {product.name}",
             "back": "accounts:product_list",
+            "record": product,
             "back_label": "Products",
             "submit": "Save",
         },
@@ -450,6 +457,7 @@ def priority_form(request: AuthenticatedRequest, uuid: str | None = None) -> Htt
             "title": "New listening priority" if priority is None else "Edit listening priority",
             "subtitle": priority.title if priority else "",
             "back": "accounts:priority_list",
+            "record": priority,
             "back_label": "Listening priorities",
             "submit": "Save",
         },

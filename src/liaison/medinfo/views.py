@@ -30,12 +30,11 @@ from .forms import AnswerForm, AssignForm, CloseForm, InquiryFilterForm, Inquiry
 from .models import InquiryStatus, MedicalInquiry
 
 # Internal target for a first answer; not a setting yet, so overridable only from settings if someone adds it.
-DEFAULT_INQUIRY_SLA_HOURS = 48
 OPEN_STATES = (InquiryStatus.OPEN, InquiryStatus.IN_PROGRESS)
 
 
 def inquiry_sla_hours() -> int:
-    return int(getattr(settings, "INQUIRY_SLA_HOURS", DEFAULT_INQUIRY_SLA_HOURS))
+    return int(settings.INQUIRY_SLA_HOURS)
 
 
 def _with_age(inquiry: MedicalInquiry, now: dt.datetime, sla_hours: int) -> MedicalInquiry:
