@@ -1,0 +1,214 @@
+"""Identity resolution of PubMed authors: name rules, hard constraints, stable ids, output schema, and the
+evaluation against the public gold standard (skipped when ../shared is absent)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from liaison_pipelines.records import Article, Author, MeshHeading
+from liaison_pipelines.resolve import AUTHORSHIPS_SCHEMA, resolve_authors, write_authorships
+from liaison_pipelines.resolve.names import (
+    FirstName,
+    Middle,
+    are_nicknames,
+    block_key,
+    compare_first,
+    compare_middle,
+    normalise_surname,
+    parse_given_name,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLD = ROOT.parent / "shared" / "data" / "author_disambiguation"
+
+
+def _article(
+    pmid: str, *authors: Author, mesh: tuple[str, ...] = (), journal: str = "J Test", year: int = 2010
+):
+    return Article(
+        pmid=pmid,
+        title="",
+        journal=journal,
+        year=year,
+        mesh=[MeshHeading(m) for m in mesh],
+        authors=list(authors),
+    )
+
+
+def _person(position: int, last: str, fore: str, initials: str, **extra: object) -> Author:
+    return Author(position=position, last_name=last, fore_name=fore, initials=initials, **extra)  # type: ignore[arg-type]
+
+
+# --- names ---------------------------------------------------------------------------------------------
+
+
+def test_surnames_fold_accents_case_hyphens_and_apostrophes() -> None:
+    assert normalise_surname("Pérez-Cuevas") == normalise_surname("PEREZ CUEVAS")
+    assert normalise_surname("O'Brien") == normalise_surname("OBrien".lower()) == "obrien"
+    assert normalise_surname("Kozłowski") == "kozlowski"
+
+
+def test_surname_particles_are_dropped_whether_apart_or_glued() -> None:
+    assert normalise_surname("De Ceukelaire") == normalise_surname("DeCeukelaire") == "ceukelaire"
+    assert normalise_surname("van der Berg") == "berg"
+    assert normalise_surname("Le") == "le", "a surname that is only a particle is kept"
+
+
+def test_german_umlaut_transliterations_share_a_block() -> None:
+    assert normalise_surname("Schuettler") == normalise_surname("Schüttler")
+
+
+def test_block_key_is_surname_and_first_initial() -> None:
+    assert block_key("Stenkamp", "Deborah L", "DL") == block_key("STENKAMP", "D L", "DL") == "stenkamp d"
+
+
+def test_initials_written_together_are_not_a_first_name() -> None:
+    given = parse_given_name("JM", "JM")
+    assert given.first == "" and given.initials == "jm"
+
+
+def test_nicknames_are_compatible_but_different_names_conflict() -> None:
+    assert are_nicknames("bob", "robert")
+    assert compare_first(parse_given_name("Chris"), parse_given_name("Christopher")) is FirstName.NICKNAME
+    assert compare_first(parse_given_name("Joh"), parse_given_name("Johannes")) is FirstName.PREFIX
+    assert compare_first(parse_given_name("Kate"), parse_given_name("Katherine")) is FirstName.NICKNAME
+    assert compare_first(parse_given_name("Jennifer"), parse_given_name("Julia")) is FirstName.CONFLICT
+    assert compare_first(parse_given_name("J"), parse_given_name("Julia")) is FirstName.INITIAL
+
+
+def test_hyphenated_and_joined_given_names_are_equal() -> None:
+    assert compare_first(parse_given_name("Xiao-Ming"), parse_given_name("Xiaoming")) is FirstName.EQUAL
+
+
+def test_middle_initials_conflict_only_when_both_are_known() -> None:
+    assert compare_middle(parse_given_name("John A"), parse_given_name("John B")) is Middle.CONFLICT
+    assert compare_middle(parse_given_name("John A"), parse_given_name("John")) is Middle.MISSING
+
+
+# --- resolution --------------------------------------------------------------------------------------------
+
+
+def test_same_full_name_and_shared_context_is_one_person() -> None:
+    articles = [
+        _article(
+            "1",
+            _person(1, "Stenkamp", "Deborah L", "DL"),
+            _person(2, "Frey", "Ruth A", "RA"),
+            mesh=("Retina",),
+        ),
+        _article(
+            "2",
+            _person(1, "Frey", "Ruth A", "RA"),
+            _person(2, "Stenkamp", "Deborah L", "DL"),
+            mesh=("Retina",),
+        ),
+    ]
+    people = {(a.pmid, a.last_name): a.person_id for a in resolve_authors(articles)}
+    assert people[("1", "Stenkamp")] == people[("2", "Stenkamp")]
+    assert people[("1", "Stenkamp")] != people[("1", "Frey")]
+
+
+def test_different_orcids_keep_two_people_apart_whatever_the_other_evidence() -> None:
+    articles = [
+        _article(
+            "1",
+            _person(1, "Smith", "John A", "JA", orcid="0000-0002-1825-0097"),
+            _person(2, "Lee", "Ann", "A"),
+        ),
+        _article(
+            "2",
+            _person(1, "Smith", "John A", "JA", orcid="0000-0001-5109-3700"),
+            _person(2, "Lee", "Ann", "A"),
+        ),
+    ]
+    smiths = [a for a in resolve_authors(articles) if a.last_name == "Smith"]
+    assert smiths[0].person_id != smiths[1].person_id
+
+
+def test_equal_orcids_join_two_instances_with_no_other_evidence() -> None:
+    articles = [
+        _article("1", _person(1, "Wang", "J", "J", orcid="0000-0002-1825-0097"), journal="A", year=1990),
+        _article("2", _person(1, "Wang", "Jing", "J", orcid="0000-0002-1825-0097"), journal="B", year=2020),
+    ]
+    wangs = resolve_authors(articles)
+    assert wangs[0].person_id == wangs[1].person_id
+    assert wangs[0].confidence == 1.0
+
+
+def test_conflicting_middle_initials_split_otherwise_similar_instances() -> None:
+    articles = [
+        _article("1", _person(1, "Novak", "Peter A", "PA")),
+        _article("2", _person(1, "Novak", "Peter B", "PB")),
+    ]
+    first, second = resolve_authors(articles)
+    assert first.person_id != second.person_id
+
+
+def test_person_ids_are_stable_across_runs_and_input_order() -> None:
+    articles = [
+        _article(
+            str(pmid), _person(1, "Garcia", "Maria", "M"), _person(2, "Lopez", "Juan", "J"), mesh=("Asthma",)
+        )
+        for pmid in (30, 10, 20)
+    ]
+    first = {(a.pmid, a.author_position): a.person_id for a in resolve_authors(articles)}
+    again = {(a.pmid, a.author_position): a.person_id for a in resolve_authors(list(reversed(articles)))}
+    assert first == again
+    assert len(set(first.values())) == 2
+
+
+def test_confidence_is_a_probability_for_every_assignment() -> None:
+    articles = [
+        _article(str(n), _person(1, "Kim", "S", "S"), _person(2, "Park", "Ji", "J")) for n in range(1, 6)
+    ]
+    assert all(0.0 <= a.confidence <= 1.0 for a in resolve_authors(articles))
+
+
+def test_collective_authors_get_no_assignment() -> None:
+    article = _article(
+        "1", _person(1, "Doe", "Jane", "J"), Author(position=2, collective_name="The CMS Group")
+    )
+    assert [a.author_position for a in resolve_authors([article])] == [1]
+
+
+def test_authorships_parquet_has_exactly_the_documented_columns(tmp_path: Path) -> None:
+    articles = [_article("7", _person(1, "Doe", "Jane", "J"), _person(2, "Roe", "Rick", "R"))]
+    path = tmp_path / "authorships.parquet"
+    assert write_authorships(resolve_authors(articles), path) == 2
+    table = pq.read_table(path)
+    assert table.schema.names == [
+        "pmid",
+        "author_position",
+        "last_name",
+        "fore_name",
+        "initials",
+        "person_id",
+        "confidence",
+    ]
+    assert table.schema.equals(AUTHORSHIPS_SCHEMA, check_metadata=False)
+    assert table.column("author_position").to_pylist() == [1, 2]
+
+
+# --- evaluation on the gold standard ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GOLD.exists(), reason=f"evaluation-only gold standard not found at {GOLD}")
+def test_resolution_beats_the_surname_initial_baseline_on_the_gold_standard_out_of_fold() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "author_disambiguation", ROOT / "bench" / "author_disambiguation.py"
+    )
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["author_disambiguation"] = bench
+    spec.loader.exec_module(bench)
+    result = bench.evaluate()
+    assert result.corpus.unusable_rows == 10
+    assert len(result.corpus.skipped_files) == 10
+    assert result.cross_validated.f1 > result.baseline.f1 + 0.05
+    assert result.cross_validated.f1 > 0.90
