@@ -26,6 +26,14 @@ class SkippedInput(Exception):
         super().__init__(f"{path}: {reason}")
 
 
+class TruncatedInput(SkippedInput):
+    """A file cut short or malformed part-way: the parser has already yielded `records_read` complete records."""
+
+    def __init__(self, path: Path | str, reason: str, records_read: int) -> None:
+        super().__init__(path, reason)
+        self.records_read = records_read
+
+
 def is_gzip(path: Path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(2) == GZIP_MAGIC
@@ -43,6 +51,9 @@ def open_binary(path: Path | str) -> Iterator[IO[bytes]]:
     try:
         head = raw.peek(512)[:512] if hasattr(raw, "peek") else b""
         sniff = head.lstrip().lower()
+        # an XHTML error page starts with an XML declaration
+        if sniff.startswith(b"<?xml") and b"?>" in sniff:
+            sniff = sniff.split(b"?>", 1)[1].lstrip()
         if sniff.startswith((b"<!doctype html", b"<html")):
             raise SkippedInput(path, "HTML page, not data (an error page saved as a data file?)")
         if not sniff.strip():
@@ -55,10 +66,13 @@ def open_binary(path: Path | str) -> Iterator[IO[bytes]]:
 
 
 @contextmanager
-def open_text(path: Path | str, encoding: str = "utf-8-sig") -> Iterator[IO[str]]:
-    """Text mode of open_binary (UTF-8 with or without a byte-order mark by default)."""
+def open_text(path: Path | str, encoding: str = "utf-8-sig", errors: str = "strict") -> Iterator[IO[str]]:
+    """Text mode of open_binary (UTF-8 with or without a byte-order mark by default).
+
+    `errors="replace"` suits multi-gigabyte government CSVs where one stray byte must not cost the whole file.
+    """
     with open_binary(path) as raw:
-        yield io.TextIOWrapper(raw, encoding=encoding, newline="")  # type: ignore[arg-type]
+        yield io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")  # type: ignore[arg-type]
 
 
 def sha256_of(path: Path | str, chunk: int = 1 << 20) -> str:

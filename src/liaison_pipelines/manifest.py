@@ -20,6 +20,7 @@ class InputRecord:
     bytes: int
     read: int = 0
     skipped: str = ""  # reason, when the whole file was skipped
+    partial: str = ""  # reason, when the file broke off part-way (the records read before it were kept)
 
 
 @dataclass
@@ -35,6 +36,9 @@ class Manifest:
     read: int = 0
     written: int = 0
     skipped_records: Counter[str] = field(default_factory=Counter)  # reason -> count
+    versions: dict[str, str] = field(
+        default_factory=dict
+    )  # data versions stated by the inputs, e.g. {"mesh": "2017"}
 
     def add_input(self, path: Path | str) -> InputRecord:
         path = Path(path)
@@ -72,8 +76,13 @@ class Manifest:
         lines = [
             f"{self.source}: {len(self.inputs)} input files, {self.read} records read, {self.written} written"
         ]
+        if self.versions:
+            lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items())))
         for item in self.skipped_files:
             lines.append(f"  skipped file {item.path}: {item.skipped}")
+        for item in self.inputs:
+            if item.partial:
+                lines.append(f"  partly read {item.path} ({item.read} records kept): {item.partial}")
         for reason, n in sorted(self.skipped_records.items()):
             lines.append(f"  skipped {n} records: {reason}")
         return "\n".join(lines)
