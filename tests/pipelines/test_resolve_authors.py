@@ -7,6 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -192,6 +193,7 @@ def test_authorships_parquet_has_exactly_the_documented_columns(tmp_path: Path) 
     ]
     assert table.schema.equals(AUTHORSHIPS_SCHEMA, check_metadata=False)
     assert table.column("author_position").to_pylist() == [1, 2]
+    assert table.column("pmid").type == pa.int64()  # joins authors.parquet and articles.parquet as is
 
 
 # --- evaluation on the gold standard ------------------------------------------------------------------------

@@ -583,7 +583,7 @@ def resolve_authors(
 
 AUTHORSHIPS_SCHEMA = pa.schema(
     [
-        pa.field("pmid", pa.string(), nullable=False),
+        pa.field("pmid", pa.int64(), nullable=False),
         pa.field("author_position", pa.int32(), nullable=False),
         pa.field("last_name", pa.string(), nullable=False),
         pa.field("fore_name", pa.string(), nullable=False),
@@ -600,7 +600,7 @@ def write_authorships(assignments: Iterable[Assignment], path: Path | str) -> in
         for a in assignments:
             sink.write(
                 {
-                    "pmid": a.pmid,
+                    "pmid": int(a.pmid),
                     "author_position": a.author_position,
                     "last_name": a.last_name,
                     "fore_name": a.fore_name,
