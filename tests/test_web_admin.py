@@ -246,5 +246,7 @@ def test_a_token_name_with_a_nul_byte_is_a_form_error(world):
 
 def test_a_product_edit_page_shows_its_changelog_to_an_admin(world):
     product = world["product"]
-    body = client_for(world["ada"]).get(reverse("accounts:product_edit", args=[product.uuid])).content.decode()
+    body = (
+        client_for(world["ada"]).get(reverse("accounts:product_edit", args=[product.uuid])).content.decode()
+    )
     assert "Changelog" in body and "product.created" in body and "metastatic NSCLC" in body
