@@ -1,6 +1,7 @@
 """`liaison`: the one command line for everything an operator does.
 
     liaison serve | worker | demo | migrate | user add | token | audit verify | backup | restore | manage
+    liaison ingest pubmed|trials|payments|nppes|mesh PATH...
 
 Each command sets up Django (settings from environment variables, see docs/configuration.md), does its work
 inside an audit context with source "cli" where it writes, shows a progress bar for long work and ends with a
@@ -419,6 +420,64 @@ def audit_verify() -> None:
 
 
 # -- backup and restore ----------------------------------------------------------------------------------------
+
+
+INGEST_SOURCES = ("pubmed", "trials", "payments", "nppes", "mesh")
+
+
+@main.command()
+@click.argument("source", type=click.Choice(INGEST_SOURCES))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (default: $LIAISON_DATA_DIR/pipelines/SOURCE).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Parser processes (pubmed; default: every core).",
+)
+def ingest(source: str, paths: tuple[Path, ...], out: Path | None, workers: int | None) -> None:
+    """Parse public data files (gzip or plain; folders are read whole) into Parquet tables with a manifest.
+
+    Broken files (empty, an HTML error page, a cut download) are skipped, counted and named in the summary;
+    the run goes on. Re-running on the same input writes the same tables. Loading the tables into the app
+    (publications, trials, payments on HCP pages) comes with KOL scoring and is not done yet.
+    """
+    setup_django()
+    from django.conf import settings
+
+    from liaison_pipelines.pubmed_run import run_pubmed
+    from liaison_pipelines.sources_run import RUNNERS
+
+    out_dir = out or Path(settings.DATA_DIR) / "pipelines" / source
+    started = time.monotonic()
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"Ingesting {source}", total=None)
+        if source == "pubmed":
+
+            def files_done(done: int, total: int, records: int) -> None:
+                bar.update(
+                    task, completed=done, total=total, description=f"Ingesting pubmed: {records:,} records"
+                )
+
+            manifest = run_pubmed(list(paths), out_dir, workers=workers, progress=files_done)
+        else:
+
+            def advance(stage: str, steps: int) -> None:
+                bar.update(task, advance=steps, description=f"Ingesting {source}: {stage}")
+
+            manifest = RUNNERS[source](list(paths), out_dir, progress=advance)
+    manifest_path = out_dir / f"{manifest.source}.manifest.json"  # each runner writes its manifest
+    console.print(manifest.summary())
+    console.print(
+        f"{manifest.written:,} records written to {out_dir} in {time.monotonic() - started:.1f} s; "
+        f"manifest: {manifest_path}"
+    )
 
 
 @main.command()
