@@ -4,6 +4,7 @@ intact audit trail."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -57,8 +58,10 @@ def log_ae_interaction(page: Any) -> str:
         "radio", name="Yes", exact=True
     ).check()
     shot(page, "e2e-01-log-interaction-filled", full_page=True)
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_IMG / "log-interaction.png"), full_page=True)
+    if os.environ.get(
+        "LIAISON_UPDATE_DOCS_IMAGES"
+    ):  # refresh the README image on purpose, never as a side effect
+        page.screenshot(path=str(DOCS_IMG / "log-interaction.png"), full_page=True)
     page.get_by_role("button", name="Submit", exact=True).click()
     return occurred
 
