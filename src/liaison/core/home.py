@@ -27,6 +27,8 @@ from .views import AuthenticatedRequest, get_restricted_or_404
 
 # Follow-ups due within this many days count as "due" on the home page.
 DUE_SOON_DAYS = 7
+# The home panel lists at most this many; the follow-up list has the rest.
+HOME_FOLLOW_UPS = 10
 
 
 @login_required
@@ -39,13 +41,13 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if can(user, "follow_up", "view"):
         from liaison.engagement.models import FollowUp, FollowUpStatus
 
-        context["follow_ups"] = list(
-            FollowUp.objects.restrict(user, "view")
-            .filter(
-                owner=user, status=FollowUpStatus.OPEN, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
-            )
-            .select_related("hcp")
-            .order_by("due_date")[:20]
+        due = FollowUp.objects.restrict(user, "view").filter(
+            owner=user, status=FollowUpStatus.OPEN, due_date__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
+        )
+        context["follow_ups"] = list(due.select_related("hcp").order_by("due_date")[:HOME_FOLLOW_UPS])
+        # Say how many more are due than the panel shows, so that a long backlog is not hidden by the cut.
+        context["follow_ups_more"] = (
+            max(0, due.count() - HOME_FOLLOW_UPS) if len(context["follow_ups"]) == HOME_FOLLOW_UPS else 0
         )
         context["can_complete_follow_ups"] = can(user, "follow_up", "change")
         context["panels"] = True
@@ -98,6 +100,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             }
         )
     context["queues"] = queues
+    context["can_log_interaction"] = can(user, "interaction", "add")
     context["shortcuts"] = _shortcuts(user)
     return render(request, "core/home.html", context)
 

@@ -166,6 +166,39 @@ def _check_priorities(form: InteractionForm, insight_rows: list[InsightRowForm])
     return ok
 
 
+def _check_before_submit(form: InteractionForm, insight_rows: list[InsightRowForm], *, submit: bool) -> None:
+    """Flag the rules the actions enforce at the same time as the field errors, so that one submit lists
+    everything still missing instead of revealing it one round trip at a time. The actions still check them."""
+    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    if submit and not data.get("ae_attestation") and "ae_attestation" not in form.errors:
+        form.add_error(
+            "ae_attestation",
+            "Answer whether the HCP mentioned an adverse event or special situation before submitting.",
+        )
+    has_insight = any((r.data.get(r.add_prefix("insight_text")) or "").strip() for r in insight_rows)
+    if has_insight and not data.get("therapeutic_area") and "therapeutic_area" not in form.errors:
+        form.add_error("therapeutic_area", "Choose the therapeutic area of the insights.")
+
+
+def default_area(user: Any, hcps: list[Any]) -> Any:
+    """The therapeutic area to preselect: the attendee's only area, else the area of the user's team.
+
+    Insights need an area, and an MSL nearly always logs within their own team's area; preselecting it saves a
+    step without hiding anything (the choice is on screen and can be changed).
+    """
+    from .forms import area_choices
+
+    allowed = area_choices(user)
+    if hcps:
+        areas = list(hcps[0].therapeutic_areas.all())
+        if len(areas) == 1 and allowed.filter(pk=areas[0].pk).exists():
+            return areas[0]
+    team = getattr(user, "team", None)
+    if team is not None and team.therapeutic_area_id and allowed.filter(pk=team.therapeutic_area_id).exists():
+        return team.therapeutic_area
+    return None
+
+
 def _safety_message(user: Any, interaction: Interaction) -> str:
     from liaison.safety.models import SafetyReport
 
@@ -191,6 +224,8 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
         valid = all(
             [form.is_valid(), *[r.is_valid() for r in insight_rows], *[r.is_valid() for r in follow_up_rows]]
         )
+        _check_before_submit(form, insight_rows, submit=submit)
+        valid = valid and not form.errors
         if valid and _check_priorities(form, insight_rows):
             if not form.cleaned_data["attendees"]:
                 form.add_error("attendees", "Add at least one HCP who took part.")
@@ -221,9 +256,9 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
         prefill = parse_uuids([request.GET.get("hcp", "")]) or []
         if prefill:
             initial["attendees"] = [h for h in visible_hcps(user, prefill) if h.status != HCPStatus.MERGED]
-            areas = list(initial["attendees"][0].therapeutic_areas.all()) if initial["attendees"] else []
-            if len(areas) == 1:
-                initial["therapeutic_area"] = areas[0]
+        area = default_area(user, initial.get("attendees") or [])
+        if area is not None:
+            initial["therapeutic_area"] = area
         form = InteractionForm(initial=initial, user=user)
         insight_rows = row_forms(InsightRowForm, None, INSIGHT_ROW, user=user)
         follow_up_rows = row_forms(FollowUpRowForm, None, FOLLOW_UP_ROW)
@@ -318,6 +353,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "can_add": can(user, "interaction", "add"),
+            "can_view_follow_ups": can(user, "follow_up", "view"),
             "filtered": bool(request.GET.dict().keys() - {"page"}),
         },
     )
@@ -388,7 +424,9 @@ def interaction_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
     if request.method == "POST":
         form = InteractionEditForm(request.POST, initial=initial, user=user, submitted=submitted)
         submit = not submitted and request.POST.get("action") == "submit"
-        if form.is_valid():
+        form.is_valid()
+        _check_before_submit(form, [], submit=submit)
+        if not form.errors:
             if not form.cleaned_data["attendees"]:
                 form.add_error("attendees", "Add at least one HCP who took part.")
             else:

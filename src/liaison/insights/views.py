@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from liaison.compliance.queries import changelog_for
 from liaison.core.permissions import can, require
 from liaison.core.views import get_restricted_or_404
-from liaison.engagement.forms import apply_errors, parse_uuids
+from liaison.engagement.forms import apply_errors, parse_uuids, priority_choices
 from liaison.engagement.models import Interaction
 from liaison.engagement.views import ae_summary, hcp_autocomplete_url, paginate
 
@@ -256,13 +256,21 @@ def insight_review(request: HttpRequest) -> HttpResponse:
         if request.htmx:
             return render(request, "insights/_review_card.html", {"insight": insight, "form": bound})
     page = paginate(request, queue, per_page=20)
+    # The listening priorities of every area on this page in one query, not one per card.
+    by_area: dict[int, list[Any]] = {}
+    area_ids = {i.therapeutic_area_id for i in page.object_list}
+    for priority in priority_choices(user).filter(therapeutic_area_id__in=area_ids):
+        by_area.setdefault(priority.therapeutic_area_id, []).append(priority)
     cards = [
         (
             insight,
             bound
             if bound is not None and bound.insight.pk == insight.pk
             else ReviewForm(
-                user=user, insight=insight, initial={"listening_priority": insight.listening_priority}
+                user=user,
+                insight=insight,
+                priorities=by_area.get(insight.therapeutic_area_id, []),
+                initial={"listening_priority": insight.listening_priority},
             ),
         )
         for insight in page.object_list

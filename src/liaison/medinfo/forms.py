@@ -92,6 +92,24 @@ class InquiryForm(HCPPickerMixin, AccessibleForm):
             # The live check is a medical endpoint; a commercial user's question is screened when routed.
             watch_for_ae(self.fields["question"], hint="route")
 
+    def clean(self) -> dict[str, Any]:
+        """Report the rules the capture action enforces together with the field errors, so that one submit
+        lists everything that is missing (the action still checks them: this only makes the form say so
+        at once)."""
+        cd = super().clean() or {}
+        if not cd.get("unsolicited_attested") and "unsolicited_attested" not in self.errors:
+            self.add_error(
+                "unsolicited_attested", "Confirm that the request was unsolicited before routing it."
+            )
+        if (
+            "requester_hcp" not in self.errors
+            and not cd.get("requester_hcp")
+            and not (cd.get("requester_name") or "").strip()
+            and "requester_name" not in self.errors
+        ):
+            self.add_error("requester_name", "Name the requester, or pick the HCP who asked.")
+        return cd
+
     def clean_requester_hcp(self) -> Any:
         people = self.resolve_hcps(self.cleaned_data.get("requester_hcp") or [])
         if len(people) > 1:

@@ -11,7 +11,12 @@ from liaison.engagement.forms import AccessibleForm, UUIDModelChoiceField, produ
 
 from .models import ReportStatus, Sex
 
-SORTS = [("unforwarded", "Oldest not yet forwarded first"), ("newest", "Newest Day 0 first")]
+# The queue view hides forwarded and closed reports unless a status is chosen; the labels say so, because a
+# "Status: Any" beside a silently narrowed list reads as "there are no forwarded reports".
+SORTS = [
+    ("unforwarded", "Queue: not yet forwarded, oldest first"),
+    ("newest", "All reports, newest Day 0 first"),
+]
 
 
 class ReportFilterForm(AccessibleForm):

@@ -20,6 +20,10 @@ def nav_current(context: Any, url_name: str) -> SafeString:
         return mark_safe("")
     if match.view_name == url_name:
         return mark_safe('aria-current="page"')
+    # A page that has its own navigation link highlights that link only, not its whole section too (on "Log
+    # interaction", "Interactions" stays plain so that one item reads as current).
+    if any(name == match.view_name for _, name in context.get("nav_items") or []):
+        return mark_safe("")
     namespace, _, _ = url_name.rpartition(":")
     if namespace and namespace == match.namespace and not url_name.endswith("_new"):
         return mark_safe('aria-current="true"')
