@@ -17,6 +17,16 @@ LIAISON = SRC / "liaison"
 NOT_AUDITED = {
     "compliance.AuditEvent": "the audit trail itself: append-only, hash-chained",
     "accounts.LoginAttempt": "throttling counters, not a regulated record",
+    # Public reference data, reloaded from the pipelines' Parquet tables: each load run writes one audit event.
+    "kol.Publication": "public PubMed record, reloaded by imports (one audit event per load run)",
+    "kol.Authorship": "public PubMed author position, reloaded by imports",
+    "kol.Trial": "public ClinicalTrials.gov record, reloaded by imports",
+    "kol.TrialInvestigator": "public ClinicalTrials.gov investigator, reloaded by imports",
+    "kol.Payment": "public CMS Open Payments row, reloaded by imports",
+    # Score snapshots are written once by a scoring run (one `kol.scored` audit event) and never changed.
+    "kol.KolSnapshot": "immutable scoring run output; the run is audited as one event",
+    "kol.KolScore": "row of an immutable snapshot",
+    "kol.KolEvidence": "row of an immutable snapshot",
 }
 
 WRITE_METHODS = {

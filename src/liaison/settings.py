@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "liaison.medinfo",
     "liaison.safety",
     "liaison.compliance",
+    "liaison.kol",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,10 @@ INQUIRY_SLA_HOURS = int(os.environ.get("INQUIRY_SLA_HOURS", "48"))
 # Largest free-text field accepted anywhere (notes, insights, questions), in characters.
 MAX_TEXT_LENGTH = int(os.environ.get("MAX_TEXT_LENGTH", "20000"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
+# KOL scoring: how many of each area's top-ranked persons a snapshot keeps in the app (plus every person linked
+# to an HCP); the full ranking stays in the snapshot's Parquet files.
+LIAISON_KOL_TOP = int(os.environ.get("LIAISON_KOL_TOP", "1000"))
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("insights/", include("liaison.insights.urls")),
     path("inquiries/", include("liaison.medinfo.urls")),
     path("safety/", include("liaison.safety.urls")),
+    path("kol/", include("liaison.kol.urls")),
     path("audit/", include("liaison.compliance.urls")),
 ]
 

@@ -18,6 +18,7 @@ NAV = (
     ("Inquiries", "medinfo:inquiry_list", "inquiry", "view"),
     ("Route a request", "medinfo:inquiry_new", "inquiry", "add"),
     ("Safety", "safety:report_list", "safety_report", "view"),
+    ("KOL", "kol:ranking", "kol_score", "view"),
     ("Audit", "compliance:audit_list", "audit_event", "view"),
     ("Admin", "accounts:admin_home", "user", "add"),
 )

@@ -83,6 +83,19 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
         "add": {R.ADMIN},
         "change": {R.ADMIN},
     },
+    # KOL intelligence is medical's: built from public data, but the rankings, identity decisions and
+    # payment context steer medical engagement, so commercial users hold none of it.
+    "kol_score": {
+        "view": MEDICAL_READERS,
+        "score": {R.MEDICAL_LEAD, R.ADMIN},
+    },
+    "kol_evidence": {
+        "view": MEDICAL_READERS,
+    },
+    "identity_link": {
+        "view": MEDICAL_READERS,
+        "change": FIELD | {R.ADMIN},
+    },
     "product": {
         "view": EVERYONE,
         "add": {R.ADMIN},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -36,7 +37,7 @@ def get_restricted_or_404(
     qs = (queryset if queryset is not None else model.objects).restrict(user, action)
     try:
         return qs.get(uuid=uuid)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:
+    except (model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise Http404("Not found") from exc
 
 
