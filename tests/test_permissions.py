@@ -42,6 +42,9 @@ MODELS = {
     "user": "accounts.User",
     "therapeutic_area": "accounts.TherapeuticArea",
     "product": "accounts.Product",
+    "kol_score": "kol.KolScore",
+    "kol_evidence": "kol.Publication",
+    "identity_link": "kol.IdentityLink",
 }
 
 
@@ -125,6 +128,17 @@ def _rows_owned_by(user: Any, w: dict[str, Any], hcp: Any) -> None:
         captured_by=user, channel="email", question="x", received_at=now, requester_name="Dr X"
     )
     SafetyReport.objects.create(reported_by=user, day_zero=now, trigger="manual")
+    # Public-data KOL records are not owned by anyone: one of each, visible to every role that may view them.
+    from liaison.kol.models import IdentityLink, KolScore, KolSnapshot, Publication
+
+    Publication.objects.get_or_create(pmid=1, defaults={"title": "Probe"})
+    snapshot, _ = KolSnapshot.objects.get_or_create(
+        area=w["oncology"], version=1, defaults={"as_of_year": 2025}
+    )
+    KolScore.objects.get_or_create(snapshot=snapshot, person_id="P0", defaults={"rank": 1, "score": 1.0})
+    IdentityLink.objects.get_or_create(
+        person_id="P0", target="hcp", target_id="x", defaults={"confidence": 0.6, "status": "suggested"}
+    )
 
 
 @pytest.mark.parametrize("role", Role.values)

@@ -1,7 +1,7 @@
 """`liaison`: the one command line for everything an operator does.
 
     liaison serve | worker | demo | migrate | user add | token | audit verify | backup | restore | manage
-    liaison ingest pubmed|trials|payments|nppes|mesh PATH...
+    liaison ingest pubmed|trials|payments|nppes|mesh PATH... | kol score | kol links
 
 Each command sets up Django (settings from environment variables, see docs/configuration.md), does its work
 inside an audit context with source "cli" where it writes, shows a progress bar for long work and ends with a
@@ -432,7 +432,8 @@ INGEST_SOURCES = ("pubmed", "trials", "payments", "nppes", "mesh")
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Output folder (default: $LIAISON_DATA_DIR/pipelines/SOURCE).",
+    help="Output folder (default: $LIAISON_DATA_DIR/pipelines/SOURCE). Tables written elsewhere are not "
+    "loaded into the app.",
 )
 @click.option(
     "--workers",
@@ -440,12 +441,18 @@ INGEST_SOURCES = ("pubmed", "trials", "payments", "nppes", "mesh")
     default=None,
     help="Parser processes (pubmed; default: every core).",
 )
-def ingest(source: str, paths: tuple[Path, ...], out: Path | None, workers: int | None) -> None:
-    """Parse public data files (gzip or plain; folders are read whole) into Parquet tables with a manifest.
+@click.option("--no-load", is_flag=True, help="Only write the Parquet tables; do not load them into the app.")
+def ingest(
+    source: str, paths: tuple[Path, ...], out: Path | None, workers: int | None, no_load: bool
+) -> None:
+    """Parse public data files (gzip or plain; folders are read whole) into Parquet tables with a manifest,
+    then load them into the app.
 
     Broken files (empty, an HTML error page, a cut download) are skipped, counted and named in the summary;
-    the run goes on. Re-running on the same input writes the same tables. Loading the tables into the app
-    (publications, trials, payments on HCP pages) comes with KOL scoring and is not done yet.
+    the run goes on. Re-running on the same input writes the same tables and changes nothing in the app.
+    pubmed also resolves authors into persons (authorships.parquet) and loads publications with their
+    authors; trials and payments load studies and Open Payments rows; nppes and mesh have no app table (KOL
+    linking and scoring read them from the Parquet files).
     """
     setup_django()
     from django.conf import settings
@@ -478,6 +485,215 @@ def ingest(source: str, paths: tuple[Path, ...], out: Path | None, workers: int 
         f"{manifest.written:,} records written to {out_dir} in {time.monotonic() - started:.1f} s; "
         f"manifest: {manifest_path}"
     )
+    if source == "pubmed" and (out_dir / "articles.parquet").exists():
+        _resolve_authors(out_dir)
+    if no_load:
+        console.print("Not loaded into the app (--no-load).")
+        return
+    if out is not None and out.resolve() != (Path(settings.DATA_DIR) / "pipelines" / source).resolve():
+        console.print(
+            f"Not loaded into the app: the app loads from {Path(settings.DATA_DIR) / 'pipelines'}, "
+            "not from --out."
+        )
+        return
+    _load_into_app(source)
+
+
+def _resolve_authors(pubmed_dir: Path) -> None:
+    """Identity resolution right after a PubMed ingest, so authorships.parquet matches the articles."""
+    from liaison.kol.services import resolve_authorships
+
+    started = time.monotonic()
+    with console.status("Resolving authors into persons..."):
+        rows = resolve_authorships(pubmed_dir)
+    console.print(
+        f"Resolved {rows:,} author instances into persons in {time.monotonic() - started:.1f} s: "
+        f"{pubmed_dir / 'authorships.parquet'}"
+    )
+
+
+def _load_into_app(source: str) -> None:
+    """Load the freshly written tables of `source` into the app, with a progress bar and a one-line summary."""
+    import pyarrow.parquet as pq
+
+    from liaison.core.context import audit_context
+    from liaison.kol import loaders
+    from liaison.kol.services import pipeline_tables
+
+    if source in ("nppes", "mesh"):
+        what = "NPPES providers" if source == "nppes" else "The MeSH tree"
+        console.print(
+            f"{what} have no table in the app: KOL linking and scoring read "
+            f"{source}/*.parquet directly. Nothing to load."
+        )
+        return
+    if _unapplied_migrations():
+        fail(
+            "the database is not fully migrated; run `liaison migrate`, then load with `liaison ingest` again"
+        )
+    tables = pipeline_tables()
+    load, table = {
+        "pubmed": (loaders.load_publications, tables.articles),
+        "trials": (loaders.load_trials, tables.trials),
+        "payments": (loaders.load_payments, tables.payments),
+    }[source]
+    total = pq.ParquetFile(table).metadata.num_rows if table.exists() else None
+    started = time.monotonic()
+    try:
+        with (
+            audit_context(actor=None, source="cli", reason=f"liaison ingest {source}"),
+            progress_bar(f"Loading {source} into the app", total) as advance,
+        ):
+            result = load(tables, progress=advance)
+    except loaders.TablesMissing as exc:
+        fail(str(exc))
+    console.print(
+        f"Loaded into {_database_label()} in {time.monotonic() - started:.1f} s: {result.summary()}"
+    )
+
+
+# -- KOL intelligence ------------------------------------------------------------------------------------------
+
+
+@main.group()
+def kol() -> None:
+    """KOL intelligence: score a therapeutic area, review identity links (docs/kol-scores.md)."""
+
+
+@kol.command("score")
+@click.option("--area", "area_name", required=True, help="Therapeutic area name or code, e.g. oncology.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="Scoring engine.",
+)
+@click.option(
+    "--weights",
+    "weights_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON file of weights to override, e.g. {"components": {"network": 0.5}}.',
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.IntRange(1900, 2200),
+    default=None,
+    help="Score as of this year (default: now).",
+)
+def kol_score(area_name: str, engine: str, weights_file: Path | None, as_of: int | None) -> None:
+    """Link persons across sources, score one area and store the result as a new snapshot version.
+
+    Reads the tables under $LIAISON_DATA_DIR/pipelines (made by `liaison ingest`), prints the top 10 with
+    their components and the run's summary. Exit code 2 for an unknown area or a bad weights file, 1 when
+    tables are missing.
+    """
+    setup_django()
+    from liaison.core.context import audit_context
+    from liaison.kol import actions, services
+
+    if _unapplied_migrations():
+        fail("the database is not fully migrated; run `liaison migrate` first")
+    try:
+        area = services.find_area(area_name)
+        weights = services.read_weights(weights_file) if weights_file else None
+        services.make_weights(weights)  # refuse bad weights before any work
+    except (services.UnknownArea, services.BadWeights) as exc:
+        fail(str(exc), code=2)
+    try:
+        with (
+            audit_context(actor=None, source="cli", reason=f"liaison kol score --area {area.code}"),
+            progress_bar(f"Scoring {area.name}", actions.SCORING_STEPS) as advance,
+        ):
+            snapshot = actions.run_kol_scoring(
+                None, area, weights=weights, as_of_year=as_of, engine=engine, progress=advance
+            )
+    except actions.ScoringInputError as exc:
+        fail(str(exc))
+    _print_top(snapshot)
+
+
+SHORT_COMPONENTS = {
+    "publications": "pub",
+    "network": "net",
+    "trials": "trial",
+    "focus": "focus",
+    "momentum": "mom",
+}
+
+
+def _print_top(snapshot: Any) -> None:
+    from liaison.kol.models import KolScore
+
+    table = Table(
+        title=f"{snapshot.area.name}: top 10 of {snapshot.persons:,} persons (snapshot v{snapshot.version}, "
+        f"as of {snapshot.as_of_year})",
+        title_justify="left",
+    )
+    top = list(KolScore.objects.filter(snapshot=snapshot).select_related("hcp").order_by("rank")[:10])
+    components = [c for c in SHORT_COMPONENTS if c in snapshot.weights.get("components", {})]
+    with_hcp = any(score.hcp for score in top)
+    table.add_column("#", justify="right")
+    table.add_column("name", min_width=18)
+    for column in ("score", *(SHORT_COMPONENTS[c] for c in components), "papers", "trials"):
+        table.add_column(column, justify="right")
+    if with_hcp:
+        table.add_column("HCP")
+    for score in top:
+        points = [f"{score.components.get(c, {}).get('points', 0):.1f}" for c in components]
+        row = [
+            str(score.rank),
+            (score.name or score.person_id) + (" *" if score.rising_star else ""),
+            f"{score.score:.1f}",
+            *points,
+            str(score.area_papers),
+            str(score.area_trials),
+        ]
+        table.add_row(*row, *([score.hcp.full_name if score.hcp else ""] if with_hcp else []))
+    console.print(table)
+    summary = snapshot.summary
+    console.print(
+        "Points per component (weight x normalised value / sum of weights; they add up to the score): "
+        + ", ".join(f"{SHORT_COMPONENTS[c]} = {c}" for c in components)
+        + "; * rising star."
+    )
+    console.print(
+        f"Snapshot v{snapshot.version} of {snapshot.area.name}: {snapshot.persons:,} persons, "
+        f"{summary.get('area_articles', 0):,} area articles, {summary.get('area_trials', 0):,} area trials, "
+        f"{snapshot.scores.count():,} scores kept in the app; engine {snapshot.engine}, "
+        f"{summary.get('seconds_total', 0):.1f} s. Files: {summary.get('directory', '')}"
+    )
+    links = summary.get("links", {})
+    if links:
+        console.print(
+            f"Identity links: {links.get('created', 0)} new, {links.get('updated', 0)} updated, "
+            f"{links.get('unchanged', 0)} unchanged, {links.get('removed', 0)} removed."
+        )
+
+
+@kol.command("links")
+def kol_links() -> None:
+    """Count identity links by target and status; suggested ones wait for a decision in the app."""
+    setup_django()
+    from django.db.models import Count
+
+    from liaison.kol.models import IdentityLink, LinkStatus, LinkTarget
+
+    counts = {
+        (row["target"], row["status"]): row["n"]
+        for row in IdentityLink.objects.values("target", "status").annotate(n=Count("pk"))
+    }
+    table = Table(title="Identity links", title_justify="left")
+    table.add_column("target")
+    for status in LinkStatus:
+        table.add_column(status.value, justify="right")
+    for target in LinkTarget:
+        table.add_row(target.label, *(str(counts.get((target.value, s.value), 0)) for s in LinkStatus))
+    console.print(table)
+    waiting = sum(n for (_, status), n in counts.items() if status == LinkStatus.SUGGESTED)
+    console.print(f"{sum(counts.values()):,} links; {waiting:,} suggestions wait for a decision.")
 
 
 @main.command()
@@ -536,6 +752,204 @@ def restore(path: Path) -> None:
         return
     err.print(f"[bold red]BROKEN[/] {report.chain_message}")
     sys.exit(1)
+
+
+# -- drug safety and text intelligence -------------------------------------------------------------------------
+
+
+@main.group()
+def safety() -> None:
+    """Drug safety: deliver the forwarding outbox, reconcile against the SLA (docs/safety.md)."""
+
+
+@safety.command("deliver")
+@click.option("--retry-failed", is_flag=True, help="Put failed outbox rows back in the queue first.")
+def safety_deliver(retry_failed: bool) -> None:
+    """Run the delivery job once: send due outbox rows, collect acknowledgements, escalate against the SLA.
+
+    The same work `liaison worker` does in the background. Exit code 1 when a row is marked failed (it needs
+    an operator: check the channel settings, then run again with --retry-failed).
+    """
+    setup_django()
+    from liaison.core.context import audit_context
+    from liaison.safety import actions, outbox
+    from liaison.safety.models import OutboxStatus, SafetyOutbox
+
+    if _unapplied_migrations():
+        fail("the database is not fully migrated; run `liaison migrate` first")
+    with audit_context(actor=None, source="cli", reason="liaison safety deliver"):
+        if retry_failed:
+            console.print(f"{actions.retry_failed()} failed row(s) put back in the queue.")
+        run = outbox.deliver()
+    for key, error in run.errors.items():
+        err.print(f"[yellow]{key}[/]: {error}")
+    console.print(f"Safety outbox: {run.summary()}.")
+    failed = SafetyOutbox.objects.filter(status=OutboxStatus.FAILED).count()
+    if failed:
+        err.print(f"[bold red]{failed} outbox row(s) failed[/]: see `liaison safety reconcile`.")
+        sys.exit(1)
+
+
+@safety.command("reconcile")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines instead of a table.")
+def safety_reconcile(as_json: bool) -> None:
+    """List every report not acknowledged by the safety database within its SLA from Day 0.
+
+    Exit code 1 when there is any (for monitoring), 0 when none.
+    """
+    setup_django()
+    import json
+
+    from liaison.safety.reconcile import unacknowledged_past_sla
+
+    rows = unacknowledged_past_sla()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    else:
+        table = Table(title="Safety reports unacknowledged past the SLA", title_justify="left")
+        for column in ("report", "day 0", "hours", "status", "outbox", "attempts", "last error"):
+            table.add_column(column, justify="right" if column in ("hours", "attempts") else "left")
+        for row in rows:
+            table.add_row(
+                row["report"][:8],
+                row["day_zero"][:16],
+                f"{row['hours_since_day_zero']:.1f}",
+                row["status"],
+                row["outbox_status"] or "not forwarded",
+                str(row["attempts"]),
+                row["last_error"][:60],
+            )
+        console.print(table)
+        console.print(f"{len(rows)} report(s) unacknowledged past the SLA.")
+    if rows:
+        sys.exit(1)
+
+
+@main.group()
+def text() -> None:
+    """Local text intelligence: the AE detector and its training (docs/safety.md)."""
+
+
+@text.command("detect-ae")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=256, show_default=True)
+def text_detect_ae(batch_size: int) -> None:
+    """Screen JSON lines {"id", "text"} from standard input for AEs and special situations.
+
+    Writes one JSON line {"id", "ae", "score", "categories", "spans", ...} per input line, in order. A line
+    that is not such an object is reported on standard error with its line number and counted; the run goes
+    on and ends with exit code 1. Uses the trained model in $LIAISON_DATA_DIR/models/ae when there is one.
+    """
+    setup_django()
+    import json
+
+    from liaison.safety.actions import ae_model_dir
+    from liaison_text.ae_detect import load_detector, result_json
+
+    detector = load_detector(ae_model_dir())
+    if detector.load_error:
+        err.print(f"[yellow]Trained model not usable ({detector.load_error}); using the lexicon layer.[/]")
+    bad, batch = 0, []
+
+    def flush() -> None:
+        for (record_id, _), result in zip(batch, detector.detect_many([t for _, t in batch]), strict=True):
+            click.echo(result_json(record_id, result))
+        batch.clear()
+
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
+                raise ValueError('expected an object with "id" and a string "text"')
+        except ValueError as exc:
+            flush()  # keep the output in input order around the error
+            bad += 1
+            err.print(f"line {number}: {exc}")
+            continue
+        batch.append((record["id"], record["text"]))
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    if bad:
+        err.print(f"{bad} line(s) could not be read.")
+        sys.exit(1)
+
+
+@text.command("train-ae")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--from-triage", is_flag=True, help="Also train on drug safety's triage decisions in the app.")
+@click.option(
+    "--target-recall",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.97,
+    show_default=True,
+    help="Recall the threshold is chosen for, on held-out text.",
+)
+def text_train_ae(path: Path | None, from_triage: bool, target_recall: float) -> None:
+    """Train the supervised AE layer on PATH (an ADE-corpus folder or JSON lines {"text", "ae"}) and/or the
+    app's triage labels; the model goes to $LIAISON_DATA_DIR/models/ae and `detect-ae` and every save use it.
+
+    Prints recall, precision and F1 at the chosen threshold on held-out text. Exit code 2 without any input.
+    """
+    setup_django()
+    import json
+    import tempfile
+
+    from liaison.safety.actions import ae_model_dir, triage_labels
+    from liaison_text.ae_train import TrainingData, TrainingDataError, read_training_data, train
+
+    if path is None and not from_triage:
+        fail("give a PATH, --from-triage, or both", code=2)
+    examples = TrainingData()
+    try:
+        sources = [read_training_data(path)] if path is not None else []
+        if from_triage:
+            with tempfile.TemporaryDirectory() as tmp:
+                labels = Path(tmp) / "triage.jsonl"
+                labels.write_text("".join(json.dumps(x) + "\n" for x in triage_labels()), encoding="utf-8")
+                sources.append(read_training_data(labels))
+        for source in sources:
+            for (sample, label), document in zip(source, source.documents, strict=True):
+                examples.add(sample, label, document)
+            examples.bad_lines += source.bad_lines
+            examples.conflicts += source.conflicts
+        for file, number, reason in examples.bad_lines[:20]:
+            err.print(f"{file}:{number}: {reason}")
+        with console.status("Training the AE model...") as status:
+            report = train(
+                examples, ae_model_dir(), target_recall=target_recall, progress=lambda m: status.update(m)
+            )
+    except TrainingDataError as exc:
+        fail(str(exc))
+    table = Table(title=f"AE model written to {report.model_dir}", title_justify="left")
+    table.add_column("")
+    table.add_column("value", justify="right")
+    for name, value in report.as_dict().items():
+        table.add_row(name.replace("_", " "), f"{value:.3f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    console.print(
+        f"Held out: recall {report.heldout_recall:.3f}, precision {report.heldout_precision:.3f}, "
+        f"F1 {report.heldout_f1:.3f} at threshold {report.threshold:.3f} "
+        f"({report.examples:,} examples, {report.bad_lines} unreadable line(s))."
+    )
+
+
+@text.command("export-labels")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def text_export_labels(path: Path) -> None:
+    """Write drug safety's triage decisions as JSON lines {"text", "ae"} to PATH (forwarded = AE, closed as
+    not an AE = not), for `liaison text train-ae PATH` or any other tool."""
+    setup_django()
+    import json
+
+    from liaison.safety.actions import triage_labels
+
+    labels = triage_labels()
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in labels), encoding="utf-8")
+    positives = sum(x["ae"] for x in labels)
+    console.print(f"{len(labels)} label(s) written to {path} ({positives} AE, {len(labels) - positives} not).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -163,6 +163,24 @@ WHITENOISE_MANIFEST_STRICT = False
 
 # Safety: hours within which drug safety must acknowledge a forwarded report.
 SAFETY_SLA_HOURS = int(os.environ.get("SAFETY_SLA_HOURS", "24"))
+# Safety: how forwarded reports reach the safety database (docs/safety.md): "file" drops JSON files into
+# SAFETY_FORWARD_DIR and reads acknowledgement files back; "webhook" POSTs to SAFETY_WEBHOOK_URL, signed with
+# HMAC-SHA256 of SAFETY_WEBHOOK_SECRET.
+SAFETY_FORWARD_CHANNEL = os.environ.get("SAFETY_FORWARD_CHANNEL", "file")
+SAFETY_FORWARD_DIR = Path(os.environ.get("SAFETY_FORWARD_DIR", DATA_DIR / "safety-outbox")).resolve()
+SAFETY_WEBHOOK_URL = os.environ.get("SAFETY_WEBHOOK_URL", "")
+SAFETY_WEBHOOK_SECRET = os.environ.get("SAFETY_WEBHOOK_SECRET", "")
+SAFETY_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("SAFETY_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Delivery retries: the n-th failed attempt waits SAFETY_RETRY_SECONDS * 2**(n-1) (at most an hour); after
+# SAFETY_MAX_ATTEMPTS the row is marked failed and `liaison safety reconcile` lists it.
+SAFETY_RETRY_SECONDS = int(os.environ.get("SAFETY_RETRY_SECONDS", "30"))
+SAFETY_MAX_ATTEMPTS = int(os.environ.get("SAFETY_MAX_ATTEMPTS", "10"))
+# How often the delivery job looks for acknowledgement files of the file channel.
+SAFETY_ACK_POLL_SECONDS = int(os.environ.get("SAFETY_ACK_POLL_SECONDS", "60"))
+# The AE detector on every save: its time limit (a failure or time-out routes the record to triage) and where a
+# trained model lives (`liaison text train-ae` writes it; without one the lexicon layer runs).
+LIAISON_AE_TIMEOUT_SECONDS = float(os.environ.get("LIAISON_AE_TIMEOUT_SECONDS", "5"))
+LIAISON_AE_MODEL_DIR = Path(os.environ.get("LIAISON_AE_MODEL_DIR", DATA_DIR / "models" / "ae")).resolve()
 # Medical information: hours within which an unsolicited inquiry should be answered (shown on the queue).
 INQUIRY_SLA_HOURS = int(os.environ.get("INQUIRY_SLA_HOURS", "48"))
 

@@ -126,6 +126,7 @@ def _register() -> None:
     from liaison.compliance import api as compliance
     from liaison.engagement import api as engagement
     from liaison.insights import api as insights
+    from liaison.kol import api as kol
     from liaison.medinfo import api as medinfo
     from liaison.people import api as people
     from liaison.safety import api as safety
@@ -142,6 +143,7 @@ def _register() -> None:
     api.add_router("/inquiries", medinfo.inquiries_router)
     api.add_router("/safety-reports", safety.safety_reports_router)
     api.add_router("/audit-events", compliance.audit_events_router)
+    kol.register(api)
     # Last, so that it only catches what no router matched: unknown API paths answer in JSON, not HTML.
     fallback = Router()
     fallback.api_operation(

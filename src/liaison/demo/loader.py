@@ -163,8 +163,18 @@ def count_rows() -> dict[str, int]:
 def planned_steps(size: str = "full") -> int:
     """How many progress steps a load of `size` reports (for a progress bar's total)."""
     spec = SIZES[size]
-    # reference data + users, people, interactions, standalone insights, hand-offs, then three workflow passes
-    return 2 + _hcp_slots(spec) + spec.interactions + spec.standalone_insights + spec.commercial_handoffs + 3
+    # reference data + users, people, interactions, standalone insights, hand-offs, then three workflow passes,
+    # then the public evidence and one KOL ranking per area
+    return (
+        2
+        + _hcp_slots(spec)
+        + spec.interactions
+        + spec.standalone_insights
+        + spec.commercial_handoffs
+        + 3
+        + 1
+        + len(sources.AREAS)
+    )
 
 
 def _hcp_slots(spec: Size) -> int:
@@ -231,6 +241,7 @@ class _Loader:
         self.progress("medical information", 1)
         self.triage_safety_reports()
         self.progress("safety triage", 1)
+        self.kol_rankings()
 
     # -- reference data -------------------------------------------------------------------------------------
 
@@ -643,6 +654,33 @@ class _Loader:
                     safety_case_id=f"LSN-{report.day_zero:%Y}-{number:05d}",
                     reporter_name=str(report.reported_by),
                 )
+
+    # -- KOL intelligence -----------------------------------------------------------------------------------
+
+    def kol_rankings(self) -> None:
+        """Ingest the demo's own public files into $LIAISON_DATA_DIR/pipelines, load them, and score every area,
+        so the KOL pages have rankings, evidence and identity suggestions to show."""
+        from liaison.kol.actions import run_kol_scoring
+        from liaison.kol.loaders import load_payments, load_publications, load_trials
+        from liaison.kol.services import pipeline_tables, resolve_authorships
+        from liaison_pipelines.pubmed_run import run_pubmed
+        from liaison_pipelines.sources_run import RUNNERS
+
+        tables = pipeline_tables()
+        run_pubmed([sources.PUBMED_SAMPLE], tables.root / "pubmed", workers=1)
+        resolve_authorships(tables.root / "pubmed")
+        RUNNERS["trials"]([sources.TRIALS_DIR], tables.root / "trials")
+        RUNNERS["payments"]([sources.OPEN_PAYMENTS_PROFILES], tables.root / "payments")
+        RUNNERS["mesh"]([sources.MESH_TREE], tables.root / "mesh")
+        with self.acting(None):
+            load_publications(tables)
+            load_trials(tables)
+            load_payments(tables)
+        self.progress("public evidence", 1)
+        for area in self.areas.values():
+            with self.acting(None):
+                run_kol_scoring(None, area, as_of_year=self.now.year)
+            self.progress("KOL rankings", 1)
 
 
 def _flagged(text: str) -> bool:
