@@ -58,7 +58,7 @@ from liaison_pipelines.sources.pubmed import iter_articles  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "author_disambiguation"
 FOLDS = 5
-L2 = 1.0  # ridge penalty of the logistic fit (per weight, intercept not penalised)
+L2 = 1.0  # ridge penalty of the logistic fit, per weight on standardised features (intercept not penalised)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,17 +176,32 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
 
 
 def fit_logistic(rows: Sequence[dict[str, float]], labels: Sequence[bool], l2: float = L2) -> PairModel:
-    """Fit intercept and FEATURES weights by maximum penalised likelihood."""
+    """Fit intercept and FEATURES weights by maximum penalised likelihood.
+
+    The features are standardised (training mean and standard deviation) before the fit, so that one ridge
+    penalty treats a cosine in [0, 1] and a year gap in decades alike; the weights are then converted back
+    to the raw scale, so the shipped PairModel scores raw features. Hand-set evidence enters as an offset.
+    """
     names = [name for name in FEATURES if name not in HAND_SET]
-    xs = [[1.0] + [row[name] for name in names] for row in rows]
+    n = max(len(rows), 1)
+    means = [sum(row[name] for row in rows) / n for name in names]
+    sds = [
+        math.sqrt(sum((row[name] - mu) ** 2 for row in rows) / n) or 1.0
+        for name, mu in zip(names, means, strict=True)
+    ]
+    xs = [
+        [1.0] + [(row[name] - mu) / sd for name, mu, sd in zip(names, means, sds, strict=True)]
+        for row in rows
+    ]
+    offsets = [sum(weight * row.get(name, 0.0) for name, weight in HAND_SET.items()) for row in rows]
     ys = [1.0 if y else 0.0 for y in labels]
     k = len(names) + 1
     beta = [0.0] * k
     for _ in range(50):
         grad = [0.0] * k
         hess = [[0.0] * k for _ in range(k)]
-        for x, y in zip(xs, ys, strict=True):
-            z = sum(b * v for b, v in zip(beta, x, strict=True))
+        for x, y, offset in zip(xs, ys, offsets, strict=True):
+            z = offset + sum(b * v for b, v in zip(beta, x, strict=True))
             p = 1.0 / (1.0 + math.exp(-max(-35.0, min(35.0, z))))
             w = p * (1 - p)
             for i in range(k):
@@ -203,8 +218,10 @@ def fit_logistic(rows: Sequence[dict[str, float]], labels: Sequence[bool], l2: f
         beta = [b + s for b, s in zip(beta, step, strict=True)]
         if max(abs(s) for s in step) < 1e-8:
             break
-    fitted = {name: round(b, 4) for name, b in zip(names, beta[1:], strict=True)}
-    return PairModel(round(beta[0], 4), fitted | HAND_SET)
+    raw = [b / sd for b, sd in zip(beta[1:], sds, strict=True)]
+    intercept = beta[0] - sum(w * mu for w, mu in zip(raw, means, strict=True))
+    fitted = {name: round(w, 4) for name, w in zip(names, raw, strict=True)}
+    return PairModel(round(intercept, 4), fitted | HAND_SET)
 
 
 # ---------------------------------------------------------------------------------------------------------

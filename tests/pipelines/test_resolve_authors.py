@@ -13,6 +13,7 @@ import pytest
 
 from liaison_pipelines.records import Article, Author, MeshHeading
 from liaison_pipelines.resolve import AUTHORSHIPS_SCHEMA, resolve_authors, write_authorships
+from liaison_pipelines.resolve.authors import build_instances, pair_features
 from liaison_pipelines.resolve.names import (
     FirstName,
     Middle,
@@ -23,6 +24,7 @@ from liaison_pipelines.resolve.names import (
     normalise_surname,
     parse_given_name,
 )
+from liaison_pipelines.resolve.places import countries
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT.parent / "shared" / "data" / "author_disambiguation"
@@ -89,6 +91,96 @@ def test_hyphenated_and_joined_given_names_are_equal() -> None:
 def test_middle_initials_conflict_only_when_both_are_known() -> None:
     assert compare_middle(parse_given_name("John A"), parse_given_name("John B")) is Middle.CONFLICT
     assert compare_middle(parse_given_name("John A"), parse_given_name("John")) is Middle.MISSING
+
+
+# --- places ------------------------------------------------------------------------------------------------
+# Affiliation strings below are real PubMed affiliations from the gold standard's articles (NLM data).
+
+
+def test_the_country_is_read_from_the_end_of_an_address() -> None:
+    assert countries("Department of Medicine, University of Pittsburgh, Pittsburgh, PA, USA.") == {"us"}
+    assert countries("Sun Yat-sen Memorial Hospital of Sun Yat-sen University, Guangzhou, China.") == {"cn"}
+    assert countries("Internal Medicine, Dong-A University Medical College, Busan, Republic of Korea.") == {
+        "kr"
+    }
+    assert countries("Beijing 100730, P.R. China") == {"cn"}
+
+
+def test_a_us_state_names_the_country_when_the_country_is_left_off() -> None:
+    assert countries("Dartmouth-Hitchcock Medical Center, Hanover, New Hampshire 03756.") == {"us"}
+    assert countries("Princeton University, Princeton, New Jersey 08544") == {"us"}
+    assert countries("National Primate Research Center, Seattle, WA 98195") == {"us"}
+
+
+def test_postcodes_and_street_names_are_not_mistaken_for_countries() -> None:
+    assert countries("Leiden University, 2333 CA, Leiden, The Netherlands.") == {"nl"}
+    assert countries("University of Western Australia, Nedlands, WA 6009, Australia.") == {"au"}
+    assert countries("Albany Medical Center, 47 New Scotland Avenue, Albany, NY, 12208, USA.") == {"us"}
+    assert countries("Inner Mongolia Medical University, Hohhot, China.") == {"cn"}
+    assert countries("Macquarie University, North Ryde, New South Wales 2109, Australia.") == {"au"}
+
+
+def test_multi_affiliations_and_email_domains_give_every_country() -> None:
+    assert countries("Charité, Berlin, Germany; Slovak Academy of Sciences, Bratislava, Slovakia.") == {
+        "de",
+        "sk",
+    }
+    assert countries("Universitätsklinikum Tübingen. someone@med.uni-tuebingen.de") == {"de"}
+    assert countries("Department of Neurosurgery.") == frozenset()
+
+
+# --- pairwise evidence -----------------------------------------------------------------------------------
+
+
+def _pair(first: Article, second: Article) -> dict[str, float]:
+    a, b = (i for i in build_instances([first, second]) if i.last_name == "Novak")
+    return pair_features(a, b)
+
+
+def test_different_countries_are_a_conflict_and_the_team_speaks_for_an_author_without_one() -> None:
+    boston = _person(2, "Lee", "Ann", "A", affiliations=["Harvard Medical School, Boston, MA 02115, USA."])
+    first = _article("1", _person(1, "Novak", "Peter", "P"), boston)
+    second = _article(
+        "2", _person(1, "Novak", "Peter", "P", affiliations=["Charles University, Prague, Czech Republic."])
+    )
+    features = _pair(first, second)
+    assert features["country_conflict"] == 1.0 and features["country_equal"] == 0.0
+    third = _article(
+        "3", _person(1, "Novak", "Peter", "P", affiliations=["Tufts University, Boston, MA, USA."])
+    )
+    features = _pair(first, third)
+    assert features["country_equal"] == 1.0 and features["country_conflict"] == 0.0
+
+
+def test_no_known_country_is_neither_agreement_nor_conflict() -> None:
+    features = _pair(
+        _article("1", _person(1, "Novak", "P", "P")), _article("2", _person(1, "Novak", "P", "P"))
+    )
+    assert features["country_equal"] == features["country_conflict"] == 0.0
+
+
+def test_bare_initials_before_2002_are_marked_as_the_era_not_the_author() -> None:
+    old = _pair(
+        _article("1", _person(1, "Novak", "P", "P"), year=1985),
+        _article("2", _person(1, "Novak", "P", "P"), year=1999),
+    )
+    recent = _pair(
+        _article("1", _person(1, "Novak", "P", "P"), year=1999),
+        _article("2", _person(1, "Novak", "P", "P"), year=2012),
+    )
+    assert old["both_initials_pre_2002"] == 1.0 and recent["both_initials_pre_2002"] == 0.0
+    assert old["year_gap_decades"] == pytest.approx(1.4) and recent["year_gap_decades"] == pytest.approx(1.3)
+
+
+def test_one_shared_coauthor_counts_apart_from_how_many() -> None:
+    lee = _person(2, "Lee", "Ann", "A")
+    shared = _pair(
+        _article("1", _person(1, "Novak", "P", "P"), lee), _article("2", _person(1, "Novak", "P", "P"), lee)
+    )
+    alone = _pair(
+        _article("1", _person(1, "Novak", "P", "P"), lee), _article("2", _person(1, "Novak", "P", "P"))
+    )
+    assert shared["coauthors_any"] == 1.0 and alone["coauthors_any"] == 0.0
 
 
 # --- resolution --------------------------------------------------------------------------------------------
@@ -212,5 +304,5 @@ def test_resolution_beats_the_surname_initial_baseline_on_the_gold_standard_out_
     result = bench.evaluate()
     assert result.corpus.unusable_rows == 10
     assert len(result.corpus.skipped_files) == 10
-    assert result.cross_validated.f1 > result.baseline.f1 + 0.05
-    assert result.cross_validated.f1 > 0.90
+    assert result.cross_validated.f1 > result.baseline.f1 + 0.10
+    assert result.cross_validated.f1 > 0.935, "out-of-fold F1 was 0.943 with the country and era features"

@@ -18,11 +18,11 @@ from ..resolve import names
 from ..resolve.names import PARTICLES, fold
 
 # One source of truth for the letters NFKD does not decompose (ß, æ, ø, ł...): the resolver's own table.
-_SPECIAL = {chr(code): text for code, text in names._SPECIAL_LETTERS.items()}
+_SPECIAL = names.SPECIAL_LETTERS
 _SPECIAL_FROM, _SPECIAL_TO = list(_SPECIAL), list(_SPECIAL.values())
 _PARTICLE_RUN = r"^(?:(?:" + "|".join(sorted(PARTICLES, key=len, reverse=True)) + r")\s+)+"
 # Known nickname vocabulary: a pair where either first name is in it must reach the exact Python check.
-NICKNAME_VOCABULARY: frozenset[str] = frozenset(names._NICKNAMES)
+NICKNAME_VOCABULARY: frozenset[str] = names.NICKNAME_VOCABULARY
 
 
 def fold_expr(expr: pl.Expr) -> pl.Expr:

@@ -244,7 +244,7 @@ def candidate_pairs(variants: pl.LazyFrame, targets: pl.LazyFrame) -> pl.DataFra
     The join is on the vectorised block key; the first-name filter only drops pairs whose spelled-out first
     names can neither be equal, nor a prefix of each other, nor known nicknames (the exact test follows).
     """
-    vocabulary = sorted(NICKNAME_VOCABULARY)
+    vocabulary = pl.Series(sorted(NICKNAME_VOCABULARY), dtype=pl.String).implode()
     # Keys are computed once per distinct spelling (sources repeat names: one row per payment, per address).
     spellings = (
         targets.select("last_name", "given")

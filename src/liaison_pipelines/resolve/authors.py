@@ -6,11 +6,14 @@ The method, in four steps (docs/pipelines.md, "Identity resolution", says the sa
    (`names.block_key`), so the work is quadratic in the size of a block, not of the input.
 2. Pairwise evidence. For two instances in a block, `pair_features` measures: fore-name agreement (equal,
    nickname, prefix, initial-only, conflict), middle initials, the exact surname spelling, e-mail, the
-   similarity of affiliations (TF-IDF cosine over institution tokens), shared co-authors (surname + first
-   initial), MeSH and title-word overlap (TF-IDF cosine), same journal, shared grant and the year gap.
+   similarity of affiliations (TF-IDF cosine over institution tokens), the countries of the affiliations
+   (`places.countries`: same, different or unknown), shared co-authors (surname + first initial), MeSH and
+   title-word overlap (TF-IDF cosine), same journal, shared grant, the year gap (log and linear), and two
+   bare initials on articles from before 2002, when PubMed recorded no full fore names.
 3. Probability. A logistic model turns the features into a same-person probability; its weights are the
    constant table `WEIGHTS`, fitted on the public gold standard of Vishnyakova et al. (JAMIA 2019) by
-   bench/author_disambiguation.py and pasted here, so nothing is loaded at run time. ORCID overrides the
+   bench/author_disambiguation.py (ridge on standardised features, converted back to raw-scale weights)
+   and pasted here, so nothing is loaded at run time. ORCID overrides the
    model: equal ORCIDs mean the same person (probability 1), different ORCIDs different people (0, and a
    cannot-link constraint in clustering). A known suffix conflict (Jr versus Sr) adds a hand-set penalty.
 4. Clustering. Agglomerative clustering with average linkage over the probabilities, stopping when the best
@@ -49,10 +52,12 @@ from .names import (
     normalise_surname,
     parse_given_name,
 )
+from .places import countries
 
 # ---------------------------------------------------------------------------------------------------------
 # The model. Fitted by `python bench/author_disambiguation.py --fit` on the 1,490 labelled training pairs
-# (L2-regularised logistic regression); the benchmark reports the out-of-fold figures of the same procedure.
+# (logistic regression, ridge penalty on standardised features, weights converted back to the raw feature
+# scale so that scoring needs no scaler); the benchmark reports the out-of-fold figures of the same procedure.
 # ---------------------------------------------------------------------------------------------------------
 
 FEATURES: tuple[str, ...] = (
@@ -81,6 +86,11 @@ FEATURES: tuple[str, ...] = (
     "journal_cosine",
     "team_affiliation_cosine",
     "language_equal",
+    "country_equal",
+    "country_conflict",
+    "year_gap_decades",
+    "coauthors_any",
+    "both_initials_pre_2002",
 )
 
 # Evidence the training pairs show too rarely to fit (their middle initials always agree, no two share an
@@ -93,33 +103,41 @@ HAND_SET: dict[str, float] = {
     "first_nickname": 1.4,
 }
 
-INTERCEPT = 1.4505
+INTERCEPT = -0.2198
 WEIGHTS: dict[str, float] = {
-    "first_equal": 1.3993,
-    "first_prefix": -0.1462,
-    "first_both_initials": 1.0226,
-    "middle_equal": 1.7546,
-    "middle_prefix": 0.6393,
-    "surname_spelled_differently": -0.0124,
-    "affiliation_cosine": 1.2023,
-    "affiliation_missing": 1.4174,
-    "coauthors_shared": 0.7323,
-    "mesh_cosine": 2.7587,
-    "title_cosine": 3.0607,
-    "journal_equal": -0.2873,
-    "grant_shared": 0.4152,
-    "year_gap": -0.2706,
+    "first_equal": 2.3209,
+    "first_prefix": -2.3812,
+    "first_both_initials": 0.3259,
+    "middle_equal": 1.8954,
+    "middle_prefix": 2.3244,
+    "surname_spelled_differently": -0.2883,
+    "affiliation_cosine": 5.8029,
+    "affiliation_missing": 1.7454,
+    "coauthors_shared": -0.9579,
+    "mesh_cosine": 10.5786,
+    "title_cosine": 18.2847,
+    "journal_equal": -0.3741,
+    "grant_shared": 1.5701,
+    "year_gap": 0.7044,
     "year_missing": 0.0,
-    "surname_commonness": -1.4008,
-    "block_commonness": -0.4914,
-    "first_equal_x_commonness": 0.4296,
-    "journal_cosine": 2.0031,
-    "team_affiliation_cosine": 4.1243,
-    "language_equal": -0.1108,
+    "surname_commonness": -1.3863,
+    "block_commonness": -0.5556,
+    "first_equal_x_commonness": 0.1058,
+    "journal_cosine": 3.0211,
+    "team_affiliation_cosine": 5.5229,
+    "language_equal": -0.2535,
+    "country_equal": -0.8558,
+    "country_conflict": -1.4128,
+    "year_gap_decades": -0.8091,
+    "coauthors_any": 3.1302,
+    "both_initials_pre_2002": 1.2954,
 } | HAND_SET
 
 SUFFIX_CONFLICT_PENALTY = -4.0  # hand-set: "Jr" and "Sr" on the same name are usually father and son
 DEFAULT_THRESHOLD = 0.5
+# PubMed records initials only before 2002 (full fore names from then on): two bare initials on older
+# articles are what the era gives, not a sign that a journal or an author withheld the name.
+FULL_NAMES_SINCE = 2002
 MIN_COMMONNESS_BASE = 50_000
 MAX_BLOCK = 3000  # larger blocks are split by spelled-out first name to stay tractable (see `_sub_blocks`)
 
@@ -247,6 +265,7 @@ class _ArticleContext:
     team_affiliation: dict[str, float]  # every affiliation on the article: where the team works
     language: str
     coauthor_keys: frozenset[str]  # surname + first initial of every person author
+    countries: frozenset[str]  # every country named in the article's affiliations (`places.countries`)
 
 
 @dataclass(slots=True)
@@ -269,6 +288,9 @@ class Instance:
     article: _ArticleContext
     surname_commonness: float = 0.0  # log(1 + 100,000 x share of the input's instances with this surname)
     block_commonness: float = 0.0  # the same for surname + first initial
+    # Countries of the author's own affiliations, else of the whole team's (older records give an affiliation
+    # for the first author only, and a team is usually in one or two countries).
+    countries: frozenset[str] = frozenset()
 
     @property
     def sort_key(self) -> tuple[int, str, int]:
@@ -357,6 +379,7 @@ def build_instances(articles: Iterable[Article]) -> list[Instance]:
                 Counter(_tokens(" ".join(aff for a in article.authors for aff in a.affiliations))), affil_idf
             ),
             language=article.language,
+            countries=frozenset().union(*(countries(aff) for a in article.authors for aff in a.affiliations)),
         )
         for author in people:
             instances.append(_instance(article, author, context, affil_idf))
@@ -383,6 +406,7 @@ def _instance(
     emails = {e.lower().rstrip(".") for e in author.emails} | {
         e.lower().rstrip(".") for e in _EMAIL.findall(affiliation_text)
     }
+    own_countries = frozenset().union(*(countries(aff) for aff in author.affiliations))
     return Instance(
         pmid=article.pmid,
         position=author.position,
@@ -398,6 +422,7 @@ def _instance(
         emails=frozenset(emails),
         affiliation=_tfidf(Counter(_tokens(affiliation_text)), affil_idf),
         article=context,
+        countries=own_countries or context.countries,
     )
 
 
@@ -426,13 +451,21 @@ def pair_features(a: Instance, b: Instance) -> dict[str, float]:
     else:
         f["affiliation_missing"] = 1.0
     # Both instances share the block key, which is in both key sets: it is not a shared co-author.
-    f["coauthors_shared"] = math.log1p(len(a.article.coauthor_keys & b.article.coauthor_keys) - 1)
+    shared = len(a.article.coauthor_keys & b.article.coauthor_keys) - 1
+    f["coauthors_shared"] = math.log1p(shared)
+    f["coauthors_any"] = float(shared > 0)  # the first shared co-author says most; more add little
     f["mesh_cosine"] = _cosine(a.article.mesh, b.article.mesh)
     f["title_cosine"] = _cosine(a.article.title, b.article.title)
     f["journal_equal"] = float(bool(a.article.journal) and a.article.journal == b.article.journal)
     f["grant_shared"] = float(bool(a.article.grants & b.article.grants))
     if a.article.year is not None and b.article.year is not None:
-        f["year_gap"] = math.log1p(abs(a.article.year - b.article.year))
+        gap = abs(a.article.year - b.article.year)
+        # Both shapes: the log says a few years matter most, the linear term that careers end.
+        f["year_gap"] = math.log1p(gap)
+        f["year_gap_decades"] = gap / 10
+        f["both_initials_pre_2002"] = f["first_both_initials"] * float(
+            max(a.article.year, b.article.year) < FULL_NAMES_SINCE
+        )
     else:
         f["year_missing"] = 1.0
     f["surname_commonness"] = a.surname_commonness  # equal for both: same surname key
@@ -441,6 +474,10 @@ def pair_features(a: Instance, b: Instance) -> dict[str, float]:
     f["journal_cosine"] = _cosine(a.article.journal_words, b.article.journal_words)
     f["team_affiliation_cosine"] = _cosine(a.article.team_affiliation, b.article.team_affiliation)
     f["language_equal"] = float(bool(a.article.language) and a.article.language == b.article.language)
+    if a.countries and b.countries:
+        same_country = bool(a.countries & b.countries)
+        f["country_equal"] = float(same_country)
+        f["country_conflict"] = float(not same_country)
     return f
 
 

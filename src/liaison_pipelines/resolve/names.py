@@ -256,6 +256,11 @@ for _group in _NICKNAME_GROUPS:
         _NICKNAMES[_name] = _NICKNAMES.get(_name, frozenset()) | frozenset(_names)
 
 
+# Public views of the tables above, for code that must fold names the same way (the Polars keys of linking).
+SPECIAL_LETTERS: dict[str, str] = {chr(code): str(text) for code, text in _SPECIAL_LETTERS.items()}
+NICKNAME_VOCABULARY: frozenset[str] = frozenset(_NICKNAMES)
+
+
 def are_nicknames(a: str, b: str) -> bool:
     """True when two folded first names are known variants of each other ("bob" and "robert")."""
     return a != b and b in _NICKNAMES.get(a, frozenset())
