@@ -38,5 +38,7 @@ def score_area(
     if engine == "spark":
         from .spark import score_area_spark
 
-        return score_area_spark(tables, area, Path(out_dir), weights=weights, as_of_year=as_of_year)
+        return score_area_spark(
+            tables, area, Path(out_dir), weights=weights, as_of_year=as_of_year, progress=progress
+        )
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
