@@ -104,9 +104,9 @@ SPECIAL_SITUATIONS: dict[str, tuple[str, ...]] = {
     "pregnancy_lactation": (
         r"pregnan\w*",
         r"breast[- ]?feed\w*",
-        r"lactat\w*",
+        r"lactat(?:ion|ing)",
         r"nursing (?:mother|infant)",
-        r"conceiv\w*",
+        r"conceiv(?:ed|ing) (?:while|during|on)",
         r"trimester",
         r"expecting a baby",
         r"breast milk",
@@ -116,7 +116,9 @@ SPECIAL_SITUATIONS: dict[str, tuple[str, ...]] = {
     ),
     "overdose": (
         r"over[- ]?dos\w*",
-        r"too (?:much|many)",
+        r"took (?:all|the whole (?:pack|box|bottle))",
+        r"too (?:much|many) (?:of (?:the|his|her|their) )?(?:tablets?|pills?|capsules?|doses?|injections?|"
+        r"patch(?:es)?|medicine|medication|drug)",
         r"double dose",
         r"extra dose",
         r"supratherapeutic",
@@ -198,6 +200,28 @@ SPECIAL_SITUATIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Near misses: phrasings that contain a special-situation term but are about something else. A hit that a
+# near miss overlaps is dropped. Added from the seeded negatives in tests/text/fixtures/special_situations.jsonl.
+NEAR_MISSES: dict[str, tuple[str, ...]] = {
+    "abuse": (r"abuse[- ]deterrent", r"abuse[- ]resistant"),
+    "misuse": (
+        r"crush(?:ed|ing|es)? (?:the |their |our |its )?(?:competition|targets?|enrol?ment|recruitment|goals?|it)",
+    ),
+    "medication_error": (
+        r"mix[- ]?up (?:in|of|with) (?:the )?(?:meeting|schedule|agenda|slides?|dates?|rooms?|calendar)",
+    ),
+    "occupational_exposure": (r"made a splash", r"makes? a splash", r"splash(?:y| page| screen)"),
+    "quality_complaint": (
+        r"(?:data|information|news|results|slides|press|security) leak\w*",
+        r"leak(?:ed|s|ing)? (?:the |our |their )?(?:\w+ )?(?:data|results|news|slides|story|information|abstract)",
+    ),
+    "drug_interaction": (
+        r"(?:data|results|analys[ie]s|evidence|findings|efficacy|safety) (?:were |was )?combined with",
+        r"combined with (?:the )?(?:data|results|analys[ie]s|safety analysis|findings|evidence)",
+        r"taken (?:together )?with (?:or without )?(?:food|water|a meal|meals|milk|a glass of water)",
+    ),
+}
+
 HEDGES = re.compile(
     r"\b(?:no|not|never|without|denied|denies|negative for|ruled out|if|whether|could|might|may|would|"
     r"hypothetical(?:ly)?|in case|risk of|potential)\b",
@@ -211,6 +235,12 @@ def _compile(patterns: tuple[str, ...]) -> re.Pattern[str]:
 
 _AE = _compile(AE_TERMS)
 _SPECIAL = {category: _compile(terms) for category, terms in SPECIAL_SITUATIONS.items()}
+_NEAR_MISS = {category: _compile(terms) for category, terms in NEAR_MISSES.items()}
+
+
+def _near_miss(category: str, text: str, start: int, end: int) -> bool:
+    pattern = _NEAR_MISS.get(category)
+    return pattern is not None and any(m.start() < end and start < m.end() for m in pattern.finditer(text))
 
 
 @dataclass(frozen=True)
@@ -256,6 +286,8 @@ def detect(text: str) -> Detection:
     categories: list[str] = []
     for category, pattern in _SPECIAL.items():
         for match in pattern.finditer(text):
+            if _near_miss(category, text, match.start(), match.end()):
+                continue
             spans.append(
                 Span(match.start(), match.end(), match.group(0), category, _hedged(text, match.start()))
             )

@@ -1,0 +1,152 @@
+"""Benchmark: the AE detector's two layers on the ADE corpus, against keyword baselines, and its throughput.
+
+    .venv/bin/python bench/ae_detect.py                       # ../shared/data/ade_corpus
+    .venv/bin/python bench/ae_detect.py --no-embeddings       # even when liaison_text.embed is installed
+
+The corpus (evaluation only, never copied into the product) is split by document (PMID) into a training
+part (70%) and a test part (30%), so no abstract has sentences on both sides. Every trained model chooses
+its threshold on out-of-fold scores of the training part (target recall 0.97); the figures below are on
+the test part, which nothing was fitted or tuned on.
+
+Rows:
+- keyword matcher: `ae_lexicon.detect(text).ae`, the curated list alone;
+- layer 1 (lexicon): the shippable detector with no training (MeSH vocabularies, INN stems, patterns);
+- TF-IDF + LR: words and word pairs only: the keyword baseline of a trained model;
+- layer 2 variants: TF-IDF + lexicon signals (+ sentence embeddings when installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from liaison_text import ae_lexicon  # noqa: E402
+from liaison_text.ae_detect import Detector  # noqa: E402
+from liaison_text.ae_train import _embedder, read_training_data, train  # noqa: E402
+
+
+def split_by_document(data, test_share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    documents = sorted(set(data.documents))
+    rng = np.random.default_rng(seed)
+    test_docs = set(rng.choice(documents, size=int(len(documents) * test_share), replace=False).tolist())
+    is_test = np.array([d in test_docs for d in data.documents])
+    return np.flatnonzero(~is_test), np.flatnonzero(is_test)
+
+
+def metrics(predicted: np.ndarray, labels: np.ndarray) -> tuple[float, float, float]:
+    tp = float((predicted & labels).sum())
+    recall = tp / max(1.0, float(labels.sum()))
+    precision = tp / max(1.0, float(predicted.sum()))
+    return recall, precision, 2 * recall * precision / max(1e-12, recall + precision)
+
+
+def subset(data, index):
+    from liaison_text.ae_train import TrainingData
+
+    part = TrainingData()
+    for i in index:
+        part.add(data[i][0], data[i][1], data.documents[i])
+    return part
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "data" / "ade_corpus")
+    parser.add_argument("--no-embeddings", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if not args.corpus.exists():
+        print(f"{args.corpus} not found: this benchmark needs the ADE corpus (evaluation only)")
+        return 1
+    data = read_training_data(args.corpus)
+    train_idx, test_idx = split_by_document(data, 0.3, args.seed)
+    train_part, test_part = subset(data, train_idx), subset(data, test_idx)
+    texts = [t for t, _ in test_part]
+    labels = np.array([y for _, y in test_part])
+    print(
+        f"ADE corpus (development part): {len(data)} sentences, {sum(y for _, y in data)} with an AE, "
+        f"{len(set(data.documents))} documents; bad lines {len(data.bad_lines)}, conflicts {data.conflicts}"
+    )
+    print(
+        f"train {len(train_part)} sentences / {len(set(train_part.documents))} docs; "
+        f"test {len(test_part)} sentences ({int(labels.sum())} AE) / {len(set(test_part.documents))} docs"
+    )
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} (shared with other engineers)"
+    )
+    rows = []
+
+    started = time.perf_counter()
+    keyword = np.array([ae_lexicon.detect(t).ae for t in texts])
+    rows.append(
+        (
+            "keyword matcher (ae_lexicon)",
+            *metrics(keyword, labels),
+            len(texts) / (time.perf_counter() - started),
+        )
+    )
+
+    lexicon = Detector()
+    started = time.perf_counter()
+    layer1 = np.array([r.ae for r in lexicon.detect_many(texts)])
+    rows.append(
+        ("layer 1: lexicon (shipped)", *metrics(layer1, labels), len(texts) / (time.perf_counter() - started))
+    )
+
+    embedder = None if args.no_embeddings else _embedder()
+    train_embeddings = None
+    if embedder is not None:
+        started = time.perf_counter()
+        train_embeddings = embedder.encode([t for t, _ in train_part])
+        print(f"embedded the training part: {len(train_part) / (time.perf_counter() - started):.0f} texts/s")
+    variants = [("TF-IDF + LR (keyword baseline)", False, False)]
+    variants.append(("layer 2: TF-IDF + lexicon signals", True, False))
+    if embedder is not None:
+        variants.append(("TF-IDF + embeddings", False, True))
+        variants.append(("layer 2: TF-IDF + lexicon + embeddings", True, True))
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, lexicon_features, embeddings in variants:
+            model_dir = Path(tmp) / name.replace(" ", "_").replace(":", "")
+            report = train(
+                train_part,
+                model_dir,
+                lexicon_features=lexicon_features,
+                use_embeddings=embeddings,
+                embeddings=train_embeddings if embeddings else None,
+            )
+            detector = Detector(model_dir)
+            started = time.perf_counter()
+            results = detector.detect_many(texts)
+            speed = len(texts) / (time.perf_counter() - started)
+            predicted = np.array([r.ae for r in results])
+            rows.append((name, *metrics(predicted, labels), speed))
+            print(
+                f"  {name}: trained in {report.seconds:.0f} s, {report.terms} terms, threshold "
+                f"{report.threshold:.3f}, out-of-fold recall {report.heldout_recall:.3f} "
+                f"precision {report.heldout_precision:.3f}"
+            )
+
+    print()
+    print("| detector | recall | precision | F1 | texts/s |")
+    print("|---|---|---|---|---|")
+    for name, recall, precision, f1, speed in rows:
+        print(f"| {name} | {recall:.3f} | {precision:.3f} | {f1:.3f} | {speed:,.0f} |")
+    print(f"\nload average after the run: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
