@@ -23,7 +23,7 @@ safety_reports_router = Router(tags=["safety-reports"])
 def _reports() -> QuerySet:
     return SafetyReport.objects.select_related(
         "reported_by", "interaction", "inquiry", "insight", "suspect_product", "assigned_to"
-    )
+    ).prefetch_related("outbox")
 
 
 @safety_reports_router.get(
@@ -31,8 +31,10 @@ def _reports() -> QuerySet:
 )
 def list_safety_reports(request: HttpRequest, filters: Query[SafetyReportFilters]) -> Any:
     """Safety reports you may see, oldest Day 0 first; filter by `status`, `trigger`, `since`/`until`."""
-    qs = visible(SafetyReport, request.user).select_related(
-        "reported_by", "interaction", "inquiry", "insight", "suspect_product", "assigned_to"
+    qs = (
+        visible(SafetyReport, request.user)
+        .select_related("reported_by", "interaction", "inquiry", "insight", "suspect_product", "assigned_to")
+        .prefetch_related("outbox")
     )
     if filters.status:
         qs = qs.filter(status=filters.status)

@@ -11,10 +11,10 @@ from liaison.engagement.forms import AccessibleForm, UUIDModelChoiceField, produ
 
 from .models import ReportStatus, Sex
 
-# The queue view hides forwarded and closed reports unless a status is chosen; the labels say so, because a
+# The queue view hides acknowledged and closed reports unless a status is chosen; the labels say so, because a
 # "Status: Any" beside a silently narrowed list reads as "there are no forwarded reports".
 SORTS = [
-    ("unforwarded", "Queue: not yet forwarded, oldest first"),
+    ("unforwarded", "Queue: not yet acknowledged, oldest first"),
     ("newest", "All reports, newest Day 0 first"),
 ]
 
@@ -68,7 +68,8 @@ class TriageForm(AccessibleForm):
         label="Safety database case id",
         required=False,
         max_length=60,
-        help_text="The case number in the safety database, once forwarded.",
+        help_text="Only when the case was entered in the safety database by hand: it then counts as "
+        "acknowledged and is not sent again. Leave blank to forward through the outbox.",
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

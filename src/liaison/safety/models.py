@@ -71,6 +71,19 @@ class SafetyReport(AuditedModel):
     assigned_to = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     triage_note = models.TextField(blank=True)
     safety_case_id = models.CharField(max_length=60, blank=True)
+    # What the detector said, kept so a reviewer (and an auditor) sees why the record was raised.
+    detector_score = models.FloatField(null=True, blank=True)
+    detector_layer = models.CharField(max_length=20, blank=True, help_text="lexicon, trained or failed")
+    detector_spans = models.JSONField(default=list, blank=True)
+    hedged = models.BooleanField(default=False, help_text="Every mention was negated or hypothetical")
+    detector_error = models.TextField(
+        blank=True, help_text="Why the detector could not screen the text (failure or time-out)"
+    )
+    acknowledged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When drug safety acknowledged the forwarded report (stops the SLA clock)",
+    )
 
     permission_resource: ClassVar[str] = "safety_report"
     # Day 0 starts the regulatory clock; AuditedModel refuses to change it through save(), update() or
@@ -98,8 +111,107 @@ class SafetyReport(AuditedModel):
             missing.append("adverse event")
         return missing
 
+    @property
+    def identifier_warnings(self) -> list[str]:
+        """Patient identifiers (names, record numbers, full birth dates) in the report's free text.
+
+        Warnings, never blocks: drug safety must still be able to forward, and then remove them.
+        """
+        from .identifiers import identifier_warnings
+
+        return identifier_warnings(
+            {
+                "excerpt": self.excerpt,
+                "event description": self.event_description,
+                "triage note": self.triage_note,
+            }
+        )
+
     @classmethod
     def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
         if user.role in (Role.MSL, Role.MSL_MANAGER, Role.MEDICAL_LEAD, Role.MEDICAL_INFORMATION):
             return queryset.filter(reported_by=user)
+        return queryset
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending delivery"
+    SENT = "sent", "Sent, awaiting acknowledgement"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged by drug safety"
+    FAILED = "failed", "Failed (needs an operator)"
+
+
+class SafetyOutbox(AuditedModel):
+    """One forwarding of a report to the safety database, written in the same transaction as the decision.
+
+    The idempotency key (report uuid + sequence) travels with every attempt, so the receiver can drop repeats:
+    a crash between sending and storing the acknowledgement leads to a resend, never to a second case.
+    Audited, because the delivery attempts and the acknowledgement are the proof that a report reached drug
+    safety in time.
+    """
+
+    report = models.ForeignKey(SafetyReport, on_delete=models.PROTECT, related_name="outbox")
+    sequence = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    channel = models.CharField(max_length=20)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    case_id = models.CharField(max_length=60, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    permission_resource: ClassVar[str] = "safety_report"
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "sequence"], name="safety_outbox_report_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"Outbox {self.idempotency_key}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+        if user.role in (Role.MSL, Role.MSL_MANAGER, Role.MEDICAL_LEAD, Role.MEDICAL_INFORMATION):
+            return queryset.filter(report__reported_by=user)
+        return queryset
+
+
+class EscalationLevel(models.TextChoices):
+    AT_RISK = "at_risk", "At risk (75% of the SLA)"
+    OVERDUE = "overdue", "Overdue (past the SLA)"
+
+
+class SafetyEscalation(AuditedModel):
+    """A report that reached a point of its SLA unacknowledged: the notice drug safety leads act on.
+
+    One row per report and level, so a level is escalated once however often the check runs.
+    """
+
+    report = models.ForeignKey(SafetyReport, on_delete=models.PROTECT, related_name="escalations")
+    level = models.CharField(max_length=20, choices=EscalationLevel.choices)
+    hours_since_day_zero = models.FloatField()
+    sla_hours = models.PositiveIntegerField()
+
+    permission_resource: ClassVar[str] = "safety_report"
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "level"], name="safety_escalation_report_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()}: {self.report}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+        if user.role in (Role.MSL, Role.MSL_MANAGER, Role.MEDICAL_LEAD, Role.MEDICAL_INFORMATION):
+            return queryset.filter(report__reported_by=user)
         return queryset

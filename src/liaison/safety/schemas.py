@@ -19,6 +19,19 @@ class SafetyReportBrief(Schema):
     day_zero: dt.datetime
 
 
+class SafetyOutboxRead(Schema):
+    """One forwarding of the report to the safety database and where it stands."""
+
+    idempotency_key: str
+    channel: str
+    status: str = Field(description="pending, sent, acknowledged or failed")
+    attempts: int
+    last_error: str
+    next_attempt_at: dt.datetime | None
+    case_id: str
+    acknowledged_at: dt.datetime | None
+
+
 class SafetyReportRead(Schema):
     uuid: UUID
     reported_by: UserBrief
@@ -42,8 +55,32 @@ class SafetyReportRead(Schema):
     triage_note: str
     safety_case_id: str
     missing_minimum_criteria: list[str]
+    identifier_warnings: list[str] = Field(
+        description="possible patient identifiers (names, record numbers, birth dates) in the report's text; "
+        "warnings, never a block"
+    )
+    detector_score: float | None
+    detector_layer: str = Field(description="lexicon, trained, or failed")
+    detector_spans: list[dict[str, Any]] = Field(description="what the detector relied on: drug, event, ...")
+    hedged: bool = Field(description="every mention was negated or hypothetical")
+    detector_error: str = Field(description="why the detector could not screen the text, if it failed")
+    acknowledged_at: dt.datetime | None = Field(description="when the safety database acknowledged the case")
+    sla_state: str = Field(description='"", "at_risk" (past 75% of the SLA) or "overdue", until acknowledged')
+    outbox: list[SafetyOutboxRead]
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_sla_state(obj: Any) -> str:
+        from django.utils import timezone
+
+        from .actions import sla_level
+
+        return str(sla_level(obj, timezone.now()))
+
+    @staticmethod
+    def resolve_outbox(obj: Any) -> list[Any]:
+        return sorted(obj.outbox.all(), key=lambda row: row.sequence)
 
     @staticmethod
     def resolve_interaction(obj: Any) -> UUID | None:

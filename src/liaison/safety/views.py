@@ -31,7 +31,7 @@ from liaison.medinfo.models import MedicalInquiry
 
 from . import actions
 from .forms import ReportFilterForm, TriageForm
-from .models import ReportStatus, SafetyReport
+from .models import EscalationLevel, ReportStatus, SafetyEscalation, SafetyOutbox, SafetyReport
 
 UNFORWARDED = (ReportStatus.NEW, ReportStatus.IN_REVIEW)
 MINIMUM_CRITERIA = ("identifiable patient", "identifiable reporter", "suspect product", "adverse event")
@@ -48,14 +48,20 @@ def sla_hours() -> int:
 
 
 def _with_clock(report: SafetyReport, now: dt.datetime) -> SafetyReport:
-    """Annotate a report with its age since Day 0 and whether it is past the SLA without being forwarded."""
+    """Annotate a report with its age since Day 0 and where it stands against the SLA.
+
+    The clock runs from Day 0 until drug safety acknowledges the report (its case id is stored); "at risk"
+    past 75% of the SLA, "overdue" past it.
+    """
     age = now - report.day_zero
     hours = age.total_seconds() / 3600
+    level = actions.sla_level(report, now)
     report.age_hours = int(hours)  # type: ignore[attr-defined]
     report.age_label = f"{int(hours)} h" if hours < 48 else f"{int(hours // 24)} d {int(hours % 24)} h"  # type: ignore[attr-defined]
     report.pending = report.status in UNFORWARDED  # type: ignore[attr-defined]
-    report.overdue = report.pending and hours > sla_hours()  # type: ignore[attr-defined]
-    report.due_soon = report.pending and not report.overdue and hours > sla_hours() * 0.75  # type: ignore[attr-defined]
+    report.awaiting_ack = report.acknowledged_at is None and report.status == ReportStatus.FORWARDED  # type: ignore[attr-defined]
+    report.overdue = level == EscalationLevel.OVERDUE  # type: ignore[attr-defined]
+    report.due_soon = level == EscalationLevel.AT_RISK  # type: ignore[attr-defined]
     report.category_labels = [category_label(c) for c in report.categories or []]  # type: ignore[attr-defined]
     return report
 
@@ -72,11 +78,14 @@ def highlight_terms(text: str) -> SafeString:
         if span.start < at:  # overlapping matches: the earlier one already covers this text
             continue
         out.append(escape(text[at : span.start]))
-        title = (
-            "special situation: " + category_label(span.kind)
-            if span.kind != "event"
-            else "adverse event term"
-        )
+        if span.kind == "event":
+            title = "adverse event term"
+        elif span.kind == "drug":
+            title = "drug"
+        else:
+            title = "special situation: " + category_label(span.kind)
+        if span.hedged:
+            title += " (negated or hypothetical)"
         out.append(f'<mark title="{escape(title)}">{escape(text[span.start : span.end])}</mark>')
         at = span.end
     out.append(escape(text[at:]))
@@ -100,7 +109,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
         reports = reports.filter(status=status)
     if sort == "unforwarded":
         if not status:
-            reports = reports.filter(status__in=UNFORWARDED)
+            # The queue holds what drug safety still owes: not yet forwarded, or forwarded and not acknowledged.
+            reports = reports.filter(acknowledged_at__isnull=True).exclude(status=ReportStatus.NOT_AN_AE)
         reports = reports.order_by("day_zero", "created_at")
     else:
         reports = reports.order_by("-day_zero", "-created_at")
@@ -109,7 +119,24 @@ def report_list(request: HttpRequest) -> HttpResponse:
     for report in page.object_list:
         _with_clock(report, now)
     pending = SafetyReport.objects.restrict(user, "view").filter(status__in=UNFORWARDED)
-    overdue_count = pending.filter(day_zero__lt=now - dt.timedelta(hours=sla_hours())).count()
+    unacknowledged = (
+        SafetyReport.objects.restrict(user, "view")
+        .filter(acknowledged_at__isnull=True)
+        .exclude(status=ReportStatus.NOT_AN_AE)
+    )
+    overdue_count = unacknowledged.filter(day_zero__lt=now - dt.timedelta(hours=sla_hours())).count()
+    at_risk_count = (
+        unacknowledged.filter(day_zero__lt=now - dt.timedelta(hours=0.75 * sla_hours())).count()
+        - overdue_count
+    )
+    # Escalations are drug safety leads' notices: the latest ones on reports still open.
+    escalations = (
+        SafetyEscalation.objects.restrict(user, "view")
+        .filter(report__in=unacknowledged)
+        .select_related("report")[:10]
+        if triager
+        else []
+    )
     return render(
         request,
         "safety/report_list.html",
@@ -120,7 +147,10 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "sla_hours": sla_hours(),
             "triager": triager,
             "pending_count": pending.count(),
+            "awaiting_ack_count": unacknowledged.filter(status=ReportStatus.FORWARDED).count(),
             "overdue_count": overdue_count,
+            "at_risk_count": at_risk_count,
+            "escalations": escalations,
         },
     )
 
@@ -174,7 +204,14 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
                 report.refresh_from_db()
             else:
                 missing = report.missing_minimum_criteria
-                text = "Report forwarded to the safety database." if forwarding else "Triage saved."
+                text = (
+                    "Report forwarded: queued for the safety database (it counts as delivered once the "
+                    "safety database acknowledges it with a case id)."
+                    if forwarding and report.acknowledged_at is None
+                    else "Report forwarded to the safety database."
+                    if forwarding
+                    else "Triage saved."
+                )
                 if forwarding and missing:
                     text += " Still missing: " + ", ".join(missing) + " (follow up; it was not held back)."
                 messages.success(request, text)
@@ -206,6 +243,9 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "excerpt": highlight_terms(report.excerpt),
         "criteria": [(c, c not in missing, CRITERIA_PROMPTS[c]) for c in MINIMUM_CRITERIA],
         "missing": missing,
+        "identifier_warnings": report.identifier_warnings,
+        "outbox": SafetyOutbox.objects.restrict(user, "view").filter(report=report).order_by("sequence"),
+        "escalations": SafetyEscalation.objects.restrict(user, "view").filter(report=report),
     }
     if tab == "changelog":
         context["events"] = changelog_for(report, user)
