@@ -27,6 +27,13 @@ NOT_AUDITED = {
     "kol.KolSnapshot": "immutable scoring run output; the run is audited as one event",
     "kol.KolScore": "row of an immutable snapshot",
     "kol.KolEvidence": "row of an immutable snapshot",
+    # Insight intelligence: derived from audited records by jobs, recomputed at will, never edited by a person
+    # (reviewers' theme decisions are intel.ThemeFeedback, which is audited).
+    "intel.TextEmbedding": "derived: the embedding of an audited record's text, recomputed when it changes",
+    "intel.ThemeMatch": "derived: model scores of an insight against its area's priorities, recomputed",
+    "intel.DuplicateLink": "derived: near-duplicate pairs recomputed from the insights' embeddings",
+    "intel.InsightCluster": "derived: clusters of unmatched insights, recomputed per area",
+    "intel.ClusterMember": "derived: membership of a recomputed cluster",
 }
 
 WRITE_METHODS = {

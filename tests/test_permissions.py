@@ -46,6 +46,8 @@ MODELS = {
     "kol_evidence": "kol.Publication",
     "identity_link": "kol.IdentityLink",
 }
+# Resources that guard a derived, de-identified view rather than a model: no rows for restrict() to narrow.
+DERIVED = {"insight_report": "liaison.insights.reports"}
 
 
 @pytest.mark.parametrize(
@@ -81,9 +83,18 @@ def test_it_never_lets_commercial_view_medical_records(resource):
 def test_it_maps_every_resource_of_the_matrix_to_a_model():
     from django.apps import apps
 
-    assert set(MODELS) == set(RESOURCES)
+    assert set(MODELS) | set(DERIVED) == set(RESOURCES)
+    assert not set(MODELS) & set(DERIVED)
     for resource, label in MODELS.items():
         assert apps.get_model(label).permission_resource == resource
+
+
+def test_it_backs_every_derived_resource_with_a_module_that_checks_it():
+    import importlib
+    import inspect
+
+    for resource, module in DERIVED.items():
+        assert f'"{resource}"' in inspect.getsource(importlib.import_module(module))
 
 
 def test_it_gives_every_liaison_model_with_restrict_a_resource_of_the_matrix():

@@ -2,6 +2,7 @@
 
     liaison serve | worker | demo | migrate | user add | token | audit verify | backup | restore | manage
     liaison ingest pubmed|trials|payments|nppes|mesh PATH... | kol score | kol links
+    liaison safety deliver|reconcile | text detect-ae|train-ae|export-labels|reindex
 
 Each command sets up Django (settings from environment variables, see docs/configuration.md), does its work
 inside an audit context with source "cli" where it writes, shows a progress bar for long work and ends with a
@@ -809,7 +810,9 @@ def safety_reconcile(as_json: bool) -> None:
     else:
         table = Table(title="Safety reports unacknowledged past the SLA", title_justify="left")
         for column in ("report", "day 0", "hours", "status", "outbox", "attempts", "last error"):
-            table.add_column(column, justify="right" if column in ("hours", "attempts") else "left")
+            table.add_column(
+                column, justify="right" if column in ("hours", "attempts") else "left", overflow="fold"
+            )
         for row in rows:
             table.add_row(
                 row["report"][:8],
@@ -949,7 +952,74 @@ def text_export_labels(path: Path) -> None:
     labels = triage_labels()
     path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in labels), encoding="utf-8")
     positives = sum(x["ae"] for x in labels)
-    console.print(f"{len(labels)} label(s) written to {path} ({positives} AE, {len(labels) - positives} not).")
+    console.print(
+        f"{len(labels)} label(s) written to {path} ({positives} AE, {len(labels) - positives} not)."
+    )
+
+
+@text.command("classify-question")
+def text_classify_question() -> None:
+    """Propose the question type and drug in focus of medical questions: JSON lines {"id", "text"} on standard
+    input, one JSON line {"id", "type", "drug"} out per question, in order (types are the MedicationQA labels).
+
+    The company's products (names and generic names) are looked for first. A line that is not such an object is
+    reported on standard error with its line number and counted; the run goes on and ends with exit code 1.
+    """
+    setup_django()
+    import json
+
+    from django.db import DatabaseError
+
+    from liaison.accounts.models import Product
+    from liaison_text.questions import classify_question
+
+    try:
+        product_names = [n for pair in Product.objects.values_list("name", "generic_name") for n in pair if n]
+    except DatabaseError:  # no database yet: public drug names only
+        product_names = []
+    bad = 0
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
+                raise ValueError('expected an object with "id" and a string "text"')
+        except ValueError as exc:
+            bad += 1
+            err.print(f"line {number}: {exc}")
+            continue
+        question_type, drug = classify_question(record["text"], product_names=product_names)
+        click.echo(json.dumps({"id": record["id"], "type": question_type, "drug": drug}, ensure_ascii=False))
+    if bad:
+        err.print(f"{bad} line(s) could not be read.")
+        sys.exit(1)
+
+
+@text.command("reindex")
+def text_reindex() -> None:
+    """Embed field text that is new or changed, recompute insight themes, near-duplicate links and clusters,
+    and rebuild the search index from the database (docs/insight-intelligence.md). Safe to re-run: unchanged
+    text is not embedded again. Exit code 1 when the local model is unavailable."""
+    setup_django()
+    from liaison.core.context import audit_context
+    from liaison.intel import services
+
+    started = time.monotonic()
+    try:
+        with (
+            audit_context(actor=None, source="cli", reason="liaison text reindex"),
+            console.status("Indexing field text...") as status,
+        ):
+            report = services.rebuild(progress=lambda stage, n: status.update(f"Indexing: {stage}"))
+    except services.model_unavailable() as exc:
+        fail(f"the local embedding model is unavailable: {exc}")
+    embedded = ", ".join(f"{n} {kind}(s)" for kind, n in report.embedded.items())
+    console.print(
+        f"Embedded {embedded}; {report.matched} insight(s) matched to themes, {report.links} duplicate link(s), "
+        f"{report.clusters} cluster(s); search index holds {report.indexed} record(s) "
+        f"({time.monotonic() - started:.1f} s)."
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

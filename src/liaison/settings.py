@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "liaison.safety",
     "liaison.compliance",
     "liaison.kol",
+    "liaison.intel",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("inquiries/", include("liaison.medinfo.urls")),
     path("safety/", include("liaison.safety.urls")),
     path("kol/", include("liaison.kol.urls")),
+    path("intel/", include("liaison.intel.urls")),
     path("audit/", include("liaison.compliance.urls")),
 ]
 

@@ -126,6 +126,7 @@ def _register() -> None:
     from liaison.compliance import api as compliance
     from liaison.engagement import api as engagement
     from liaison.insights import api as insights
+    from liaison.intel import api as intel
     from liaison.kol import api as kol
     from liaison.medinfo import api as medinfo
     from liaison.people import api as people
@@ -144,6 +145,7 @@ def _register() -> None:
     api.add_router("/safety-reports", safety.safety_reports_router)
     api.add_router("/audit-events", compliance.audit_events_router)
     kol.register(api)
+    intel.register(api)
     # Last, so that it only catches what no router matched: unknown API paths answer in JSON, not HTML.
     fallback = Router()
     fallback.api_operation(

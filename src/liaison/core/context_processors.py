@@ -15,6 +15,8 @@ NAV = (
     ("Log interaction", "engagement:interaction_new", "interaction", "add"),
     ("Interactions", "engagement:interaction_list", "interaction", "view"),
     ("Insights", "insights:insight_list", "insight", "view"),
+    ("Search", "intel:search", "insight", "view"),
+    ("Insight report", "insights:insight_report", "insight_report", "view"),
     ("Inquiries", "medinfo:inquiry_list", "inquiry", "view"),
     ("Route a request", "medinfo:inquiry_new", "inquiry", "add"),
     ("Safety", "safety:report_list", "safety_report", "view"),
@@ -36,4 +38,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     # "Route a request" is the commercial hand-off; medical roles reach capture from the inquiry queue.
     if can(user, "inquiry", "view"):
         items = [i for i in items if i[1] != "medinfo:inquiry_new"]
+    # The de-identified report is what audiences beyond medical get; medical roles reach it from the insight list.
+    if can(user, "insight", "view"):
+        items = [i for i in items if i[1] != "insights:insight_report"]
     return {"nav_items": items}

@@ -52,6 +52,12 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
         "change": FIELD,
         "review": {R.MSL_MANAGER, R.MEDICAL_LEAD},
     },
+    # The de-identified aggregate of insights (counts per area x priority x month, no group under five HCPs,
+    # example texts scrubbed): made for audiences beyond medical, and the only insight-derived thing commercial
+    # may see. It guards a derived report, not a model (insights/reports.py).
+    "insight_report": {
+        "view": EVERYONE,
+    },
     "listening_priority": {
         "view": MEDICAL_READERS,
         "add": {R.MEDICAL_LEAD, R.ADMIN},

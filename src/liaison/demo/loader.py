@@ -174,6 +174,7 @@ def planned_steps(size: str = "full") -> int:
         + 3
         + 1
         + len(sources.AREAS)
+        + 1  # insight intelligence: embeddings, themes, duplicate links, clusters, search index
     )
 
 
@@ -242,6 +243,7 @@ class _Loader:
         self.triage_safety_reports()
         self.progress("safety triage", 1)
         self.kol_rankings()
+        self.insight_intelligence()
 
     # -- reference data -------------------------------------------------------------------------------------
 
@@ -654,6 +656,27 @@ class _Loader:
                     safety_case_id=f"LSN-{report.day_zero:%Y}-{number:05d}",
                     reporter_name=str(report.reported_by),
                 )
+
+    # -- insight intelligence -------------------------------------------------------------------------------
+
+    def insight_intelligence(self) -> None:
+        """Index every demo record: embeddings, themes, near-duplicate links, clusters and the search index.
+
+        Runs inside the load's transaction, so the on-commit indexing jobs that the saves queued find nothing
+        left to do. Without the local model the demo still loads; `liaison text reindex` indexes later.
+        """
+        import logging
+
+        from liaison.intel import services
+
+        with self.acting(None):
+            try:
+                services.rebuild()
+            except Exception as exc:  # noqa: BLE001 - a missing model must not stop the demo
+                logging.getLogger("liaison.demo").warning(
+                    "demo: insight intelligence skipped (%s); run `liaison text reindex`", exc
+                )
+        self.progress("insight intelligence", 1)
 
     # -- KOL intelligence -----------------------------------------------------------------------------------
 

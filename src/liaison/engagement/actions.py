@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from liaison.accounts.models import Product, TherapeuticArea, User
 from liaison.core.context import reason as audit_reason
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text, clean_text_list
+from liaison.intel.tasks import schedule_index
 from liaison.people.models import HCP, Channel, HCPStatus
 from liaison.safety.actions import screen_texts
 
@@ -106,11 +108,14 @@ def log_interaction(
     insights: Sequence[dict[str, Any]] = (),
     follow_ups: Sequence[dict[str, Any]] = (),
     submit: bool = True,
+    flag_override_reason: str = "",
 ) -> Interaction:
     """Log an interaction with its attendees, inline insights and follow-ups, and screen it for safety.
 
     Submitting requires the AE attestation. A "yes", or an AE or special-situation term in the notes or an
     insight, raises a safety report with Day 0 = the interaction time, in this same transaction.
+    Compliance flags in the notes or an inline insight refuse the save unless `flag_override_reason` is given;
+    the override is stored on each flagged record and audited.
     """
     require(acting_user, "interaction", "add")
     cleaned = _clean_interaction(data, partial=False)
@@ -123,12 +128,25 @@ def log_interaction(
                 "situation before submitting"
             }
         )
-    interaction = Interaction.objects.create(
-        owner=acting_user,
-        status=InteractionStatus.SUBMITTED if submit else InteractionStatus.DRAFT,
-        submitted_at=timezone.now() if submit else None,
-        **cleaned,
+    flags, override = check_compliance_flags(
+        {
+            "notes": cleaned["notes"],
+            **{f"insights.{i}.text": str(item.get("text") or "") for i, item in enumerate(insights)},
+        },
+        override_reason=flag_override_reason,
     )
+    note_flags = [f for f in flags if f["field"] == "notes"]
+    with audit_reason(f"compliance flags overridden: {override}") if note_flags else nullcontext():
+        interaction = Interaction.objects.create(
+            owner=acting_user,
+            status=InteractionStatus.SUBMITTED if submit else InteractionStatus.DRAFT,
+            submitted_at=timezone.now() if submit else None,
+            compliance_flags=note_flags,
+            flag_override_reason=override if note_flags else "",
+            **cleaned,
+        )
+    record_flag_override(interaction, note_flags, override)
+    schedule_index("interaction", interaction.pk)
     for hcp in people:
         InteractionAttendee.objects.create(interaction=interaction, hcp=hcp)
     if products:
@@ -150,6 +168,7 @@ def log_interaction(
                 product=item.get("product"),
                 submit=submit,
                 screen=False,
+                flag_override_reason=flag_override_reason,
             )
         )
     for item in follow_ups:
@@ -207,8 +226,12 @@ def update_interaction(
     products: Sequence[Product] | None = None,
     submit: bool | None = None,
     reason: str = "",
+    flag_override_reason: str = "",
 ) -> Interaction:
-    """Edit an interaction. A submitted one needs a reason; new AE text raises a report (Day 0 unchanged)."""
+    """Edit an interaction. A submitted one needs a reason; new AE text raises a report (Day 0 unchanged).
+
+    Changed notes are checked for compliance flags again: refused unless `flag_override_reason` is given.
+    """
     require(acting_user, "interaction", "change")
     if not Interaction.objects.restrict(acting_user, "change").filter(pk=interaction.pk).exists():
         raise ValidationError({"__all__": "you may not change this interaction"})
@@ -232,6 +255,12 @@ def update_interaction(
                 "a reported adverse event cannot be withdrawn here"
             }
         )
+    notes_changed = "notes" in cleaned and cleaned["notes"] != interaction.notes
+    if notes_changed:
+        flags, override = check_compliance_flags(
+            {"notes": cleaned["notes"]}, override_reason=flag_override_reason
+        )
+        interaction.compliance_flags, interaction.flag_override_reason = flags, override
     old_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
     for field, value in cleaned.items():
         setattr(interaction, field, value)
@@ -241,8 +270,12 @@ def update_interaction(
             raise ValidationError({"ae_attestation": "answer the adverse event question before submitting"})
         interaction.status = InteractionStatus.SUBMITTED
         interaction.submitted_at = timezone.now()
-    with audit_reason(reason or ("submitted" if submitting else "edited draft")):
+    why = reason or ("submitted" if submitting else "edited draft")
+    if notes_changed and interaction.flag_override_reason:
+        why += f"; compliance flags overridden: {interaction.flag_override_reason}"
+    with audit_reason(why):
         interaction.save()
+        schedule_index("interaction", interaction.pk)
         if attendees is not None:
             people = _check_attendees(attendees)
             interaction.attendance.exclude(hcp__in=people).delete()
@@ -252,6 +285,8 @@ def update_interaction(
                     InteractionAttendee.objects.create(interaction=interaction, hcp=hcp)
         if products is not None:
             interaction.products.set(_check_products(products))
+        if notes_changed:
+            record_flag_override(interaction, interaction.compliance_flags, interaction.flag_override_reason)
         new_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
         if submitting or (interaction.status == InteractionStatus.SUBMITTED and new_texts != old_texts):
             # A "yes" already reported at submission is not reported again on every later edit (a typo fix would
@@ -321,3 +356,127 @@ def update_follow_up(
         follow_up.description = clean_text(description, "description", required=True, max_length=2000)
     follow_up.save()
     return follow_up
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Compliance flags: promotional, comparative and off-label language, refused unless the author gives a reason
+# ---------------------------------------------------------------------------------------------------------------
+
+FLAG_REASON_MAX = 500
+# Everyday words that the flagger's disease-suffix heuristic (-ism, -osis, -lysis, -oma...) takes for diseases.
+# A mention ending in one of them is not an indication ("the mechanism of Onkotrex", "a subgroup analysis").
+NOT_INDICATIONS = frozenset(
+    [
+        "mechanism",
+        "mechanisms",
+        "metabolism",
+        "organism",
+        "organisms",
+        "analysis",
+        "analyses",
+        "diagnosis",
+        "diagnoses",
+        "prognosis",
+        "prognoses",
+        "hypothesis",
+        "hypotheses",
+        "synthesis",
+        "emphasis",
+        "basis",
+        "criticism",
+        "optimism",
+        "scepticism",
+        "skepticism",
+        "enthusiasm",
+        "realism",
+        "tourism",
+        "catabolism",
+        "anabolism",
+        "hydrolysis",
+        "dialysis",
+        "aroma",
+        "diploma",
+        "stroma",
+    ]
+)
+FLAG_KINDS = {
+    "superlative": "Superlative",
+    "comparative": "Comparative claim",
+    "promotional": "Promotional language",
+    "off_label": "Off-label",
+}
+
+
+def compliance_flags(text: str) -> list[dict[str, Any]]:
+    """The compliance flags in `text`, as stored on the record and shown next to the field.
+
+    Off-label is checked for each company product the text names, against that product's approved indications
+    (admins keep them on Product). A disease word that the AE lexicon reads as an adverse event is not an
+    indication: that text is for drug safety, and a flag there would only put a hurdle before a safety report.
+    Nor is an everyday word the suffix heuristic mistakes for a disease (NOT_INDICATIONS).
+    """
+    from liaison_text.ae_lexicon import detect
+    from liaison_text.flags import promotional_flags
+
+    if not (text or "").strip():
+        return []
+    found = {(f.kind, f.span): f for f in promotional_flags(text)}
+    products = Product.objects.filter(active=True).values_list("name", "generic_name", "approved_indications")
+    lowered = text.lower()
+    events: list[tuple[int, int]] | None = None
+    for name, generic, indications in products:
+        names = [n for n in (name, generic) if n]
+        if not indications or not any(n.lower() in lowered for n in names):
+            continue
+        for flag in promotional_flags(text, approved_indications=list(indications), product_names=names):
+            if flag.kind != "off_label" or (flag.kind, flag.span) in found:
+                continue
+            words = flag.text.lower().split()
+            if words and words[-1].strip(".,;:") in NOT_INDICATIONS:
+                continue
+            if events is None:
+                events = [(s.start, s.end) for s in detect(text).spans if s.kind == "event"]
+            if any(s < flag.span[1] and flag.span[0] < e for s, e in events):
+                continue
+            found[(flag.kind, flag.span)] = flag
+    return [f.as_dict() for f in sorted(found.values(), key=lambda f: (f.span, f.kind))]
+
+
+def flag_message(flag: dict[str, Any]) -> str:
+    """One flag as the sentence shown next to the field (and in the API's 422 detail)."""
+    label = FLAG_KINDS.get(flag["kind"], flag["kind"])
+    return f"Compliance flag ({label}): {flag['message']}. Rephrase, or override with a reason."
+
+
+def check_compliance_flags(
+    texts: dict[str, str], *, override_reason: str = ""
+) -> tuple[list[dict[str, Any]], str]:
+    """Refuse flagged text unless the author gave a reason; returns (flags to store, reason to store).
+
+    `texts` maps the field each text came from to the text; the ValidationError names those fields, so the
+    page shows the flags next to the field and the API lists them in `detail`. With no flag left, nothing is
+    stored (a stale reason would mislead a reviewer).
+    """
+    reason = clean_text(override_reason, "flag_override_reason", max_length=FLAG_REASON_MAX)
+    by_field = {field: compliance_flags(text) for field, text in texts.items()}
+    flags = [{**flag, "field": field} for field, found in by_field.items() for flag in found]
+    if flags and not reason:
+        raise ValidationError(
+            {field: [flag_message(f) for f in found] for field, found in by_field.items() if found},
+            code="compliance_flags",
+        )
+    return flags, (reason if flags else "")
+
+
+def record_flag_override(obj: Any, flags: list[dict[str, Any]], reason: str) -> None:
+    """The audit event of an override: which flags the author saved past, and why (the event's reason)."""
+    from liaison.core.audit import record_event
+
+    if flags:
+        record_event(
+            f"{obj.audit_name}.flags_overridden",
+            obj=obj,
+            action="override_flags",
+            changes={"compliance_flags": [None, flags]},
+            reason=f"compliance flags overridden: {reason}",
+        )

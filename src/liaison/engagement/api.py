@@ -54,7 +54,16 @@ def _interactions(user: Any) -> QuerySet:
 def _interaction_refs(user: Any, payload: InteractionCreate | InteractionUpdate) -> dict[str, Any]:
     """The action's `data` (only fields sent, references resolved), without attendees/products/submit/reason."""
     data = payload.model_dump(
-        exclude_unset=True, exclude={"attendees", "products", "submit", "reason", "insights", "follow_ups"}
+        exclude_unset=True,
+        exclude={
+            "attendees",
+            "products",
+            "submit",
+            "reason",
+            "insights",
+            "follow_ups",
+            "flag_override_reason",
+        },
     )
     # null leaves a field unchanged, except the therapeutic area, which null clears.
     data = {k: v for k, v in data.items() if v is not None or k == "therapeutic_area"}
@@ -132,6 +141,7 @@ def create_interaction(request: HttpRequest, payload: InteractionCreate) -> Any:
         insights=insights,
         follow_ups=follow_ups,
         submit=payload.submit,
+        flag_override_reason=payload.flag_override_reason,
     )
     return Status(201, _interactions(user).get(pk=interaction.pk))
 
@@ -162,6 +172,7 @@ def update_interaction(request: HttpRequest, uuid: UUID, payload: InteractionUpd
         products=products,
         submit=payload.submit,
         reason=payload.reason,
+        flag_override_reason=payload.flag_override_reason,
     )
     return _interactions(user).get(pk=interaction.pk)
 

@@ -46,6 +46,37 @@ class AccessibleForm(LiaisonForm):
 apply_errors = add_action_errors
 
 
+class FlagOverrideMixin(forms.Form):
+    """The author's way past compliance flags: tick "keep this wording" and say why (stored and audited).
+
+    Works without JavaScript: a refused save shows the flags next to the field, and these two inputs are always on
+    the form.
+    """
+
+    flag_override = forms.BooleanField(
+        label="Keep the flagged wording",
+        required=False,
+        help_text="Only if the wording is accurate and needed, e.g. a verbatim quote of the HCP.",
+    )
+    flag_override_reason = forms.CharField(
+        label="Why the flagged wording stays",
+        required=False,
+        max_length=500,
+        help_text="Kept on the record and in the audit trail for compliance review.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cd = super().clean() or {}
+        if cd.get("flag_override") and not (cd.get("flag_override_reason") or "").strip():
+            self.add_error("flag_override_reason", "Say why the flagged wording should stay.")
+        return cd
+
+    def override_reason(self) -> str:
+        """The reason to hand to the action: only when the author ticked the override."""
+        cd = getattr(self, "cleaned_data", {})
+        return (cd.get("flag_override_reason") or "").strip() if cd.get("flag_override") else ""
+
+
 def parse_uuids(values: Iterable[str]) -> list[uuid_lib.UUID] | None:
     """The UUIDs in `values` in order, de-duplicated; None if any value is not a UUID."""
     out: list[uuid_lib.UUID] = []
@@ -124,7 +155,7 @@ def now_local() -> Any:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
-class InteractionForm(HCPPickerMixin, AccessibleForm):
+class InteractionForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
     """The one-page interaction log: who, when, what, and the mandatory adverse-event attestation."""
 
     attendees = HCPListField(required=False, label="Attendees")
@@ -174,7 +205,10 @@ class InteractionForm(HCPPickerMixin, AccessibleForm):
         label="Notes",
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="Scientific content of the exchange. Checked for adverse-event mentions as you type.",
+        help_text=(
+            "Scientific content of the exchange. Checked for adverse-event mentions and for promotional or "
+            "off-label wording as you type."
+        ),
     )
     ae_attestation = forms.ChoiceField(
         label="Did the HCP mention an adverse event or special situation?",
@@ -418,6 +452,17 @@ class FollowUpStatusForm(forms.Form):
             (FollowUpStatus.OPEN, "Open"),
         ]
     )
+
+
+class FlagCheckForm(forms.Form):
+    """The text to check for compliance flags while the author types."""
+
+    text = forms.CharField(required=False, strip=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].max_length = text_limit()
+        self.fields["text"].validators.append(_max_length_validator())
 
 
 class AECheckForm(forms.Form):

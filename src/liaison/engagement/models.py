@@ -62,6 +62,14 @@ class Interaction(AuditedModel):
         max_length=20, choices=InteractionStatus.choices, default=InteractionStatus.SUBMITTED
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    compliance_flags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Promotional or off-label flags the author overrode when saving (empty when none remained)",
+    )
+    flag_override_reason = models.TextField(
+        blank=True, help_text="Why the author saved despite the compliance flags; also on the audit event"
+    )
 
     permission_resource: ClassVar[str] = "interaction"
 

@@ -23,6 +23,17 @@ class SafetyReportRef(Schema):
     day_zero: dt.datetime
 
 
+class ComplianceFlagRead(Schema):
+    """A compliance flag the author saved past: what was flagged, where, and why it is a flag."""
+
+    kind: str = Field(description="superlative, comparative, promotional or off_label")
+    field: str
+    start: int
+    end: int
+    text: str
+    message: str
+
+
 class InteractionBrief(Schema):
     uuid: UUID
     occurred_at: dt.datetime
@@ -47,6 +58,10 @@ class InteractionRead(Schema):
     ae_attestation: str
     status: str
     submitted_at: dt.datetime | None
+    compliance_flags: list[ComplianceFlagRead] = Field(
+        description="flags in the notes that the author overrode (empty when none remained)"
+    )
+    flag_override_reason: str
     safety_reports: list[SafetyReportRef] = Field(
         description="safety reports raised from this interaction that you may see"
     )
@@ -114,6 +129,10 @@ class InteractionCreate(Schema):
     submit: bool = Field(True, description="false saves a draft")
     insights: list[InlineInsight] = Field([], max_length=20)
     follow_ups: list[InlineFollowUp] = Field([], max_length=20)
+    flag_override_reason: Text(500) = Field(
+        "",
+        description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
+    )
 
 
 class InteractionUpdate(Schema):
@@ -134,6 +153,10 @@ class InteractionUpdate(Schema):
     products: list[UUID] | None = Field(None, max_length=50)
     submit: bool | None = Field(None, description="true submits a draft")
     reason: Text(500) = ""
+    flag_override_reason: Text(500) = Field(
+        "",
+        description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
+    )
 
 
 class InteractionFilters(PageQuery):

@@ -30,6 +30,7 @@ from liaison_text.ae_lexicon import Detection
 from . import actions
 from .forms import (
     AECheckForm,
+    FlagCheckForm,
     FollowUpFilterForm,
     FollowUpRowForm,
     FollowUpStatusForm,
@@ -113,6 +114,31 @@ def ae_summary(text: str) -> dict[str, Any] | None:
         "categories": [category_label(c) for c in detection.categories],
         "hedged_only": all(s.hedged for s in detection.spans),
     }
+
+
+def flag_summary(text: str) -> list[dict[str, Any]]:
+    """The compliance flags in `text`, ready for `engagement/_flags.html` (empty when none)."""
+    if not (text or "").strip():
+        return []
+    return actions.compliance_flags(text)
+
+
+def apply_flag_errors(exc: ValidationError, rows: list[Any]) -> ValidationError:
+    """Put the action's flags on inline insight rows ("insights.N.text" is the N-th row with text) and return
+    what is left for the main form, so each flag shows next to the box it is about."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    filled = [r for r in rows if (r.cleaned_data.get("insight_text") or "").strip()]
+    rest: dict[str, Any] = {}
+    for name, errors in exc.error_dict.items():
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "insights" and parts[1].isdigit() and int(parts[1]) < len(filled):
+            for error in errors:
+                for message in error.messages:
+                    filled[int(parts[1])].add_error("insight_text", message)
+        else:
+            rest[name] = errors
+    return ValidationError(rest) if rest else ValidationError({})
 
 
 def _deny_unless_any(user: Any, *pairs: tuple[str, str]) -> None:
@@ -240,9 +266,10 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
                         insights=insights,
                         follow_ups=follow_ups,
                         submit=submit,
+                        flag_override_reason=form.override_reason(),
                     )
                 except ValidationError as exc:
-                    apply_errors(form, exc)
+                    apply_errors(form, apply_flag_errors(exc, insight_rows))
                 else:
                     verb = "submitted" if submit else "saved as a draft"
                     notice = _safety_message(user, interaction) if submit else ""
@@ -277,6 +304,7 @@ def _form_context(
     user = request.user
     for row in insight_rows:
         row.ae = ae_summary(row.data.get("insight_text", "")) if row.is_bound else None
+        row.flags = flag_summary(row.data.get("insight_text", "")) if row.is_bound else []
     return {
         "form": form,
         "insight_rows": insight_rows,
@@ -287,6 +315,7 @@ def _form_context(
         "autocomplete_url": hcp_autocomplete_url(),
         "ae_notes": ae_summary(form.data.get("notes", "")) if form.is_bound else None,
         "ae_materials": ae_summary(form.data.get("materials_shared", "")) if form.is_bound else None,
+        "flags_notes": flag_summary(form.data.get("notes", "")) if form.is_bound else [],
         "row_errors": any(r.errors for r in [*insight_rows, *follow_up_rows]),
         **extra,
     }
@@ -309,6 +338,22 @@ def ae_check(request: HttpRequest) -> HttpResponse:
         "engagement/_ae_check.html",
         {"ae": ae_summary(form.cleaned_data["text"]), "hint": form.cleaned_data.get("hint") or "attest"},
     )
+
+
+@login_required
+@require_POST
+def flag_check(request: HttpRequest) -> HttpResponse:
+    """htmx: the compliance flags (superlatives, comparative claims, promotional calls, off-label indications) in
+    the posted `text`, shown next to the field as the author types.
+
+    Always 200 so that htmx swaps the answer in; an empty body means no flag. Authors only (field roles): the
+    firewall keeps every medical endpoint from commercial users.
+    """
+    _deny_unless_any(request.user, ("interaction", "add"), ("insight", "add"))
+    form = FlagCheckForm(request.POST)
+    if not form.is_valid():
+        return render(request, "engagement/_flags.html", {"invalid": True})
+    return render(request, "engagement/_flags.html", {"flags": flag_summary(form.cleaned_data["text"])})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -442,6 +487,7 @@ def interaction_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
                         products=list(form.cleaned_data.get("products") or []),
                         submit=submit,
                         reason=form.cleaned_data.get("reason", ""),
+                        flag_override_reason=form.override_reason(),
                     )
                 except ValidationError as exc:
                     apply_errors(form, exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,9 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.core.context import reason as audit_reason
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text
+from liaison.engagement.actions import check_compliance_flags, record_flag_override
 from liaison.engagement.models import Interaction
+from liaison.intel.tasks import schedule_index
 from liaison.people.models import HCP
 from liaison.safety.actions import screen_texts
 
@@ -30,10 +34,15 @@ def create_insight(
     product: Product | None = None,
     submit: bool = False,
     screen: bool = True,
+    flag_override_reason: str = "",
 ) -> Insight:
-    """Capture an insight, on an interaction or on its own; submitted insights are screened for safety."""
+    """Capture an insight, on an interaction or on its own; submitted insights are screened for safety.
+
+    Compliance flags in the text refuse the save unless `flag_override_reason` is given (stored and audited).
+    """
     require(acting_user, "insight", "add")
     text = clean_text(text, "text", required=True, max_length=5000)
+    flags, override = check_compliance_flags({"text": text}, override_reason=flag_override_reason)
     if therapeutic_area is None:
         raise ValidationError({"therapeutic_area": "an insight needs a therapeutic area"})
     _check_links(
@@ -45,17 +54,22 @@ def create_insight(
     )
     if listening_priority is not None and listening_priority.therapeutic_area_id != therapeutic_area.pk:
         raise ValidationError({"listening_priority": "belongs to another therapeutic area"})
-    insight = Insight.objects.create(
-        author=acting_user,
-        text=text,
-        therapeutic_area=therapeutic_area,
-        hcp=hcp,
-        interaction=interaction,
-        listening_priority=listening_priority,
-        product=product,
-        status=InsightStatus.SUBMITTED if submit else InsightStatus.DRAFT,
-        submitted_at=timezone.now() if submit else None,
-    )
+    with audit_reason(f"compliance flags overridden: {override}") if flags else nullcontext():
+        insight = Insight.objects.create(
+            author=acting_user,
+            text=text,
+            therapeutic_area=therapeutic_area,
+            hcp=hcp,
+            interaction=interaction,
+            listening_priority=listening_priority,
+            product=product,
+            status=InsightStatus.SUBMITTED if submit else InsightStatus.DRAFT,
+            submitted_at=timezone.now() if submit else None,
+            compliance_flags=flags,
+            flag_override_reason=override,
+        )
+    record_flag_override(insight, flags, override)
+    schedule_index("insight", insight.pk)
     if submit and screen:
         _screen(insight)
     return insight
@@ -95,15 +109,24 @@ def update_insight(
     text: str | None = None,
     listening_priority: ListeningPriority | None = None,
     submit: bool = False,
+    flag_override_reason: str = "",
 ) -> Insight:
-    """Edit a draft insight (only its author) and optionally submit it."""
+    """Edit a draft insight (only its author) and optionally submit it; changed text is checked for compliance
+    flags again (refused unless `flag_override_reason` is given)."""
     require(acting_user, "insight", "change")
     if insight.author_id != acting_user.pk:
         raise ValidationError({"__all__": "only the author can edit an insight"})
     if insight.status != InsightStatus.DRAFT:
         raise ValidationError({"__all__": "only draft insights can be edited"})
+    text_changed = False
     if text is not None:
-        insight.text = clean_text(text, "text", required=True, max_length=5000)
+        text = clean_text(text, "text", required=True, max_length=5000)
+        if text != insight.text:
+            text_changed = True
+            insight.compliance_flags, insight.flag_override_reason = check_compliance_flags(
+                {"text": text}, override_reason=flag_override_reason
+            )
+        insight.text = text
     if listening_priority is not None:
         _check_links(listening_priority=listening_priority)
         if listening_priority.therapeutic_area_id != insight.therapeutic_area_id:
@@ -112,7 +135,12 @@ def update_insight(
     if submit:
         insight.status = InsightStatus.SUBMITTED
         insight.submitted_at = timezone.now()
-    insight.save()
+    override = insight.flag_override_reason if text_changed else ""
+    with audit_reason(f"compliance flags overridden: {override}") if override else nullcontext():
+        insight.save()
+    if override:
+        record_flag_override(insight, insight.compliance_flags, override)
+    schedule_index("insight", insight.pk)
     if submit:
         _screen(insight)
     return insight

@@ -68,6 +68,7 @@ def create_insight(request: HttpRequest, payload: InsightCreate) -> Any:
         listening_priority=resolve(ListeningPriority, user, payload.listening_priority, "listening_priority"),
         product=resolve(Product, user, payload.product, "product"),
         submit=payload.submit,
+        flag_override_reason=payload.flag_override_reason,
     )
     return Status(201, _insights().get(pk=insight.pk))
 
@@ -87,6 +88,7 @@ def update_insight(request: HttpRequest, uuid: UUID, payload: InsightUpdate) -> 
         acting_user=user,
         text=payload.text,
         submit=payload.submit,
+        flag_override_reason=payload.flag_override_reason,
         listening_priority=resolve(ListeningPriority, user, payload.listening_priority, "listening_priority"),
     )
     return _insights().get(pk=insight.pk)

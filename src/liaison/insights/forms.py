@@ -9,6 +9,7 @@ from django import forms
 from liaison.accounts.models import Product, TherapeuticArea
 from liaison.engagement.forms import (
     AccessibleForm,
+    FlagOverrideMixin,
     HCPListField,
     HCPPickerMixin,
     PriorityChoiceField,
@@ -28,7 +29,7 @@ TEXT_HELP = (
 )
 
 
-class InsightForm(HCPPickerMixin, AccessibleForm):
+class InsightForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
     """A standalone insight (not captured on an interaction)."""
 
     hcp_field = "hcp"
@@ -71,7 +72,7 @@ class InsightForm(HCPPickerMixin, AccessibleForm):
         return [hcp] if hcp else []
 
 
-class InsightEditForm(AccessibleForm):
+class InsightEditForm(FlagOverrideMixin, AccessibleForm):
     """Editing a draft insight: its text and listening priority."""
 
     listening_priority = PriorityChoiceField(

@@ -61,6 +61,14 @@ class Insight(AuditedModel):
     reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    compliance_flags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Promotional or off-label flags the author overrode when saving (empty when none remained)",
+    )
+    flag_override_reason = models.TextField(
+        blank=True, help_text="Why the author saved despite the compliance flags; also on the audit event"
+    )
 
     permission_resource: ClassVar[str] = "insight"
 

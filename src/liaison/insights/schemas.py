@@ -8,6 +8,7 @@ from ninja import Field, Schema
 
 from liaison.accounts.schemas import ProductBrief, TherapeuticAreaBrief, UserBrief
 from liaison.core.api_common import PageQuery, SearchText, Text, choices_of
+from liaison.engagement.schemas import ComplianceFlagRead
 from liaison.people.schemas import HCPBrief
 
 from .models import InsightStatus
@@ -54,6 +55,10 @@ class InsightRead(Schema):
     reviewed_by: UserBrief | None
     reviewed_at: dt.datetime | None
     review_note: str
+    compliance_flags: list[ComplianceFlagRead] = Field(
+        description="flags in the text that the author overrode (empty when none remained)"
+    )
+    flag_override_reason: str
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -70,6 +75,10 @@ class InsightCreate(Schema):
     listening_priority: UUID | None = Field(None, description="must belong to the same therapeutic area")
     product: UUID | None = None
     submit: bool = Field(False, description="true submits it for review (and screens it for safety)")
+    flag_override_reason: Text(500) = Field(
+        "",
+        description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
+    )
 
 
 class InsightUpdate(Schema):
@@ -78,6 +87,10 @@ class InsightUpdate(Schema):
     text: Text(5000) | None = None
     listening_priority: UUID | None = None
     submit: bool = False
+    flag_override_reason: Text(500) = Field(
+        "",
+        description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
+    )
 
 
 class InsightReview(Schema):

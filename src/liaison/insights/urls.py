@@ -1,4 +1,5 @@
-"""Insights: list, capture, review queue, one insight and its edit page (mounted at /insights/)."""
+"""Insights: list, capture, review queue, the de-identified report, one insight and its edit page (mounted at
+/insights/)."""
 
 from django.urls import path
 
@@ -9,6 +10,8 @@ urlpatterns = [
     path("", views.insight_list, name="insight_list"),
     path("new/", views.insight_new, name="insight_new"),
     path("review/", views.insight_review, name="insight_review"),
+    path("report/", views.insight_report, name="insight_report"),
+    path("report.csv", views.insight_report_csv, name="insight_report_csv"),
     path("<uuid:uuid>/", views.insight_detail, name="insight_detail"),
     path("<uuid:uuid>/edit/", views.insight_edit, name="insight_edit"),
 ]

@@ -16,11 +16,12 @@ from liaison.core.permissions import can, require
 from liaison.core.views import get_restricted_or_404
 from liaison.engagement.forms import apply_errors, parse_uuids, priority_choices
 from liaison.engagement.models import Interaction
-from liaison.engagement.views import ae_summary, hcp_autocomplete_url, paginate
+from liaison.engagement.views import ae_summary, flag_summary, hcp_autocomplete_url, paginate
 
 from . import actions
 from .forms import InsightEditForm, InsightFilterForm, InsightForm, ReviewForm
 from .models import Insight, InsightStatus
+from .reports import build_insight_report, report_csv
 
 
 def _safety_notice(user: Any, insight: Insight) -> str:
@@ -138,6 +139,7 @@ def insight_new(request: HttpRequest) -> HttpResponse:
                     listening_priority=cd.get("listening_priority"),
                     product=cd.get("product"),
                     submit=submit,
+                    flag_override_reason=form.override_reason(),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -163,6 +165,7 @@ def insight_new(request: HttpRequest) -> HttpResponse:
             "attendees": form.selected_hcps(),
             "autocomplete_url": hcp_autocomplete_url(),
             "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
+            "flags_text": flag_summary(form.data.get("text", "")) if form.is_bound else [],
         },
     )
 
@@ -190,6 +193,7 @@ def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
                     text=form.cleaned_data["text"],
                     listening_priority=form.cleaned_data.get("listening_priority"),
                     submit=submit,
+                    flag_override_reason=form.override_reason(),
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -207,6 +211,7 @@ def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
             "form": form,
             "insight": insight,
             "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
+            "flags_text": flag_summary(form.data.get("text", "")) if form.is_bound else [],
         },
     )
 
@@ -276,3 +281,29 @@ def insight_review(request: HttpRequest) -> HttpResponse:
         for insight in page.object_list
     ]
     return render(request, "insights/insight_review.html", {"page": page, "cards": cards, "form": bound})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The de-identified aggregate report (open to commercial: see insights/reports.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def insight_report(request: HttpRequest) -> HttpResponse:
+    """Counts per area x listening priority x month, no group under five HCPs, examples de-identified.
+
+    No filters on purpose: two reports over different slices could be subtracted to recover a hidden cell.
+    """
+    report = build_insight_report(request.user)
+    return render(request, "insights/report.html", {"report": report, "show_examples": True})
+
+
+@login_required
+@require_GET
+def insight_report_csv(request: HttpRequest) -> HttpResponse:
+    """The report's counts as CSV (suppressed figures as "<5"); the example texts stay on the page."""
+    report = build_insight_report(request.user, with_examples=False)
+    response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="insight-report.csv"'
+    return response

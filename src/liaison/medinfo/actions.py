@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,10 +17,13 @@ from liaison.core.permissions import require
 from liaison.core.roles import Role
 from liaison.core.validation import clean_choice, clean_text
 from liaison.engagement.models import Interaction
+from liaison.intel.tasks import schedule_index
 from liaison.people.models import HCP, Channel
 from liaison.safety.actions import screen_texts
 
 from .models import InquiryStatus, MedicalInquiry
+
+logger = logging.getLogger("liaison.medinfo")
 
 
 @transaction.atomic
@@ -76,11 +81,76 @@ def capture_inquiry(
         received_at=received_at,
         interaction=interaction,
         status=InquiryStatus.OPEN,
+        **dict(zip(("proposed_type", "proposed_drug"), propose_triage(question), strict=True)),
     )
     record_event("medicalinquiry.routed", obj=inquiry, action="route", reason="routed to medical information")
+    schedule_index("inquiry", inquiry.pk)
     screen_texts(
         {"question": question}, reporter=acting_user, day_zero=received_at, source=inquiry, product=product
     )
+    return inquiry
+
+
+def product_in_question(question: str) -> str:
+    """The name of the company product a question names (brand or generic name), else "".
+
+    The company's own products come first: the classifier knows public drug names, not a pipeline product's.
+    """
+    from liaison.accounts.models import Product
+
+    best = ("", -1)
+    for name, generic in Product.objects.filter(active=True).values_list("name", "generic_name"):
+        for candidate in (name, generic):
+            if not candidate:
+                continue
+            hit = re.search(rf"(?<!\w){re.escape(candidate)}(?!\w)", question, flags=re.IGNORECASE)
+            if hit and (best[1] < 0 or hit.start() < best[1]):
+                best = (name, hit.start())
+    return best[0]
+
+
+def propose_triage(question: str) -> tuple[str, str]:
+    """The question type and drug in focus to propose for a new inquiry.
+
+    A failing classifier never blocks the capture of an inquiry: it logs and proposes nothing, and medical
+    information triages by hand.
+    """
+    try:
+        from liaison_text.questions import classify_question
+
+        question_type, drug = classify_question(question)
+    except Exception:
+        logger.exception("question classifier failed; the inquiry is captured without a proposal")
+        question_type, drug = "", ""
+    return (question_type or "")[:60], (product_in_question(question) or drug or "")[:200]
+
+
+def question_types() -> tuple[str, ...]:
+    """The question types medical information chooses from (the MedicationQA labels)."""
+    from liaison_text.questions import QUESTION_TYPES
+
+    return tuple(QUESTION_TYPES)
+
+
+@transaction.atomic
+def triage_inquiry(
+    inquiry: MedicalInquiry, *, acting_user: User, question_type: str, drug: str
+) -> MedicalInquiry:
+    """Medical information accepts or corrects the proposed question type and drug in focus.
+
+    The audit event says whether the proposal was accepted as is or changed, so the classifier's precision can be
+    read back from the trail.
+    """
+    require(acting_user, "inquiry", "change")
+    if not MedicalInquiry.objects.restrict(acting_user, "change").filter(pk=inquiry.pk).exists():
+        raise ValidationError({"__all__": "you may not change this inquiry"})
+    inquiry.question_type = clean_choice(question_type, "question_type", question_types())
+    inquiry.drug = clean_text(drug, "drug", max_length=200)
+    accepted = (inquiry.question_type, inquiry.drug) == (inquiry.proposed_type, inquiry.proposed_drug)
+    from liaison.core.context import reason as audit_reason
+
+    with audit_reason("triage: proposal accepted" if accepted else "triage: proposal changed"):
+        inquiry.save()
     return inquiry
 
 

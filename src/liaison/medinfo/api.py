@@ -31,6 +31,7 @@ from .schemas import (
     InquiryFilters,
     InquiryRead,
     InquiryRouted,
+    InquiryTriage,
 )
 
 inquiries_router = Router(tags=["inquiries"])
@@ -106,6 +107,18 @@ def assign_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryAssign) -> 
         else resolve(User, user, payload.assignee, "assignee", queryset=colleagues)
     )
     actions.assign_inquiry(inquiry, acting_user=user, assignee=assignee)
+    return _inquiries().get(pk=inquiry.pk)
+
+
+@inquiries_router.post(
+    "/{uuid}/triage", response=responses({200: InquiryRead}), operation_id="inquiries_triage"
+)
+def triage_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryTriage) -> Any:
+    """Accept or correct the proposed question type and drug in focus (medical information only)."""
+    inquiry = get_restricted_or_404(MedicalInquiry, request.user, uuid, "change")
+    actions.triage_inquiry(
+        inquiry, acting_user=request.user, question_type=payload.question_type, drug=payload.drug
+    )
     return _inquiries().get(pk=inquiry.pk)
 
 

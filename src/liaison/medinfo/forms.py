@@ -171,3 +171,33 @@ class CloseForm(AccessibleForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_close_%s")
         super().__init__(*args, **kwargs)
+
+
+class TriageForm(AccessibleForm):
+    """Accept or correct the question type and drug in focus proposed when the inquiry was captured."""
+
+    question_type = forms.ChoiceField(label="Question type", choices=[("", "—")])
+    drug = forms.CharField(
+        label="Drug in focus",
+        required=False,
+        max_length=200,
+        help_text="The medicine the question is about; leave empty if it names none.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .actions import question_types
+
+        kwargs.setdefault("auto_id", "id_triage_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["question_type"].choices = [("", "—"), *((t, t) for t in question_types())]
+
+    @classmethod
+    def for_inquiry(cls, inquiry: Any) -> TriageForm:
+        """Pre-filled with what medical information chose, else with the proposal (one click accepts it)."""
+        chosen = bool(inquiry.question_type)
+        return cls(
+            initial={
+                "question_type": inquiry.question_type if chosen else inquiry.proposed_type,
+                "drug": inquiry.drug if chosen else inquiry.proposed_drug,
+            }
+        )

@@ -51,6 +51,17 @@ class MedicalInquiry(AuditedModel):
     )
     answer = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Triage: what the classifier proposed at capture, and what medical information accepted or chose.
+    proposed_type = models.CharField(max_length=60, blank=True, help_text="Question type proposed at capture")
+    proposed_drug = models.CharField(
+        max_length=200, blank=True, help_text="Drug in focus proposed at capture"
+    )
+    question_type = models.CharField(
+        max_length=60, blank=True, help_text="Question type confirmed by medical information"
+    )
+    drug = models.CharField(
+        max_length=200, blank=True, help_text="Drug in focus confirmed by medical information"
+    )
 
     permission_resource: ClassVar[str] = "inquiry"
 

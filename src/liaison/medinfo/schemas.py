@@ -43,6 +43,10 @@ class InquiryRead(Schema):
     interaction: UUID | None
     answer: str
     answered_at: dt.datetime | None
+    proposed_type: str = Field(description="question type proposed at capture (MedicationQA labels)")
+    proposed_drug: str = Field(description="drug in focus proposed at capture (a company product first)")
+    question_type: str = Field(description="question type confirmed by medical information; empty until then")
+    drug: str = Field(description="drug in focus confirmed by medical information")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -66,6 +70,13 @@ class InquiryCreate(Schema):
 
 class InquiryAssign(Schema):
     assignee: UUID | None = Field(None, description="a medical information user; defaults to yourself")
+
+
+class InquiryTriage(Schema):
+    """Accept (send the proposal back) or correct the question type and drug in focus."""
+
+    question_type: Text(60) = Field(description="one of the MedicationQA question types")
+    drug: Text(200) = ""
 
 
 class InquiryAnswer(Schema):

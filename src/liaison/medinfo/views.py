@@ -26,7 +26,7 @@ from liaison.engagement.forms import apply_errors, now_local
 from liaison.engagement.views import ae_summary, hcp_autocomplete_url, paginate
 
 from . import actions
-from .forms import AnswerForm, AssignForm, CloseForm, InquiryFilterForm, InquiryForm
+from .forms import AnswerForm, AssignForm, CloseForm, InquiryFilterForm, InquiryForm, TriageForm
 from .models import InquiryStatus, MedicalInquiry
 
 # Internal target for a first answer; not a setting yet, so overridable only from settings if someone adds it.
@@ -192,6 +192,7 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     assign_form = AssignForm(initial={"assignee": inquiry.assigned_to}) if can_change else None
     answer_form = AnswerForm() if can_answer else None
     close_form = CloseForm() if can_change else None
+    triage_form = TriageForm.for_inquiry(inquiry) if can_change else None
     if request.method == "POST":
         op = request.POST.get("op")
         try:
@@ -211,6 +212,17 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
                     )
                     messages.success(request, "Answer recorded. The inquiry is answered.")
                     return redirect("medinfo:inquiry_detail", uuid=inquiry.uuid)
+            elif op == "triage" and can_change:
+                triage_form = TriageForm(request.POST)
+                if triage_form.is_valid():
+                    actions.triage_inquiry(
+                        inquiry,
+                        acting_user=user,
+                        question_type=triage_form.cleaned_data["question_type"],
+                        drug=triage_form.cleaned_data.get("drug") or "",
+                    )
+                    messages.success(request, "Question type and drug saved.")
+                    return redirect("medinfo:inquiry_detail", uuid=inquiry.uuid)
             elif op == "close" and can_change:
                 close_form = CloseForm(request.POST)
                 if close_form.is_valid():
@@ -219,9 +231,14 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
                     return redirect("medinfo:inquiry_detail", uuid=inquiry.uuid)
             else:
                 require(user, "inquiry", "answer" if op == "answer" else "change")
-                messages.error(request, "Choose assign, answer or close.")
+                messages.error(request, "Choose assign, triage, answer or close.")
         except ValidationError as exc:
-            target = {"assign": assign_form, "answer": answer_form, "close": close_form}.get(op or "")
+            target = {
+                "assign": assign_form,
+                "answer": answer_form,
+                "close": close_form,
+                "triage": triage_form,
+            }.get(op or "")
             if target is not None:
                 apply_errors(target, exc, {"assigned_to": "assignee", "status": "__all__"})
         # Whatever failed left the stored inquiry untouched; show it as stored.
@@ -233,6 +250,7 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "assign_form": assign_form,
         "answer_form": answer_form,
         "close_form": close_form,
+        "triage_form": triage_form,
         "is_open": inquiry.status in OPEN_STATES,
         "can_view_safety": can(user, "safety_report", "view"),
         "sla_hours": inquiry_sla_hours(),
