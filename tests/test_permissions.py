@@ -27,6 +27,8 @@ FIREWALLED = (
     "inquiry",
     "safety_report",
     "audit_event",
+    "engagement_plan",
+    "standing_interest",
 )
 
 MODELS = {
@@ -45,9 +47,21 @@ MODELS = {
     "kol_score": "kol.KolScore",
     "kol_evidence": "kol.Publication",
     "identity_link": "kol.IdentityLink",
+    "engagement_plan": "planning.EngagementPlan",
+    "standing_interest": "planning.StandingInterest",
+    "insight_rating": "loop.InsightRating",
+    "insight_theme": "loop.Theme",
+    "insight_action": "loop.Action",
+    "notification": "loop.Notification",
+    "stakeholder": "stakeholders.Stakeholder",
+    "digest": "stakeholders.DigestDelivery",
 }
 # Resources that guard a derived, de-identified view rather than a model: no rows for restrict() to narrow.
-DERIVED = {"insight_report": "liaison.insights.reports"}
+DERIVED = {
+    "pre_call_brief": "liaison.briefs.services",
+    "insight_report": "liaison.insights.reports",
+    "metrics": "liaison.metrics.services",
+}
 
 
 @pytest.mark.parametrize(
@@ -134,11 +148,26 @@ def _rows_owned_by(user: Any, w: dict[str, Any], hcp: Any) -> None:
     FollowUp.objects.create(
         owner=user, description="x", due_date=dt.date(2030, 1, 1), interaction=interaction
     )
-    Insight.objects.create(author=user, therapeutic_area=w["oncology"], text="x")
+    insight = Insight.objects.create(author=user, therapeutic_area=w["oncology"], text="x")
+    from liaison.loop.models import Action, InsightRating, Notification, Theme
+
+    InsightRating.objects.create(insight=insight, reviewer=user, specific=3, actionable=3, new=True)
+    theme = Theme.objects.create(name="Probe", therapeutic_area=w["oncology"], created_by=user)
+    theme.insights.add(insight)
+    action = Action.objects.create(
+        theme=theme, title="Probe", owner_function="HEOR", due_date=dt.date(2030, 1, 1), created_by=user
+    )
+    Notification.objects.create(user=user, text="Probe", action=action)
     MedicalInquiry.objects.create(
         captured_by=user, channel="email", question="x", received_at=now, requester_name="Dr X"
     )
     SafetyReport.objects.create(reported_by=user, day_zero=now, trigger="manual")
+    from liaison.planning.models import EngagementPlan, StandingInterest
+
+    EngagementPlan.objects.create(owner=user, kind="kol", hcp=hcp, year=2025, planned_per_quarter=1)
+    StandingInterest.objects.create(
+        hcp=hcp, recorded_by=user, topic="x", recorded_on=dt.date(2025, 1, 1), expires_on=dt.date(2026, 1, 1)
+    )
     # Public-data KOL records are not owned by anyone: one of each, visible to every role that may view them.
     from liaison.kol.models import IdentityLink, KolScore, KolSnapshot, Publication
 
@@ -149,6 +178,22 @@ def _rows_owned_by(user: Any, w: dict[str, Any], hcp: Any) -> None:
     KolScore.objects.get_or_create(snapshot=snapshot, person_id="P0", defaults={"rank": 1, "score": 1.0})
     IdentityLink.objects.get_or_create(
         person_id="P0", target="hcp", target_id="x", defaults={"confidence": 0.6, "status": "suggested"}
+    )
+    # Stakeholders (liaison.stakeholders): one owned by the user and a digest they sent.
+    from liaison.stakeholders.models import DigestDelivery, Stakeholder
+
+    stakeholder = Stakeholder.objects.create(name="Probe R&D", function="rnd", owner=user)
+    DigestDelivery.objects.create(
+        stakeholder=stakeholder,
+        sent_by=user,
+        sent_at=now,
+        period_start=now,
+        period_end=now,
+        recipient="x@example.org",
+        channel="email",
+        form="insights",
+        subject="x",
+        status="sent",
     )
 
 

@@ -2,7 +2,8 @@
 
     liaison serve | worker | demo | migrate | user add | token | audit verify | backup | restore | manage
     liaison ingest pubmed|trials|payments|nppes|mesh PATH... | kol score | kol links
-    liaison safety deliver|reconcile | text detect-ae|train-ae|export-labels|reindex
+    liaison safety deliver|reconcile | text detect-ae|train-ae|export-labels|classify-question|reindex
+    liaison planning remind
 
 Each command sets up Django (settings from environment variables, see docs/configuration.md), does its work
 inside an audit context with source "cli" where it writes, shows a progress bar for long work and ends with a
@@ -1022,5 +1023,42 @@ def text_reindex() -> None:
     )
 
 
+@main.group()
+def digests() -> None:
+    """Stakeholder digests (docs/stakeholders.md)."""
+
+
+@digests.command("send")
+@click.option("--due", is_flag=True, help="Only stakeholders whose cadence says a digest is due.")
+def digests_send(due: bool) -> None:
+    """Send digests to internal stakeholders (every active one, or only those due) and log each delivery.
+    Exit code 1 when any delivery failed; failed ones are retried by the next run."""
+    setup_django()
+    from liaison.core.context import audit_context
+    from liaison.stakeholders.actions import describe, send_due_digests
+
+    with audit_context(actor=None, source="cli", reason="liaison digests send"):
+        deliveries = send_due_digests(acting_user=None, due_only=due)
+    for d in deliveries:
+        row = describe(d)
+        console.print(
+            f"{row['status']:<6} {row['stakeholder']} <{row['recipient']}>: {row['insights']} insight(s)"
+        )
+    failed = sum(d.status == "failed" for d in deliveries)
+    console.print(f"{len(deliveries)} digest(s), {failed} failed.")
+    if failed:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def _register_app_commands() -> None:
+    """Command groups that live with their app (their code imports Django lazily, inside each command)."""
+    from liaison.planning.cli import planning
+
+    main.add_command(planning)
+
+
+_register_app_commands()

@@ -71,6 +71,11 @@ INSTALLED_APPS = [
     "liaison.compliance",
     "liaison.kol",
     "liaison.intel",
+    "liaison.metrics",
+    "liaison.stakeholders",
+    "liaison.planning",
+    "liaison.loop",
+    "liaison.briefs",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +189,15 @@ LIAISON_AE_TIMEOUT_SECONDS = float(os.environ.get("LIAISON_AE_TIMEOUT_SECONDS", 
 LIAISON_AE_MODEL_DIR = Path(os.environ.get("LIAISON_AE_MODEL_DIR", DATA_DIR / "models" / "ae")).resolve()
 # Medical information: hours within which an unsolicited inquiry should be answered (shown on the queue).
 INQUIRY_SLA_HOURS = int(os.environ.get("INQUIRY_SLA_HOURS", "48"))
+
+# E-mail (stakeholder digests): Django's SMTP backend by default; the console or locmem backend for trials and tests.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "false").lower() in ("1", "true", "yes")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "medical-affairs@localhost")
 
 # Largest free-text field accepted anywhere (notes, insights, questions), in characters.
 MAX_TEXT_LENGTH = int(os.environ.get("MAX_TEXT_LENGTH", "20000"))

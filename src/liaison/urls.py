@@ -14,7 +14,12 @@ urlpatterns = [
     path("inquiries/", include("liaison.medinfo.urls")),
     path("safety/", include("liaison.safety.urls")),
     path("kol/", include("liaison.kol.urls")),
+    path("briefs/", include("liaison.briefs.urls")),
     path("intel/", include("liaison.intel.urls")),
+    path("plans/", include("liaison.planning.urls")),
+    path("loop/", include("liaison.loop.urls")),
+    path("metrics/", include("liaison.metrics.urls")),
+    path("stakeholders/", include("liaison.stakeholders.urls")),
     path("audit/", include("liaison.compliance.urls")),
 ]
 

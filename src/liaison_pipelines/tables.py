@@ -72,5 +72,19 @@ class PipelineTables:
         return self._path("kol", "links")
 
     def present(self) -> dict[str, bool]:
-        names = ["articles", "authors", "mesh", "deleted", "authorships", "trials", "trial_people", "payments", "pi_payments", "physicians", "providers", "mesh_tree", "links"]
+        names = [
+            "articles",
+            "authors",
+            "mesh",
+            "deleted",
+            "authorships",
+            "trials",
+            "trial_people",
+            "payments",
+            "pi_payments",
+            "physicians",
+            "providers",
+            "mesh_tree",
+            "links",
+        ]
         return {name: getattr(self, name).exists() for name in names}

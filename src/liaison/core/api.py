@@ -123,6 +123,7 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register() -> None:
     """Mount every app's routers; imported here, not at module top, so the apps can import api_common freely."""
     from liaison.accounts import api as accounts
+    from liaison.briefs import api as briefs
     from liaison.compliance import api as compliance
     from liaison.engagement import api as engagement
     from liaison.insights import api as insights
@@ -130,6 +131,7 @@ def _register() -> None:
     from liaison.kol import api as kol
     from liaison.medinfo import api as medinfo
     from liaison.people import api as people
+    from liaison.planning import api as planning
     from liaison.safety import api as safety
 
     api.add_router("/me", accounts.me_router)
@@ -145,7 +147,17 @@ def _register() -> None:
     api.add_router("/safety-reports", safety.safety_reports_router)
     api.add_router("/audit-events", compliance.audit_events_router)
     kol.register(api)
+    briefs.register(api)
     intel.register(api)
+    from liaison.loop import api as loop
+
+    loop.register(api)
+    planning.register(api)
+    from liaison.metrics import api as metrics
+    from liaison.stakeholders import api as stakeholders
+
+    metrics.register(api)
+    stakeholders.register(api)
     # Last, so that it only catches what no router matched: unknown API paths answer in JSON, not HTML.
     fallback = Router()
     fallback.api_operation(

@@ -21,6 +21,7 @@ NAV = (
     ("Route a request", "medinfo:inquiry_new", "inquiry", "add"),
     ("Safety", "safety:report_list", "safety_report", "view"),
     ("KOL", "kol:ranking", "kol_score", "view"),
+    ("Metrics", "metrics:dashboard", "metrics", "view"),
     ("Audit", "compliance:audit_list", "audit_event", "view"),
     ("Admin", "accounts:admin_home", "user", "add"),
 )

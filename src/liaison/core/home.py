@@ -52,6 +52,12 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["can_complete_follow_ups"] = can(user, "follow_up", "change")
         context["panels"] = True
 
+    if can(user, "engagement_plan", "view"):
+        from liaison.planning.progress import current_plans_progress
+
+        context["plan_progress"] = current_plans_progress(user, today=today)
+        context["panels"] = True
+
     if can(user, "interaction", "view"):
         from liaison.engagement.models import Interaction, InteractionStatus
 

@@ -102,10 +102,65 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
         "view": MEDICAL_READERS,
         "change": FIELD | {R.ADMIN},
     },
+    # The pre-call brief (liaison.briefs) gathers an HCP's interactions, insights, inquiries and KOL evidence on
+    # one page: medical content, so commercial gets 403. It derives from records read through restrict() and
+    # guards that page, not a model.
+    "pre_call_brief": {
+        "view": FIELD | OVERSIGHT,
+    },
     "product": {
         "view": EVERYONE,
         "add": {R.ADMIN},
         "change": {R.ADMIN},
+    },
+    # Engagement planning (liaison.planning): plans and HCPs' standing interests are medical records; commercial
+    # holds none of it. Rows follow the owner's (recorder's) team, like interactions.
+    "engagement_plan": {
+        "view": FIELD | OVERSIGHT,
+        "add": FIELD,
+        "change": FIELD,
+    },
+    "standing_interest": {
+        "view": FIELD | OVERSIGHT,
+        "add": FIELD,
+        "change": FIELD,
+    },
+    # The insight-to-action loop (liaison.loop): medical only. Reviewers (managers, medical leads) rate, theme
+    # and act; rows follow the insights' team scope; notifications are each user's own.
+    "insight_rating": {
+        "view": FIELD | OVERSIGHT,
+        "add": {R.MSL_MANAGER, R.MEDICAL_LEAD},
+    },
+    "insight_theme": {
+        "view": FIELD | OVERSIGHT,
+        "add": {R.MSL_MANAGER, R.MEDICAL_LEAD},
+        "change": {R.MSL_MANAGER, R.MEDICAL_LEAD},
+    },
+    "insight_action": {
+        "view": FIELD | OVERSIGHT,
+        "add": {R.MSL_MANAGER, R.MEDICAL_LEAD},
+        "change": {R.MSL_MANAGER, R.MEDICAL_LEAD},
+    },
+    "notification": {
+        "view": MEDICAL_READERS,
+        "change": MEDICAL_READERS,
+    },
+    # Impact metrics (liaison.metrics) are for managers: counted from restricted records, no prescribing or
+    # sales data, and commercial sees none of them. A derived view, not a model.
+    "metrics": {
+        "view": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN},
+    },
+    # Internal stakeholders and their digests (liaison.stakeholders): medical manages them; commercial
+    # stakeholders receive only the de-identified aggregate, and commercial users hold none of this.
+    "stakeholder": {
+        "view": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN} | {R.COMPLIANCE, R.AUDITOR},
+        "add": {R.MEDICAL_LEAD, R.ADMIN},
+        "change": {R.MEDICAL_LEAD, R.ADMIN},
+        "feedback": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN},
+    },
+    "digest": {
+        "view": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN} | {R.COMPLIANCE, R.AUDITOR},
+        "send": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN},
     },
 }
 

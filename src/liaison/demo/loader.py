@@ -244,6 +244,9 @@ class _Loader:
         self.progress("safety triage", 1)
         self.kol_rankings()
         self.insight_intelligence()
+        self.insight_to_action()
+        self.engagement_planning()
+        self.stakeholders()
 
     # -- reference data -------------------------------------------------------------------------------------
 
@@ -678,7 +681,67 @@ class _Loader:
                 )
         self.progress("insight intelligence", 1)
 
+    # -- insight-to-action loop -----------------------------------------------------------------------------
+
+    def insight_to_action(self) -> None:
+        """The medical lead rates reviewed insights, themes the two busiest listening priorities of each area and
+        turns each theme into an action; the first of each area is closed with an outcome (liaison.loop)."""
+        from liaison.loop.actions import complete_action, create_action, create_theme, rate_insight
+
+        lena = self.users["lena"]
+        owners = ("HEOR", "Medical Education", "Clinical Operations", "R&D")
+        with self.acting(lena):
+            for area in self.areas.values():
+                reviewed = Insight.objects.filter(
+                    therapeutic_area=area, status=InsightStatus.REVIEWED, listening_priority__isnull=False
+                ).exclude(author=lena)
+                busiest = Counter(reviewed.values_list("listening_priority", flat=True)).most_common(2)
+                for n, (priority_pk, _) in enumerate(busiest):
+                    members = list(reviewed.filter(listening_priority_id=priority_pk).order_by("pk")[:8])
+                    for insight in members[:4]:
+                        rate_insight(
+                            insight,
+                            acting_user=lena,
+                            specific=self.rng.randint(3, 5),
+                            actionable=self.rng.randint(2, 5),
+                            new=self.rng.random() < 0.5,
+                        )
+                    priority = members[0].listening_priority
+                    theme = create_theme(
+                        acting_user=lena,
+                        name=f"{priority.title}: what the field reports",
+                        therapeutic_area=area,
+                        listening_priority=priority,
+                        insights=members,
+                        seed=f"listening priority: {priority}",
+                    )
+                    action = create_action(
+                        theme,
+                        acting_user=lena,
+                        title=f"Address: {priority.title}"[:200],
+                        owner_function=self.rng.choice(owners),
+                        due_date=(self.now + dt.timedelta(days=60)).date(),
+                    )
+                    if n == 0:
+                        complete_action(
+                            action,
+                            acting_user=lena,
+                            outcome="Briefing and an FAQ for the field were published; tracked at the next review.",
+                        )
+
     # -- KOL intelligence -----------------------------------------------------------------------------------
+
+    def engagement_planning(self) -> None:
+        """Plans and standing interests (liaison.planning), after the literature they match against is loaded."""
+        from liaison.planning.demo import load_planning_demo
+
+        load_planning_demo(acting=self.acting, msls=self.msls, hcps=self.hcps, priorities=self.priorities)
+
+    def stakeholders(self) -> None:
+        """Internal stakeholders, a first digest each and some feedback (liaison.stakeholders)."""
+        from liaison.stakeholders.demo import load_stakeholders_demo
+
+        load_stakeholders_demo(acting=self.acting, lead=self.users["lena"], areas=list(self.areas.values()))
 
     def kol_rankings(self) -> None:
         """Ingest the demo's own public files into $LIAISON_DATA_DIR/pipelines, load them, and score every area,

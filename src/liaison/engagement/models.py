@@ -75,6 +75,13 @@ class Interaction(AuditedModel):
 
     class Meta:
         ordering = ["-occurred_at"]
+        indexes = [
+            # Covers the manager dashboard's aggregates over a period (bench/dashboard.py).
+            models.Index(
+                fields=["occurred_at", "status", "owner", "therapeutic_area", "channel", "initiation"],
+                name="interaction_metrics_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} on {self.occurred_at:%Y-%m-%d}"

@@ -57,7 +57,7 @@ class Insight(AuditedModel):
     )
     text = models.TextField()
     status = models.CharField(max_length=20, choices=InsightStatus.choices, default=InsightStatus.DRAFT)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)  # metrics filter on it
     reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)

@@ -8,223 +8,382 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('people', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Publication',
+            name="Publication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('pmid', models.BigIntegerField(unique=True, verbose_name='PMID')),
-                ('title', models.TextField(blank=True)),
-                ('abstract', models.TextField(blank=True)),
-                ('journal', models.CharField(blank=True, max_length=400)),
-                ('year', models.IntegerField(blank=True, null=True)),
-                ('pub_date', models.CharField(blank=True, max_length=10)),
-                ('doi', models.CharField(blank=True, max_length=200)),
-                ('publication_types', models.JSONField(blank=True, default=list)),
-                ('keywords', models.JSONField(blank=True, default=list)),
-                ('mesh', models.JSONField(blank=True, default=list, help_text='[{"ui": "D001943", "name": "...", "major": true}]')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("pmid", models.BigIntegerField(unique=True, verbose_name="PMID")),
+                ("title", models.TextField(blank=True)),
+                ("abstract", models.TextField(blank=True)),
+                ("journal", models.CharField(blank=True, max_length=400)),
+                ("year", models.IntegerField(blank=True, null=True)),
+                ("pub_date", models.CharField(blank=True, max_length=10)),
+                ("doi", models.CharField(blank=True, max_length=200)),
+                ("publication_types", models.JSONField(blank=True, default=list)),
+                ("keywords", models.JSONField(blank=True, default=list)),
+                (
+                    "mesh",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"ui": "D001943", "name": "...", "major": true}]',
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-year', '-pmid'],
+                "ordering": ["-year", "-pmid"],
             },
         ),
         migrations.CreateModel(
-            name='Trial',
+            name="Trial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('nct_id', models.CharField(max_length=11, unique=True, verbose_name='NCT id')),
-                ('title', models.TextField(blank=True)),
-                ('overall_status', models.CharField(blank=True, max_length=40)),
-                ('phases', models.JSONField(blank=True, default=list)),
-                ('conditions', models.JSONField(blank=True, default=list)),
-                ('condition_mesh_ids', models.JSONField(blank=True, default=list)),
-                ('start_date', models.CharField(blank=True, max_length=10)),
-                ('lead_sponsor', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("nct_id", models.CharField(max_length=11, unique=True, verbose_name="NCT id")),
+                ("title", models.TextField(blank=True)),
+                ("overall_status", models.CharField(blank=True, max_length=40)),
+                ("phases", models.JSONField(blank=True, default=list)),
+                ("conditions", models.JSONField(blank=True, default=list)),
+                ("condition_mesh_ids", models.JSONField(blank=True, default=list)),
+                ("start_date", models.CharField(blank=True, max_length=10)),
+                ("lead_sponsor", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['-start_date', 'nct_id'],
+                "ordering": ["-start_date", "nct_id"],
             },
         ),
         migrations.CreateModel(
-            name='KolSnapshot',
+            name="KolSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField()),
-                ('as_of_year', models.PositiveIntegerField()),
-                ('engine', models.CharField(default='local', max_length=10)),
-                ('weights', models.JSONField(default=dict)),
-                ('inputs', models.JSONField(default=dict, help_text='Input tables with their checksums')),
-                ('code_version', models.CharField(blank=True, max_length=40)),
-                ('persons', models.PositiveIntegerField(default=0, help_text='Persons with any evidence in the area')),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='kol_snapshots', to='accounts.therapeuticarea')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField()),
+                ("as_of_year", models.PositiveIntegerField()),
+                ("engine", models.CharField(default="local", max_length=10)),
+                ("weights", models.JSONField(default=dict)),
+                ("inputs", models.JSONField(default=dict, help_text="Input tables with their checksums")),
+                ("code_version", models.CharField(blank=True, max_length=40)),
+                (
+                    "persons",
+                    models.PositiveIntegerField(default=0, help_text="Persons with any evidence in the area"),
+                ),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="kol_snapshots",
+                        to="accounts.therapeuticarea",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['area', '-version'],
+                "ordering": ["area", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='KolScore',
+            name="KolScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('person_id', models.CharField(db_index=True, max_length=17)),
-                ('rank', models.PositiveIntegerField()),
-                ('score', models.FloatField()),
-                ('components', models.JSONField(default=dict)),
-                ('name', models.CharField(blank=True, max_length=300)),
-                ('orcid', models.CharField(blank=True, max_length=19)),
-                ('area_papers', models.PositiveIntegerField(default=0)),
-                ('area_trials', models.PositiveIntegerField(default=0)),
-                ('first_year', models.IntegerField(blank=True, null=True)),
-                ('last_year', models.IntegerField(blank=True, null=True)),
-                ('rising_star', models.BooleanField(default=False)),
-                ('payments_usd', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('hcp', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='kol_scores', to='people.hcp')),
-                ('snapshot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='kol.kolsnapshot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("person_id", models.CharField(db_index=True, max_length=17)),
+                ("rank", models.PositiveIntegerField()),
+                ("score", models.FloatField()),
+                ("components", models.JSONField(default=dict)),
+                ("name", models.CharField(blank=True, max_length=300)),
+                ("orcid", models.CharField(blank=True, max_length=19)),
+                ("area_papers", models.PositiveIntegerField(default=0)),
+                ("area_trials", models.PositiveIntegerField(default=0)),
+                ("first_year", models.IntegerField(blank=True, null=True)),
+                ("last_year", models.IntegerField(blank=True, null=True)),
+                ("rising_star", models.BooleanField(default=False)),
+                ("payments_usd", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "hcp",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="kol_scores",
+                        to="people.hcp",
+                    ),
+                ),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scores",
+                        to="kol.kolsnapshot",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['snapshot', 'rank'],
+                "ordering": ["snapshot", "rank"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('record_id', models.CharField(max_length=40)),
-                ('kind', models.CharField(max_length=10)),
-                ('program_year', models.IntegerField(blank=True, null=True)),
-                ('profile_id', models.CharField(blank=True, db_index=True, max_length=20)),
-                ('npi', models.CharField(blank=True, db_index=True, max_length=10)),
-                ('first_name', models.CharField(blank=True, max_length=100)),
-                ('last_name', models.CharField(blank=True, max_length=100)),
-                ('city', models.CharField(blank=True, max_length=120)),
-                ('state', models.CharField(blank=True, max_length=40)),
-                ('manufacturer', models.CharField(blank=True, max_length=300)),
-                ('amount_usd', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('date', models.CharField(blank=True, max_length=10)),
-                ('nature_of_payment', models.CharField(blank=True, max_length=300)),
-                ('nct_id', models.CharField(blank=True, max_length=11)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("record_id", models.CharField(max_length=40)),
+                ("kind", models.CharField(max_length=10)),
+                ("program_year", models.IntegerField(blank=True, null=True)),
+                ("profile_id", models.CharField(blank=True, db_index=True, max_length=20)),
+                ("npi", models.CharField(blank=True, db_index=True, max_length=10)),
+                ("first_name", models.CharField(blank=True, max_length=100)),
+                ("last_name", models.CharField(blank=True, max_length=100)),
+                ("city", models.CharField(blank=True, max_length=120)),
+                ("state", models.CharField(blank=True, max_length=40)),
+                ("manufacturer", models.CharField(blank=True, max_length=300)),
+                ("amount_usd", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("date", models.CharField(blank=True, max_length=10)),
+                ("nature_of_payment", models.CharField(blank=True, max_length=300)),
+                ("nct_id", models.CharField(blank=True, max_length=11)),
             ],
             options={
-                'ordering': ['-date', 'record_id'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'record_id'), name='kol_payment_unique')],
+                "ordering": ["-date", "record_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "record_id"), name="kol_payment_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Authorship',
+            name="Authorship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('person_id', models.CharField(db_index=True, max_length=17)),
-                ('last_name', models.CharField(blank=True, max_length=200)),
-                ('fore_name', models.CharField(blank=True, max_length=200)),
-                ('initials', models.CharField(blank=True, max_length=20)),
-                ('confidence', models.FloatField(default=1.0)),
-                ('publication', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorships', to='kol.publication')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("person_id", models.CharField(db_index=True, max_length=17)),
+                ("last_name", models.CharField(blank=True, max_length=200)),
+                ("fore_name", models.CharField(blank=True, max_length=200)),
+                ("initials", models.CharField(blank=True, max_length=20)),
+                ("confidence", models.FloatField(default=1.0)),
+                (
+                    "publication",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="authorships",
+                        to="kol.publication",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['publication', 'position'],
+                "ordering": ["publication", "position"],
             },
         ),
         migrations.CreateModel(
-            name='TrialInvestigator',
+            name="TrialInvestigator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=300)),
-                ('role', models.CharField(blank=True, max_length=60)),
-                ('affiliation', models.CharField(blank=True, max_length=400)),
-                ('source', models.CharField(blank=True, max_length=20)),
-                ('trial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='investigators', to='kol.trial')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=300)),
+                ("role", models.CharField(blank=True, max_length=60)),
+                ("affiliation", models.CharField(blank=True, max_length=400)),
+                ("source", models.CharField(blank=True, max_length=20)),
+                (
+                    "trial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="investigators",
+                        to="kol.trial",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['trial', 'position'],
+                "ordering": ["trial", "position"],
             },
         ),
         migrations.CreateModel(
-            name='IdentityLink',
+            name="IdentityLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('person_id', models.CharField(db_index=True, max_length=17)),
-                ('person_name', models.CharField(blank=True, max_length=300)),
-                ('target', models.CharField(choices=[('hcp', 'HCP record'), ('investigator', 'Trial investigator'), ('payment_recipient', 'Open Payments recipient'), ('npi', 'NPPES provider')], max_length=20)),
-                ('target_id', models.CharField(max_length=64)),
-                ('target_name', models.CharField(blank=True, max_length=300)),
-                ('confidence', models.FloatField()),
-                ('evidence', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('linked', 'Linked (high confidence)'), ('suggested', 'Suggested'), ('accepted', 'Accepted'), ('rejected', 'Rejected')], max_length=12)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('hcp', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='identity_links', to='people.hcp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("person_id", models.CharField(db_index=True, max_length=17)),
+                ("person_name", models.CharField(blank=True, max_length=300)),
+                (
+                    "target",
+                    models.CharField(
+                        choices=[
+                            ("hcp", "HCP record"),
+                            ("investigator", "Trial investigator"),
+                            ("payment_recipient", "Open Payments recipient"),
+                            ("npi", "NPPES provider"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("target_id", models.CharField(max_length=64)),
+                ("target_name", models.CharField(blank=True, max_length=300)),
+                ("confidence", models.FloatField()),
+                ("evidence", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("linked", "Linked (high confidence)"),
+                            ("suggested", "Suggested"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "hcp",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identity_links",
+                        to="people.hcp",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-confidence', 'person_id'],
-                'constraints': [models.UniqueConstraint(fields=('person_id', 'target', 'target_id'), name='kol_link_unique')],
+                "ordering": ["-confidence", "person_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("person_id", "target", "target_id"), name="kol_link_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='KolEvidence',
+            name="KolEvidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('component', models.CharField(max_length=20)),
-                ('source', models.CharField(max_length=20)),
-                ('record_id', models.CharField(max_length=20)),
-                ('points', models.FloatField()),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('score', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='kol.kolscore')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("component", models.CharField(max_length=20)),
+                ("source", models.CharField(max_length=20)),
+                ("record_id", models.CharField(max_length=20)),
+                ("points", models.FloatField()),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                (
+                    "score",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="kol.kolscore",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['score', 'component', '-points'],
-                'indexes': [models.Index(fields=['score', 'component'], name='kol_kolevid_score_i_95f625_idx')],
+                "ordering": ["score", "component", "-points"],
+                "indexes": [
+                    models.Index(fields=["score", "component"], name="kol_kolevid_score_i_95f625_idx")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='kolsnapshot',
-            constraint=models.UniqueConstraint(fields=('area', 'version'), name='kol_snapshot_version_unique'),
+            model_name="kolsnapshot",
+            constraint=models.UniqueConstraint(
+                fields=("area", "version"), name="kol_snapshot_version_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='kolscore',
-            index=models.Index(fields=['snapshot', 'rank'], name='kol_kolscor_snapsho_376039_idx'),
+            model_name="kolscore",
+            index=models.Index(fields=["snapshot", "rank"], name="kol_kolscor_snapsho_376039_idx"),
         ),
         migrations.AddConstraint(
-            model_name='kolscore',
-            constraint=models.UniqueConstraint(fields=('snapshot', 'person_id'), name='kol_score_unique'),
+            model_name="kolscore",
+            constraint=models.UniqueConstraint(fields=("snapshot", "person_id"), name="kol_score_unique"),
         ),
         migrations.AddConstraint(
-            model_name='authorship',
-            constraint=models.UniqueConstraint(fields=('publication', 'position'), name='kol_authorship_unique'),
+            model_name="authorship",
+            constraint=models.UniqueConstraint(
+                fields=("publication", "position"), name="kol_authorship_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trialinvestigator',
-            constraint=models.UniqueConstraint(fields=('trial', 'position'), name='kol_investigator_unique'),
+            model_name="trialinvestigator",
+            constraint=models.UniqueConstraint(fields=("trial", "position"), name="kol_investigator_unique"),
         ),
     ]

@@ -1,0 +1,1 @@
+"""The insight-to-action loop: ratings, themes, actions with outcomes, notifications and their report."""

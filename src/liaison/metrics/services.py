@@ -1,0 +1,745 @@
+"""Impact metrics for managers, aggregated in SQL: one grouped query per metric, no per-record loop.
+
+Every figure is counted from querysets read through `restrict()`, so a manager's dashboard counts what the
+manager may see (their team's interactions, insights and follow-ups) and the firewall holds by construction:
+the resource `"metrics"` (core/permissions.py) is granted to msl_manager, medical_lead and admin only, and no
+metric touches prescribing or sales data (there is none in Liaison). Definitions live in docs/metrics.md and
+in `DEFINITIONS` below, which the pages and exports show next to each figure.
+
+Why conditional aggregation: `Count("id", filter=Q(...))` computes every bucket of a metric in one pass over
+the rows the period and filters select (the `occurred_at`, `due_date`, `received_at` and `day_zero` indexes
+narrow them), which is what keeps the dashboard under a second over a million interactions (bench/dashboard.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from liaison.accounts.models import Team, Territory, TherapeuticArea
+from liaison.core.permissions import can, require
+from liaison.engagement.models import (
+    FollowUp,
+    FollowUpStatus,
+    Initiation,
+    Interaction,
+    InteractionAttendee,
+    InteractionStatus,
+)
+from liaison.insights.models import Insight, InsightStatus, ListeningPriority
+from liaison.medinfo.models import InquiryStatus, MedicalInquiry
+from liaison.people.models import HCP, Channel, Tier
+from liaison.safety.models import SafetyReport
+
+RESOURCE = "metrics"
+# Planned visits per tiered KOL per quarter when no engagement plan exists (docs/metrics.md).
+DEFAULT_VISITS_PER_QUARTER = {1: 3, 2: 2, 3: 1, 4: 1}
+DAYS_PER_QUARTER = 91
+FRESH_DAYS = 90  # a listening priority is covered when it has insights submitted in the last 90 days
+DEFAULT_PERIOD_DAYS = 90
+MAX_PERIOD_DAYS = 3 * 366
+DRILL_LIMIT = 200
+REPORTED = (InsightStatus.SUBMITTED, InsightStatus.REVIEWED)
+ANSWERED = (InquiryStatus.ANSWERED, InquiryStatus.CLOSED)
+
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "kol_coverage": (
+        "Coverage of tiered KOLs against plan",
+        "Share of tiered HCPs (tier 1 to 4) who had at least the planned number of submitted interactions in "
+        "the period. Plan: 3 visits per quarter for tier 1, 2 for tier 2, 1 for tiers 3 and 4, scaled to the "
+        "period's length and rounded up. Visits count interactions the viewer may see that the HCP attended.",
+    ),
+    "priority_coverage": (
+        "Listening-priority coverage",
+        "Share of active listening priorities with at least one submitted or reviewed insight in the 90 days "
+        "before the end of the period.",
+    ),
+    "insight_yield": (
+        "Insight yield per interaction",
+        "Submitted or reviewed insights linked to the period's submitted interactions, divided by those "
+        "interactions, per therapeutic area; 'reviewed' is the share a reviewer has already reviewed. Rated "
+        "quality (specific, actionable, new) needs ratings, which are not recorded yet.",
+    ),
+    "insight_to_action": (
+        "Insight-to-action rate and latency",
+        "Share of reviewed insights that fed an action, and the median days from submission to the action. "
+        "Needs the insight-to-action loop (liaison.loop), which is not installed.",
+    ),
+    "follow_up_timeliness": (
+        "Follow-up timeliness",
+        "Follow-ups due in the period (cancelled ones left out): done on or before the due date, done late, "
+        "still open past the due date, or open and not yet due. On time = done on time / all due.",
+    ),
+    "inquiry_sla": (
+        "Medical inquiry SLA",
+        "Inquiries received in the period: answered within INQUIRY_SLA_HOURS of receipt, answered later, open "
+        "past the SLA, or open within it. Performance = answered within SLA / (all but open within SLA).",
+    ),
+    "ae_sla": (
+        "Adverse event SLA",
+        "Safety reports with Day 0 in the period: acknowledged by drug safety within SAFETY_SLA_HOURS of Day 0, "
+        "acknowledged later, unacknowledged past the SLA, or pending within it. Counts the reports the viewer "
+        "may see (safety's row policy: a manager or medical lead sees the reports they raised).",
+    ),
+    "proactive_share": (
+        "Proactive vs reactive interactions",
+        "Submitted interactions in the period per channel, split by who initiated them: proactive (the MSL) "
+        "or reactive (the HCP asked). Share = proactive / all.",
+    ),
+    "kol_feedback": (
+        "KOL feedback",
+        "Feedback KOLs gave on interactions, where recorded. Liaison records no KOL feedback yet, so this "
+        "metric shows nothing until a feedback record exists.",
+    ),
+    "stakeholder_feedback": (
+        "Internal stakeholder feedback on digests",
+        "Feedback recorded in the period on digests sent to internal stakeholders, per function: 'used' or "
+        "'not relevant'. Share used = used / all feedback.",
+    ),
+}
+ORDER = tuple(DEFINITIONS)
+
+
+class InvalidFilters(ValidationError):
+    """A filter value that names nothing or a period that makes no sense; pages show it, the API answers 422."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The period [start, end] (inclusive dates) and the optional team, territory and therapeutic area."""
+
+    start: dt.date
+    end: dt.date
+    team: Team | None = None
+    territory: Territory | None = None
+    area: TherapeuticArea | None = None
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return _midnight(self.start)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        """Exclusive upper bound: midnight after `end`."""
+        return _midnight(self.end + dt.timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def query(self) -> dict[str, str]:
+        """The filters as query-string values, for links (drill-down, exports) that keep them."""
+        out = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.team:
+            out["team"] = str(self.team.uuid)
+        if self.territory:
+            out["territory"] = str(self.territory.uuid)
+        if self.area:
+            out["area"] = self.area.code
+        return out
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def parse_filters(user: Any, values: dict[str, Any]) -> Filters:
+    """Filters from query values (`start`, `end` as ISO dates; `team`, `territory` as uuids; `area` as code).
+
+    Missing values take defaults (the last 90 days, everything); a malformed or unknown value raises
+    InvalidFilters naming the field. Team, territory and area resolve through restrict() like any reference.
+    """
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+
+    def day(name: str, default: dt.date) -> dt.date:
+        raw = values.get(name)
+        if raw in (None, ""):
+            return default
+        if isinstance(raw, dt.date):
+            return raw
+        try:
+            parsed = dt.date.fromisoformat(str(raw)[:10])
+        except ValueError:
+            errors[name] = "must be a date as YYYY-MM-DD"
+            return default
+        if not 1900 <= parsed.year <= 2200:
+            errors[name] = "must be between the years 1900 and 2200"
+            return default
+        return parsed
+
+    end = day("end", today)
+    start = day("start", end - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    if start > end:
+        errors["start"] = "must not be after the end of the period"
+    elif (end - start).days >= MAX_PERIOD_DAYS:
+        errors["start"] = f"the period may span at most {MAX_PERIOD_DAYS} days"
+
+    def ref(name: str, model: Any, key: str) -> Any:
+        raw = str(values.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            found = _reference(model, user).filter(**{key: raw}).first()
+        except (ValueError, ValidationError):
+            found = None
+        if found is None:
+            errors[name] = f"unknown {model._meta.verbose_name}: {raw[:60]}"
+        return found
+
+    team = ref("team", Team, "uuid")
+    territory = ref("territory", Territory, "uuid")
+    area = ref("area", TherapeuticArea, "code")
+    if errors:
+        raise InvalidFilters(errors)
+    return Filters(start=start, end=end, team=team, territory=territory, area=area)
+
+
+def _reference(model: Any, user: Any) -> QuerySet:
+    """Teams and territories the metrics filter by, areas too.
+
+    Teams and territories sit under the `user` resource, which a medical lead does not hold; their names are
+    what the dashboard is filtered by, so a holder of `metrics` view reads them (names only, never members).
+    Everyone else, and every area, goes through restrict().
+    """
+    if model in (Team, Territory) and can(user, RESOURCE, "view") and not can(user, "user", "view"):
+        return model._base_manager.all()
+    return model.objects.restrict(user, "view")
+
+
+def filter_choices(user: Any) -> dict[str, list[Any]]:
+    """Teams, territories and areas offered in the filter bar."""
+    return {
+        "teams": list(_reference(Team, user).order_by("name")),
+        "territories": list(_reference(Territory, user).order_by("name")),
+        "areas": list(_reference(TherapeuticArea, user).filter(active=True).order_by("name")),
+    }
+
+
+@dataclass
+class Metric:
+    """One metric as shown: headline, the table behind the chart, and the bars the chart draws.
+
+    `bars` holds (label, share 0..1, text); `available` is False when the data it needs is not recorded.
+    """
+
+    key: str
+    title: str
+    definition: str
+    headline: str
+    columns: list[str]
+    rows: list[list[Any]]
+    bars: list[tuple[str, float, str]] = field(default_factory=list)
+    available: bool = True
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
+
+
+# ---- restricted, filtered base querysets ---------------------------------------------------------------------
+
+
+def interactions(user: Any, f: Filters) -> QuerySet:
+    """Submitted interactions in the period that the viewer may see, narrowed by team, territory and area."""
+    qs = Interaction.objects.restrict(user, "view").filter(
+        status=InteractionStatus.SUBMITTED, occurred_at__gte=f.start_at, occurred_at__lt=f.end_at
+    )
+    return _by_owner(qs, f, "owner").filter(**({"therapeutic_area": f.area} if f.area else {}))
+
+
+def _by_owner(qs: QuerySet, f: Filters, owner: str) -> QuerySet:
+    if f.team:
+        qs = qs.filter(**{f"{owner}__team": f.team})
+    if f.territory:
+        qs = qs.filter(**{f"{owner}__territory": f.territory})
+    return qs
+
+
+def insights(user: Any, f: Filters) -> QuerySet:
+    """Submitted or reviewed insights the viewer may see, by their author's team and territory and the area."""
+    qs = Insight.objects.restrict(user, "view").filter(status__in=REPORTED)
+    qs = _by_owner(qs, f, "author")
+    return qs.filter(therapeutic_area=f.area) if f.area else qs
+
+
+def follow_ups(user: Any, f: Filters) -> QuerySet:
+    """Follow-ups due in the period (not cancelled) that the viewer may see."""
+    qs = FollowUp.objects.restrict(user, "view").filter(due_date__gte=f.start, due_date__lte=f.end)
+    qs = _by_owner(qs.exclude(status=FollowUpStatus.CANCELLED), f, "owner")
+    return qs.filter(interaction__therapeutic_area=f.area) if f.area else qs
+
+
+def inquiries(user: Any, f: Filters) -> QuerySet:
+    """Inquiries received in the period that the viewer may see (team and territory of whoever captured it)."""
+    qs = MedicalInquiry.objects.restrict(user, "view").filter(
+        received_at__gte=f.start_at, received_at__lt=f.end_at
+    )
+    qs = _by_owner(qs, f, "captured_by")
+    return qs.filter(product__therapeutic_area=f.area) if f.area else qs
+
+
+def safety_reports(user: Any, f: Filters) -> QuerySet:
+    """Safety reports with Day 0 in the period that the viewer may see (team and territory of the reporter)."""
+    qs = SafetyReport.objects.restrict(user, "view").filter(day_zero__gte=f.start_at, day_zero__lt=f.end_at)
+    qs = _by_owner(qs, f, "reported_by")
+    return qs.filter(suspect_product__therapeutic_area=f.area) if f.area else qs
+
+
+def tiered_hcps(user: Any, f: Filters) -> QuerySet:
+    """HCPs with a tier that the viewer may see, in the area when one is chosen."""
+    qs = HCP.objects.restrict(user, "view").filter(tier__isnull=False)
+    return qs.filter(therapeutic_areas=f.area) if f.area else qs
+
+
+def planned_visits(tier: int, days: int) -> int:
+    """Visits the default plan asks of one KOL of `tier` over `days` (per-quarter plan scaled, rounded up)."""
+    return max(1, math.ceil(DEFAULT_VISITS_PER_QUARTER[tier] * days / DAYS_PER_QUARTER))
+
+
+def visits_per_hcp(user: Any, f: Filters) -> dict[int, int]:
+    """Submitted, visible interactions per attending HCP in the period: one grouped query."""
+    rows = (
+        InteractionAttendee.objects.filter(interaction__in=interactions(user, f))
+        .values("hcp_id")
+        .annotate(n=Count("id"))
+        .values_list("hcp_id", "n")
+    )
+    return dict(rows)
+
+
+# ---- the metrics ---------------------------------------------------------------------------------------------
+
+
+def kol_coverage(user: Any, f: Filters) -> Metric:
+    visits = visits_per_hcp(user, f)
+    per_tier: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # kols, planned, made, at plan
+    for hcp_id, tier in tiered_hcps(user, f).values_list("pk", "tier"):
+        plan, made = planned_visits(tier, f.days), visits.get(hcp_id, 0)
+        row = per_tier[tier]
+        row[0] += 1
+        row[1] += plan
+        row[2] += made
+        row[3] += made >= plan
+    rows, bars, kols, covered = [], [], 0, 0
+    for tier in sorted(per_tier):
+        n, plan, made, met = per_tier[tier]
+        kols, covered = kols + n, covered + met
+        label = Tier(tier).label
+        rows.append([label, n, plan, made, met, _pct(met, n)])
+        bars.append((label, _share(met, n), f"{met} of {n}"))
+    return _metric(
+        "kol_coverage",
+        f"{_pct(covered, kols)} of {kols} tiered KOLs at plan",
+        ["Tier", "Tiered KOLs", "Planned visits", "Visits made", "KOLs at plan", "Coverage"],
+        rows,
+        bars,
+    )
+
+
+def priority_coverage(user: Any, f: Filters) -> Metric:
+    since = f.end_at - dt.timedelta(days=FRESH_DAYS)
+    fresh = dict(
+        insights(user, f)
+        .filter(submitted_at__gte=since, submitted_at__lt=f.end_at, listening_priority__isnull=False)
+        .values("listening_priority_id")
+        .annotate(n=Count("id"))
+        .values_list("listening_priority_id", "n")
+    )
+    priorities = ListeningPriority.objects.restrict(user, "view").filter(active=True)
+    if f.area:
+        priorities = priorities.filter(therapeutic_area=f.area)
+    rows, bars, covered = [], [], 0
+    listed = list(priorities.select_related("therapeutic_area"))
+    for p in listed:
+        n = fresh.get(p.pk, 0)
+        covered += n > 0
+        rows.append([p.title, p.therapeutic_area.name, n, "yes" if n else "no"])
+        bars.append((p.title, 1.0 if n else 0.0, f"{n} insight(s)"))
+    top = max((r[2] for r in rows), default=0)
+    bars = [(label, _share(r[2], top), text) for (label, _, text), r in zip(bars, rows, strict=True)]
+    return _metric(
+        "priority_coverage",
+        f"{covered} of {len(listed)} priorities with fresh insights ({_pct(covered, len(listed))})",
+        ["Listening priority", "Area", f"Insights, last {FRESH_DAYS} days", "Covered"],
+        rows,
+        bars,
+    )
+
+
+def insight_yield(user: Any, f: Filters) -> Metric:
+    base = interactions(user, f)
+    per_area = dict(
+        base.values("therapeutic_area__name")
+        .annotate(n=Count("id"))
+        .values_list("therapeutic_area__name", "n")
+    )
+    found = (
+        Insight.objects.restrict(user, "view")
+        .filter(status__in=REPORTED, interaction__in=base)
+        .values("interaction__therapeutic_area__name")
+        .annotate(n=Count("id"), reviewed=Count("id", filter=Q(status=InsightStatus.REVIEWED)))
+    )
+    got = {r["interaction__therapeutic_area__name"]: (r["n"], r["reviewed"]) for r in found}
+    rows, bars, total_i, total_n = [], [], 0, 0
+    for area in sorted(per_area, key=lambda a: (a is None, a or "")):
+        n_int = per_area[area]
+        n_ins, reviewed = got.get(area, (0, 0))
+        total_i, total_n = total_i + n_int, total_n + n_ins
+        label = area or "No area"
+        rows.append([label, n_int, n_ins, f"{_share(n_ins, n_int):.2f}", _pct(reviewed, n_ins)])
+        bars.append((label, _share(n_ins, n_int), f"{_share(n_ins, n_int):.2f} per interaction"))
+    top = max((b[1] for b in bars), default=0) or 1
+    bars = [(label, v / top, text) for label, v, text in bars]
+    return _metric(
+        "insight_yield",
+        f"{_share(total_n, total_i):.2f} insights per interaction ({total_n} from {total_i})",
+        ["Area", "Interactions", "Insights", "Insights per interaction", "Reviewed"],
+        rows,
+        bars,
+    )
+
+
+def insight_to_action(user: Any, f: Filters) -> Metric:
+    # The loop app (issue 5) owns actions and ratings; until it is installed there is nothing to count.
+    installed = apps.is_installed("liaison.loop")
+    headline = "Needs the insight-to-action loop" if not installed else "See the loop's report"
+    return _metric("insight_to_action", headline, ["Note"], [[headline]], [], available=False)
+
+
+def follow_up_timeliness(user: Any, f: Filters) -> Metric:
+    today = timezone.localdate()
+    done = Q(status=FollowUpStatus.DONE)
+    counts = follow_ups(user, f).aggregate(
+        on_time=Count("id", filter=done & Q(completed_at__date__lte=F("due_date"))),
+        late=Count(
+            "id", filter=done & (Q(completed_at__date__gt=F("due_date")) | Q(completed_at__isnull=True))
+        ),
+        overdue=Count("id", filter=Q(status=FollowUpStatus.OPEN, due_date__lt=today)),
+        pending=Count("id", filter=Q(status=FollowUpStatus.OPEN, due_date__gte=today)),
+    )
+    return _buckets(
+        "follow_up_timeliness",
+        counts,
+        {
+            "on_time": "Done on time",
+            "late": "Done late",
+            "overdue": "Open, overdue",
+            "pending": "Open, not yet due",
+        },
+        "on time",
+        exclude_from_base=(),
+    )
+
+
+def inquiry_sla(user: Any, f: Filters) -> Metric:
+    sla = dt.timedelta(hours=int(settings.INQUIRY_SLA_HOURS))
+    now = timezone.now()
+    answered = Q(status__in=ANSWERED)
+    counts = inquiries(user, f).aggregate(
+        within=Count("id", filter=answered & Q(answered_at__lte=F("received_at") + sla)),
+        late=Count("id", filter=answered & (Q(answered_at__gt=F("received_at") + sla) | Q(answered_at=None))),
+        overdue=Count("id", filter=~answered & Q(received_at__lt=now - sla)),
+        pending=Count("id", filter=~answered & Q(received_at__gte=now - sla)),
+    )
+    labels = {
+        "within": "Answered within SLA",
+        "late": "Answered late",
+        "overdue": "Open past SLA",
+        "pending": "Open within SLA",
+    }
+    return _buckets("inquiry_sla", counts, labels, "within SLA", exclude_from_base=("pending",))
+
+
+def ae_sla(user: Any, f: Filters) -> Metric:
+    sla = dt.timedelta(hours=float(settings.SAFETY_SLA_HOURS))
+    now = timezone.now()
+    acked = Q(acknowledged_at__isnull=False)
+    counts = safety_reports(user, f).aggregate(
+        within=Count("id", filter=acked & Q(acknowledged_at__lte=F("day_zero") + sla)),
+        late=Count("id", filter=acked & Q(acknowledged_at__gt=F("day_zero") + sla)),
+        overdue=Count("id", filter=~acked & Q(day_zero__lt=now - sla)),
+        pending=Count("id", filter=~acked & Q(day_zero__gte=now - sla)),
+    )
+    labels = {
+        "within": "Acknowledged within SLA",
+        "late": "Acknowledged late",
+        "overdue": "Unacknowledged past SLA",
+        "pending": "Pending within SLA",
+    }
+    return _buckets("ae_sla", counts, labels, "within SLA", exclude_from_base=("pending",))
+
+
+def _buckets(
+    key: str, counts: dict[str, int], labels: dict[str, str], good: str, exclude_from_base: tuple[str, ...]
+) -> Metric:
+    """A metric whose rows are mutually exclusive buckets; the first bucket is the good one."""
+    total = sum(counts.values())
+    base = total - sum(counts[k] for k in exclude_from_base)
+    first = next(iter(labels))
+    rows = [[labels[k], counts[k], _pct(counts[k], total)] for k in labels]
+    bars = [(labels[k], _share(counts[k], total), str(counts[k])) for k in labels]
+    headline = f"{_pct(counts[first], base)} {good} ({counts[first]} of {base})"
+    return _metric(key, headline, ["State", "Records", "Share"], rows, bars)
+
+
+def proactive_share(user: Any, f: Filters) -> Metric:
+    per_channel = (
+        interactions(user, f)
+        .values("channel")
+        .annotate(
+            proactive=Count("id", filter=Q(initiation=Initiation.PROACTIVE)),
+            reactive=Count("id", filter=Q(initiation=Initiation.REACTIVE)),
+        )
+        .order_by("channel")
+    )
+    rows, bars, pro, total = [], [], 0, 0
+    for r in per_channel:
+        n = r["proactive"] + r["reactive"]
+        pro, total = pro + r["proactive"], total + n
+        label = Channel(r["channel"]).label if r["channel"] in Channel.values else r["channel"]
+        rows.append([label, r["proactive"], r["reactive"], _pct(r["proactive"], n)])
+        bars.append((label, _share(r["proactive"], n), f"{_pct(r['proactive'], n)} proactive"))
+    return _metric(
+        "proactive_share",
+        f"{_pct(pro, total)} proactive ({pro} of {total} interactions)",
+        ["Channel", "Proactive", "Reactive", "Proactive share"],
+        rows,
+        bars,
+    )
+
+
+def kol_feedback(user: Any, f: Filters) -> Metric:
+    note = "No KOL feedback is recorded in Liaison yet"
+    return _metric("kol_feedback", note, ["Note"], [[note]], [], available=False)
+
+
+def stakeholder_feedback(user: Any, f: Filters) -> Metric:
+    if not apps.is_installed("liaison.stakeholders"):
+        return _metric("stakeholder_feedback", "Not installed", ["Note"], [], [], available=False)
+    from liaison.stakeholders.services import feedback_counts
+
+    per_function = feedback_counts(user, start=f.start_at, end=f.end_at)
+    rows, bars, used, total = [], [], 0, 0
+    for label, (n_used, n_not) in per_function.items():
+        n = n_used + n_not
+        used, total = used + n_used, total + n
+        rows.append([label, n_used, n_not, _pct(n_used, n)])
+        bars.append((label, _share(n_used, n), f"{n_used} of {n} used"))
+    return _metric(
+        "stakeholder_feedback",
+        f"{_pct(used, total)} of {total} digest feedback said 'used'",
+        ["Function", "Used", "Not relevant", "Share used"],
+        rows,
+        bars,
+    )
+
+
+def _metric(
+    key: str,
+    headline: str,
+    columns: list[str],
+    rows: list[list[Any]],
+    bars: list[tuple[str, float, str]],
+    *,
+    available: bool = True,
+) -> Metric:
+    title, definition = DEFINITIONS[key]
+    return Metric(key, title, definition, headline, columns, rows, bars, available)
+
+
+BUILDERS = {
+    "kol_coverage": kol_coverage,
+    "priority_coverage": priority_coverage,
+    "insight_yield": insight_yield,
+    "insight_to_action": insight_to_action,
+    "follow_up_timeliness": follow_up_timeliness,
+    "inquiry_sla": inquiry_sla,
+    "ae_sla": ae_sla,
+    "proactive_share": proactive_share,
+    "kol_feedback": kol_feedback,
+    "stakeholder_feedback": stakeholder_feedback,
+}
+
+
+def dashboard(user: Any, f: Filters, keys: tuple[str, ...] = ORDER) -> list[Metric]:
+    """Every metric (or those named) for `f`; raises PermissionDenied for roles without `metrics` view."""
+    require(user, RESOURCE, "view")
+    return [BUILDERS[k](user, f) for k in keys]
+
+
+# ---- drill-down: the records behind a metric -----------------------------------------------------------------
+
+
+@dataclass
+class Drill:
+    """The records behind one metric, newest or most relevant first, at most DRILL_LIMIT of them."""
+
+    metric: Metric
+    columns: list[str]
+    rows: list[tuple[list[Any], str]]  # (cells, url name + uuid for the record's page, or "")
+    total: int
+
+
+def drill(user: Any, key: str, f: Filters) -> Drill:
+    """The records a metric counts, read through restrict(); unknown keys raise KeyError (a 404)."""
+    require(user, RESOURCE, "view")
+    metric = BUILDERS[key](user, f)
+    columns, rows, total = _DRILLS.get(key, _no_records)(user, f)
+    return Drill(metric, columns, rows, total)
+
+
+def _no_records(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    return [], [], 0
+
+
+def _drill_kol(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    visits = visits_per_hcp(user, f)
+    hcps = list(tiered_hcps(user, f).values_list("uuid", "first_name", "last_name", "tier", "pk"))
+    out = []
+    for uuid, first, last, tier, pk in hcps:
+        plan, made = planned_visits(tier, f.days), visits.get(pk, 0)
+        out.append(([f"{first} {last}", Tier(tier).label, plan, made, "yes" if made >= plan else "no"], uuid))
+    out.sort(key=lambda r: (r[0][3] - r[0][2], r[0][0]))  # furthest below plan first
+    rows = [(cells, f"/hcps/{uuid}/") for cells, uuid in out[:DRILL_LIMIT]]
+    return ["HCP", "Tier", "Planned", "Visits", "At plan"], rows, len(out)
+
+
+def _drill_priorities(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    since = f.end_at - dt.timedelta(days=FRESH_DAYS)
+    qs = (
+        insights(user, f)
+        .filter(submitted_at__gte=since, submitted_at__lt=f.end_at, listening_priority__isnull=False)
+        .select_related("listening_priority", "therapeutic_area")
+        .order_by("-submitted_at")
+    )
+    rows = [
+        (
+            [i.listening_priority.title, i.therapeutic_area.name, f"{i.submitted_at:%Y-%m-%d}", i.text[:120]],
+            f"/insights/{i.uuid}/",
+        )
+        for i in qs[:DRILL_LIMIT]
+    ]
+    return ["Priority", "Area", "Submitted", "Insight"], rows, qs.count()
+
+
+def _drill_interactions(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    qs = (
+        interactions(user, f)
+        .select_related("therapeutic_area", "owner")
+        .annotate(n_insights=Count("insights", filter=Q(insights__status__in=REPORTED)))
+        .order_by("-occurred_at")
+    )
+    rows = [
+        (
+            [
+                f"{i.occurred_at:%Y-%m-%d}",
+                i.get_channel_display(),
+                i.get_initiation_display(),
+                i.therapeutic_area.name if i.therapeutic_area else "",
+                i.owner.get_full_name() or i.owner.username,
+                i.n_insights,
+            ],
+            f"/interactions/{i.uuid}/",
+        )
+        for i in qs[:DRILL_LIMIT]
+    ]
+    return ["Date", "Channel", "Initiation", "Area", "MSL", "Insights"], rows, interactions(user, f).count()
+
+
+def _drill_follow_ups(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    qs = follow_ups(user, f).select_related("owner").order_by("due_date")
+    rows = [
+        (
+            [
+                f"{x.due_date:%Y-%m-%d}",
+                x.get_status_display(),
+                f"{x.completed_at:%Y-%m-%d}" if x.completed_at else "",
+                x.owner.get_full_name() or x.owner.username,
+                x.description[:100],
+            ],
+            "",
+        )
+        for x in qs[:DRILL_LIMIT]
+    ]
+    return ["Due", "Status", "Completed", "Owner", "Follow-up"], rows, qs.count()
+
+
+def _drill_inquiries(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    qs = inquiries(user, f).order_by("-received_at")
+    rows = [
+        (
+            [
+                f"{q.received_at:%Y-%m-%d %H:%M}",
+                q.get_status_display(),
+                f"{q.answered_at:%Y-%m-%d %H:%M}" if q.answered_at else "",
+                q.get_channel_display(),
+            ],
+            f"/inquiries/{q.uuid}/",
+        )
+        for q in qs[:DRILL_LIMIT]
+    ]
+    return ["Received", "Status", "Answered", "Channel"], rows, qs.count()
+
+
+def _drill_safety(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    qs = safety_reports(user, f).order_by("-day_zero")
+    rows = [
+        (
+            [
+                f"{r.day_zero:%Y-%m-%d %H:%M}",
+                r.get_status_display(),
+                f"{r.acknowledged_at:%Y-%m-%d %H:%M}" if r.acknowledged_at else "",
+            ],
+            f"/safety/{r.uuid}/",
+        )
+        for r in qs[:DRILL_LIMIT]
+    ]
+    return ["Day 0", "Status", "Acknowledged"], rows, qs.count()
+
+
+def _drill_stakeholder_feedback(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    if not apps.is_installed("liaison.stakeholders"):
+        return _no_records(user, f)
+    from liaison.stakeholders.services import feedback_records
+
+    qs = feedback_records(user, start=f.start_at, end=f.end_at)
+    rows = [
+        (
+            [
+                f"{x.created_at:%Y-%m-%d}",
+                x.stakeholder.name,
+                x.stakeholder.get_function_display(),
+                x.get_verdict_display(),
+                x.comment[:120],
+            ],
+            f"/stakeholders/{x.stakeholder.uuid}/",
+        )
+        for x in qs[:DRILL_LIMIT]
+    ]
+    return ["Date", "Stakeholder", "Function", "Verdict", "Comment"], rows, qs.count()
+
+
+_DRILLS = {
+    "kol_coverage": _drill_kol,
+    "priority_coverage": _drill_priorities,
+    "insight_yield": _drill_interactions,
+    "proactive_share": _drill_interactions,
+    "follow_up_timeliness": _drill_follow_ups,
+    "inquiry_sla": _drill_inquiries,
+    "ae_sla": _drill_safety,
+    "stakeholder_feedback": _drill_stakeholder_feedback,
+}
