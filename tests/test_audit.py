@@ -22,6 +22,7 @@ from audit_support import set_audit_guards
 from liaison.compliance.chain import verify_chain
 from liaison.compliance.models import AuditEvent
 from liaison.core import context as audit_ctx
+from liaison.core.audit import json_value
 from liaison.core.context import MissingAuditContext, audit_context, reason
 from liaison.core.models import AuditedModel
 from personas import PASSWORD
@@ -56,8 +57,13 @@ def audited_models() -> list[type[AuditedModel]]:
 # One way to build each audited model, with one field to change: (kwargs for create, field, new value).
 # A new audited model needs an entry here, so that the generic create/update/delete tests cover it.
 def _factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str, Any]], str, Any]]:
-    from liaison.engagement.models import Interaction
+    from liaison.engagement.models import FollowUp, Interaction
+    from liaison.insights.models import Insight
+    from liaison.loop.models import Theme
     from liaison.people.models import HCP, Organization
+    from liaison.planning.models import StandingInterest
+    from liaison.safety.models import SafetyReport
+    from liaison.stakeholders.models import DigestDelivery, Stakeholder
 
     now = timezone.now().replace(microsecond=0)
 
@@ -67,6 +73,49 @@ def _factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str, Any]
     def interaction() -> Interaction:
         return Interaction.objects.create(
             owner=w["alice"], occurred_at=now, channel="phone", purpose="education"
+        )
+
+    def insight() -> Insight:
+        return Insight.objects.create(
+            author=w["alice"], therapeutic_area=w["oncology"], text="Clinics wait weeks for PD-L1 results"
+        )
+
+    def safety_report() -> SafetyReport:
+        return SafetyReport.objects.create(reported_by=w["alice"], day_zero=now, trigger="manual")
+
+    def stakeholder() -> Stakeholder:
+        return Stakeholder.objects.create(name="HEOR team", function="heor", owner=w["mona"])
+
+    def delivery() -> DigestDelivery:
+        return DigestDelivery.objects.create(**digest_delivery_kwargs())
+
+    def digest_delivery_kwargs() -> dict[str, Any]:
+        return {
+            "stakeholder": stakeholder(),
+            "sent_by": w["mona"],
+            "sent_at": now,
+            "period_start": now - dt.timedelta(days=30),
+            "period_end": now,
+            "recipient": "heor@example.com",
+            "channel": "email",
+            "form": "insights",
+            "subject": "Oncology insights, last 30 days",
+            "status": "sent",
+        }
+
+    def standing_interest_kwargs() -> dict[str, Any]:
+        return {
+            "hcp": hcp(),
+            "recorded_by": w["alice"],
+            "topic": "EGFR resistance",
+            "mesh_terms": ["D000077216"],
+            "recorded_on": dt.date(2030, 1, 1),
+            "expires_on": dt.date(2031, 1, 1),
+        }
+
+    def theme() -> Theme:
+        return Theme.objects.create(
+            name="Testing delays", therapeutic_area=w["oncology"], created_by=w["lena"]
         )
 
     return {
@@ -128,6 +177,124 @@ def _factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str, Any]
             "triage_note",
             "Looks like a rash",
         ),
+        # Delivery bookkeeping is what changes on an outbox row; the report, sequence and idempotency key that
+        # identify the forwarding stay as they are.
+        "safety.safetyoutbox": (
+            lambda: {
+                "report": (report := safety_report()),
+                "sequence": 1,
+                "idempotency_key": f"{report.uuid}:1",
+                "channel": "e2b",
+                "payload": {"report": str(report.uuid)},
+            },
+            "status",
+            "sent",
+        ),
+        # (report, level) is the escalation's identity (one row per report and level), so change the SLA instead.
+        "safety.safetyescalation": (
+            lambda: {
+                "report": safety_report(),
+                "level": "at_risk",
+                "hours_since_day_zero": 18.5,
+                "sla_hours": 24,
+            },
+            "sla_hours",
+            15,
+        ),
+        "kol.identitylink": (
+            lambda: {
+                "person_id": "p-audit-0001",
+                "target": "npi",
+                "target_id": "1234567893",
+                "confidence": 0.82,
+                "status": "suggested",
+            },
+            "status",
+            "accepted",
+        ),
+        "intel.themefeedback": (
+            lambda: {
+                "insight": insight(),
+                "priority": w["priority"],
+                "suggested": w["priority"],
+                "verdict": "confirmed",
+                "reviewer": w["lena"],
+            },
+            "note",
+            "Clearly about testing access",
+        ),
+        "stakeholders.stakeholder": (
+            lambda: {"name": "Clinical operations", "function": "clinical_operations", "owner": w["mona"]},
+            "cadence",
+            "weekly",
+        ),
+        "stakeholders.digestdelivery": (digest_delivery_kwargs, "status", "failed"),
+        "stakeholders.stakeholderfeedback": (
+            lambda: {
+                "stakeholder": (sent := delivery()).stakeholder,
+                "delivery": sent,
+                "verdict": "used",
+                "recorded_by": w["mona"],
+            },
+            "comment",
+            "Fed into the value dossier",
+        ),
+        "planning.engagementplan": (
+            lambda: {
+                "owner": w["alice"],
+                "kind": "kol",
+                "hcp": hcp(),
+                "year": 2030,
+                "quarter": 1,
+                "planned_per_quarter": 2,
+            },
+            "planned_per_quarter",
+            3,
+        ),
+        "planning.standinginterest": (standing_interest_kwargs, "renewed_on", dt.date(2030, 6, 1)),
+        "planning.interestreminder": (
+            lambda: {
+                "interest": StandingInterest.objects.create(**standing_interest_kwargs()),
+                "follow_up": FollowUp.objects.create(
+                    owner=w["alice"], description="Send the new paper", due_date=dt.date(2030, 2, 1)
+                ),
+                "source": "publication",
+                "source_key": "38000001",
+            },
+            "source_title",
+            "Osimertinib resistance mechanisms",
+        ),
+        "loop.insightrating": (
+            lambda: {
+                "insight": insight(),
+                "reviewer": w["lena"],
+                "specific": 3,
+                "actionable": 4,
+                "new": True,
+            },
+            "specific",
+            5,
+        ),
+        "loop.theme": (
+            lambda: {"name": "Testing delays", "therapeutic_area": w["oncology"], "created_by": w["lena"]},
+            "description",
+            "Slow PD-L1 turnaround in community clinics",
+        ),
+        "loop.action": (
+            lambda: {
+                "theme": theme(),
+                "title": "Brief the lab partners",
+                "due_date": dt.date(2030, 3, 1),
+                "created_by": w["lena"],
+            },
+            "status",
+            "in_progress",
+        ),
+        "loop.notification": (
+            lambda: {"user": w["alice"], "text": "An action fed by your insight was created"},
+            "read_at",
+            now,
+        ),
     }
 
 
@@ -135,38 +302,54 @@ def _audit_value(model: type, field: str, value: Any) -> Any:
     """The value as the audit trail stores it (related records as their public uuid)."""
     if model._meta.get_field(field).is_relation:
         return str(value.uuid)
-    return value
+    return json_value(value)  # dates and datetimes as ISO strings
 
 
 # --- one event per create, update and delete ------------------------------------------------------------------
 
 
+# Every audited model, by label: the create/update/delete test below runs once for each.
+AUDITED_LABELS = [
+    "accounts.therapeuticarea",
+    "accounts.product",
+    "accounts.team",
+    "accounts.territory",
+    "accounts.user",
+    "accounts.apitoken",
+    "people.organization",
+    "people.hcp",
+    "people.affiliation",
+    "engagement.interaction",
+    "engagement.interactionattendee",
+    "engagement.followup",
+    "insights.listeningpriority",
+    "insights.insight",
+    "medinfo.medicalinquiry",
+    "safety.safetyreport",
+    "safety.safetyoutbox",
+    "safety.safetyescalation",
+    "kol.identitylink",
+    "intel.themefeedback",
+    "stakeholders.stakeholder",
+    "stakeholders.digestdelivery",
+    "stakeholders.stakeholderfeedback",
+    "planning.engagementplan",
+    "planning.standinginterest",
+    "planning.interestreminder",
+    "loop.insightrating",
+    "loop.theme",
+    "loop.action",
+    "loop.notification",
+]
+
+
 def test_it_has_a_factory_for_every_audited_model(world):
     labels = {m._meta.label_lower for m in audited_models()}
     assert labels - set(_factories(world)) == set(), "add the new audited model to _factories in this file"
+    assert labels - set(AUDITED_LABELS) == set(), "add the new audited model to AUDITED_LABELS in this file"
 
 
-@pytest.mark.parametrize(
-    "label",
-    [
-        "accounts.therapeuticarea",
-        "accounts.product",
-        "accounts.team",
-        "accounts.territory",
-        "accounts.user",
-        "accounts.apitoken",
-        "people.organization",
-        "people.hcp",
-        "people.affiliation",
-        "engagement.interaction",
-        "engagement.interactionattendee",
-        "engagement.followup",
-        "insights.listeningpriority",
-        "insights.insight",
-        "medinfo.medicalinquiry",
-        "safety.safetyreport",
-    ],
-)
+@pytest.mark.parametrize("label", AUDITED_LABELS)
 def test_it_writes_exactly_one_event_per_create_update_and_delete(world, acting, label):
     model = apps.get_model(label)
     build, field, new_value = _factories(world)[label]

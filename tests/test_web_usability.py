@@ -219,8 +219,9 @@ def test_the_review_queue_still_preselects_each_insights_priority(client, world,
 # --- the safety queue ------------------------------------------------------------------------------------------
 
 
-def test_the_safety_queue_says_that_it_shows_only_reports_not_yet_forwarded(client, world):
+def test_the_safety_queue_says_that_it_shows_only_reports_not_yet_acknowledged(client, world):
+    # A forwarded report stays in the queue until the safety database acknowledges it (docs/safety.md).
     login(client, world["sam"])
     body = client.get(reverse("safety:report_list")).content.decode()
-    assert "Queue: not yet forwarded, oldest first" in body
+    assert "Queue: not yet acknowledged, oldest first" in body
     assert "All reports, newest Day 0 first" in body

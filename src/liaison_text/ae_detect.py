@@ -329,6 +329,51 @@ def lexicon_score(values: dict[str, float]) -> float:
     return 1 / (1 + math.exp(-z))
 
 
+# Words that say an event happened to someone: without one of them (or a named drug in the same sentence) a
+# disease name from MeSH is read as the topic of the conversation, not as an adverse event.
+_EXPERIENCE = re.compile(
+    r"\b(?:(?:a|an|the|one|two|our|this|that|my|her|his|their) (?:patients?|pts?|cases?)|"
+    r"patients? (?:had|has|have|who|was|were|is|are)|he|she|his|her|him|man|woman|men|women|boy|girl|"
+    r"child|children|infant|neonate|"
+    r"\d+[- ]?(?:year|month|week|day)s?[- ]old|developed|develop|developing|experienced|experiencing|"
+    r"suffered|suffering|presented|presenting|complained|complaining|reported|reports|noted|occurred|"
+    r"occurring|onset|induced|\w+-induced|associated|related|attribut\w+|caused|causing|due to|secondary to|"
+    r"resulted|resulting|after|following|while|during|since|admitted|hospitali[sz]\w*|died|"
+    r"death|fatal|treated|receiving|received|taking|took|exposed|exposure|toxicity|reaction|reactions|"
+    r"lead to|leads to|led to|produc\w*|precipitat\w*|induc\w*|trigger\w*|predispos\w*|withdrawal|"
+    r"discontinu\w*|regress\w*|resolv\w*|revers\w*|appeared|began|worsen\w*|incriminated|intoxication|"
+    r"overdose|poisoning|administration|therapy with|treatment with)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?;]\s+|\n")
+
+
+def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence holding text[start:end]."""
+    left = 0
+    for m in _SENTENCE_END.finditer(text, 0, start):
+        left = m.end()
+    m = _SENTENCE_END.search(text, end)
+    return left, (m.start() if m else len(text))
+
+
+def _in_event_context(text: str, event: Span, drugs: Sequence[Span]) -> bool:
+    """Whether an event mention reads as something that happened: a patient or experience word, or a named drug,
+    in the same sentence."""
+    left, right = _sentence_of(text, event.start, event.end)
+    if any(left <= d.start < right for d in drugs):
+        return True
+    return bool(_EXPERIENCE.search(text, left, right))
+
+
+def _curated_terms(texts: Sequence[str]) -> set[str]:
+    """The curated AE terms (ae_lexicon) found in `texts`, lower-cased: they flag without further context."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(m.group(0).lower() for m in ae_lexicon._AE.finditer(text))
+    return found
+
+
 def _categories(spans: Sequence[Span]) -> list[str]:
     found = {s.category for s in spans if s.kind == "situation"}
     return [c for c in CATEGORIES if c in found]
@@ -371,6 +416,7 @@ class Detector:
                 self.load_error = f"{type(exc).__name__}: {exc}"
                 self.model = None
         results = []
+        curated = _curated_terms(texts)
         for i, (found, value) in enumerate(zip(spans, values, strict=True)):
             events = [s for s in found if s.kind == "event"]
             situations = [s for s in found if s.kind == "situation"]
@@ -382,8 +428,16 @@ class Detector:
                 layer = "trained"
             else:
                 score = lexicon_score(value)
-                # Recall first: an event, or a drug named next to a causal phrase ("X-associated ARDS").
-                ae = bool(events) or bool((value["drugs"] or value["drug_classes"]) and value["causal"])
+                # Recall first: a curated AE term, an event said of a patient or next to a named drug, or a drug
+                # named next to a causal phrase ("X-associated ARDS"). A disease named as a topic ("the latest
+                # cardiomyopathies data", "a heart failure study") is not an event on its own.
+                texts_i = texts[i]
+                drugs = [s for s in found if s.kind == "drug"]
+                ae = any(
+                    s.text.lower() in curated or _in_event_context(texts_i, s, drugs) for s in events
+                ) or bool((value["drugs"] or value["drug_classes"]) and value["causal"])
+                if not ae:
+                    score = min(score, 0.2)
                 layer = "lexicon"
             results.append(AEResult(ae, score, _categories(found), list(found), hedged, layer, value))
         return results

@@ -130,8 +130,26 @@ def test_as_dict_is_the_detect_ae_json(detector):
     assert line["layer"] == "lexicon" and 0 <= line["score"] <= 1
 
 
+def test_a_disease_named_as_a_topic_is_not_an_adverse_event(detector):
+    # Medical affairs notes name diseases all the time; only an event said of a patient, next to a named drug
+    # or with an experience word counts. A curated AE term ("rash", "hospitalised") needs no context.
+    topics = [
+        "Discussed an investigator-initiated study idea on digestive system neoplasms outcomes in rural patients.",
+        "Dr Rao described the care pathway at their practice for patients with bone cysts.",
+        "Scientific exchange on the latest cardiomyopathies data; shared the congress poster.",
+    ]
+    assert [r.ae for r in detector.detect_many(topics)] == [False, False, False]
+    events = [
+        "A 54-year-old man developed cardiomyopathy.",
+        "Cardiomyopathy after doxorubicin.",
+        "The patient had bone cysts while on the study drug.",
+        "She was hospitalised.",
+    ]
+    assert [r.ae for r in detector.detect_many(events)] == [True, True, True, True]
+
+
 def test_detect_many_matches_detect_and_survives_odd_input(detector):
-    texts = ["She developed a rash.", "", None, "x" * 20000 + " hepatitis"]
+    texts = ["She developed a rash.", "", None, "x" * 20000 + " She developed hepatitis."]
     many = detector.detect_many(texts)
     assert [r.ae for r in many] == [True, False, False, True]
     assert many[0] == detector.detect("She developed a rash.")
