@@ -64,6 +64,22 @@ def cluster(
     if pca_dims and points.shape[1] > pca_dims and len(points) > pca_dims:
         points = PCA(n_components=pca_dims, random_state=seed).fit_transform(points)
     sample_labels = model.fit_predict(points).astype(np.int64)
+    if sample_labels.max() < 0:
+        # HDBSCAN never calls the whole input one cluster unless asked; a handful of texts that all say the same
+        # thing (common in one area's unmatched insights) is exactly such a cluster. Allow it, then keep only the
+        # members close to its centroid, so that unrelated texts stay noise.
+        single = HDBSCAN(
+            min_cluster_size=min_cluster_size, min_samples=min_samples, allow_single_cluster=True, copy=True
+        ).fit_predict(points)
+        members = np.flatnonzero(single >= 0)
+        if len(members) >= min_cluster_size:
+            # A member stays when its mean cosine to the other members reaches assign_threshold.
+            member_vecs = vecs[sample][members]
+            sims = member_vecs @ member_vecs.T
+            mean_to_others = (sims.sum(axis=1) - 1.0) / (len(members) - 1)
+            close = members[mean_to_others >= assign_threshold]
+            if len(close) >= min_cluster_size:
+                sample_labels[close] = 0
     labels = np.full(n, -1, dtype=np.int64)
     labels[sample] = sample_labels
     n_clusters = int(sample_labels.max()) + 1

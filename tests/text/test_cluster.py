@@ -91,3 +91,22 @@ def test_an_edited_note_is_a_near_duplicate_and_a_different_note_is_not(embedder
     ]
     pairs = near_duplicates(embedder.encode(texts), [1, 2, 3], threshold=0.9)
     assert [(a, b) for a, b, _ in pairs] == [(1, 2)]
+
+
+def test_a_handful_of_texts_saying_one_thing_is_one_cluster_and_unrelated_texts_stay_noise(embedder):
+    same = embedder.encode(
+        [
+            "Residents learn about new oncology trials mainly from podcasts rather than journals.",
+            "Young oncologists follow trial news on podcasts more than in journals.",
+            "Fellows say podcasts are where they first hear about new trial results.",
+        ]
+    )
+    assert cluster(same, min_cluster_size=3).tolist() == [0, 0, 0]
+    unrelated = embedder.encode(
+        [
+            "Parking at the hospital is expensive for patients.",
+            "The pharmacy closes at six on weekdays.",
+            "Renal dosing tables are hard to find in the label.",
+        ]
+    )
+    assert cluster(unrelated, min_cluster_size=3).tolist() == [-1, -1, -1]

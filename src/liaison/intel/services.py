@@ -904,7 +904,7 @@ def search(user: Any, query: str, *, k: int = 20, kinds: Sequence[str] | None = 
 
 def _vector_search(vector: np.ndarray, k: int, allowed: set[int]) -> list[tuple[int, float]]:
     """Nearest allowed keys from the vector index, as (key, cosine)."""
-    result = INDEX.get().search(vector, k, allowed=allowed)
+    result = INDEX.get().search(vector, k, allowed=np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
     return [(int(item[0]), float(item[1])) for item in result]
 
 
