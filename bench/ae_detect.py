@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ae_detect.py                       # ../shared/data/ade_corpus
     .venv/bin/python bench/ae_detect.py --no-embeddings       # even when liaison_text.embed is installed
+    .venv/bin/python bench/ae_detect.py --only relation       # only the trained rows whose name holds it
 
 The corpus (evaluation only, never copied into the product) is split by document (PMID) into a training
 part (70%) and a test part (30%), so no abstract has sentences on both sides. Every trained model chooses
@@ -12,7 +13,10 @@ Rows:
 - keyword matcher: `ae_lexicon.detect(text).ae`, the curated list alone;
 - layer 1 (lexicon): the shippable detector with no training (MeSH vocabularies, INN stems, patterns);
 - TF-IDF + LR: words and word pairs only: the keyword baseline of a trained model;
-- layer 2 variants: TF-IDF + lexicon signals (+ sentence embeddings when installed).
+- layer 2 variants: TF-IDF + lexicon signals (+ sentence embeddings when installed);
+- layer 2 with relation features (the default when the encoder is installed): TF-IDF + lexicon signals +
+  the encoder's token states pooled over the text, the drug and event mentions and the words between them
+  (`ae_pairs`).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "data" / "ade_corpus")
     parser.add_argument("--no-embeddings", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", action="append", default=[], help="trained rows whose name holds this")
     args = parser.parse_args()
     if not args.corpus.exists():
         print(f"{args.corpus} not found: this benchmark needs the ADE corpus (evaluation only)")
@@ -107,25 +112,39 @@ def main() -> int:
     )
 
     embedder = None if args.no_embeddings else _embedder()
-    train_embeddings = None
+    variants = [("TF-IDF + LR (keyword baseline)", False, False, False)]
+    variants.append(("layer 2: TF-IDF + lexicon signals", True, False, False))
     if embedder is not None:
+        variants.append(("TF-IDF + embeddings", False, True, False))
+        variants.append(("layer 2: TF-IDF + lexicon + embeddings (format 1)", True, True, False))
+        variants.append(("layer 2: TF-IDF + lexicon + relation features (format 2)", True, True, True))
+    if args.only:
+        variants = [v for v in variants if any(word in v[0] for word in args.only)]
+    train_texts = [t for t, _ in train_part]
+    train_embeddings = train_relations = None
+    if any(v[2] and not v[3] for v in variants):
         started = time.perf_counter()
-        train_embeddings = embedder.encode([t for t, _ in train_part])
-        print(f"embedded the training part: {len(train_part) / (time.perf_counter() - started):.0f} texts/s")
-    variants = [("TF-IDF + LR (keyword baseline)", False, False)]
-    variants.append(("layer 2: TF-IDF + lexicon signals", True, False))
-    if embedder is not None:
-        variants.append(("TF-IDF + embeddings", False, True))
-        variants.append(("layer 2: TF-IDF + lexicon + embeddings", True, True))
+        train_embeddings = embedder.encode(train_texts)
+        print(f"embedded the training part: {len(train_texts) / (time.perf_counter() - started):.0f} texts/s")
+    if any(v[3] for v in variants):
+        from liaison_text.ae_detect import lexicon_spans
+        from liaison_text.ae_pairs import get_token_encoder, relation_vectors
+
+        started = time.perf_counter()
+        spans = [lexicon_spans(t) for t in train_texts]
+        train_relations = relation_vectors(get_token_encoder(embedder), train_texts, spans)
+        speed = len(train_texts) / (time.perf_counter() - started)
+        print(f"relation vectors of the training part (spans + token states): {speed:.0f} texts/s")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, lexicon_features, embeddings in variants:
+        for name, lexicon_features, embeddings, relations in variants:
             model_dir = Path(tmp) / name.replace(" ", "_").replace(":", "")
             report = train(
                 train_part,
                 model_dir,
                 lexicon_features=lexicon_features,
                 use_embeddings=embeddings,
-                embeddings=train_embeddings if embeddings else None,
+                relation_features=relations,
+                embeddings=train_relations if relations else train_embeddings if embeddings else None,
             )
             detector = Detector(model_dir)
             started = time.perf_counter()

@@ -4,9 +4,12 @@
     report = train(examples, data_dir / "models" / "ae")
 
 Features: TF-IDF of words and word pairs (with drug and event mentions also replaced by placeholders, so
-"X-induced Y" generalises to drugs the training text never named), the lexicon signals of layer 1, and the
-sentence embedding when `liaison_text.embed` is installed. Model: L2-regularised logistic regression with
-balanced class weights, fitted with scipy's L-BFGS (no scikit-learn: numpy and scipy are already there).
+"X-induced Y" generalises to drugs the training text never named), the lexicon signals of layer 1, and, when
+`liaison_text.embed` is installed, the relation features of `ae_pairs` (the encoder's contextual token states
+pooled over the text, its drug and event mentions and the words between them; format 2) or the plain
+sentence embedding (format 1). Model: logistic regression with balanced class weights, fitted with scipy's
+L-BFGS (no scikit-learn: numpy and scipy are already there). The sparse and dense blocks get their own L2
+strength: thousands of correlated dense columns overfit at the penalty that suits word counts.
 
 Recall first: the operating threshold is chosen on held-out text, never on the text the model was fitted on.
 Training examples are split into folds by document (a PMID, or a JSON line's optional "doc"), each fold is
@@ -37,8 +40,12 @@ from scipy.optimize import minimize
 
 from liaison_text.ae_detect import SIGNAL_NAMES, Span, lexicon_spans, signals
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READABLE_FORMATS = (1, 2)  # format 1: sentence embedding, no relation features
 _WORD = re.compile(r"[a-z0-9]+")
+# Penalty of the dense block with relation features: ~1,900 correlated, standardised columns overfit at the
+# sparse block's 1e-4 (test precision 0.29 at recall 0.97 with 1e-3 on the ADE training part, 5-fold).
+DENSE_L2 = 0.1
 
 
 class TrainingDataError(ValueError):
@@ -143,6 +150,19 @@ def _masked_tokens(text: str, spans: Sequence[Span] | None) -> list[str]:
     return tokens
 
 
+def _token_encoder():
+    """The relation-feature encoder of `ae_pairs` on the shared embedder, or None without an embedder."""
+    embedder = _embedder()
+    if embedder is None:
+        return None
+    try:
+        from liaison_text.ae_pairs import get_token_encoder  # noqa: PLC0415 - optional, like the embedder
+
+        return get_token_encoder(embedder)
+    except Exception:  # noqa: BLE001 - e.g. onnx missing: a model that needs it falls back to layer 1
+        return None
+
+
 def _embedder():
     """The sentence embedder if `liaison_text.embed` is installed and works, else None."""
     try:
@@ -167,23 +187,40 @@ class TrainedModel:
     uses_embeddings: bool
     meta: dict[str, object] = field(default_factory=dict)
     lexicon_features: bool = True
+    relation_features: bool = False  # dense part is `ae_pairs.relation_vectors`, not the sentence embedding
 
-    def features(self, texts: Sequence[str], values: Sequence[dict[str, float]], spans=None, embeddings=None):
-        """The design matrix of `texts` (CSR): TF-IDF columns, then standardised dense columns."""
+    def features(
+        self, texts: Sequence[str], values: Sequence[dict[str, float]], spans=None, embeddings=None
+    ) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """The design of `texts`: TF-IDF (CSR) and the standardised dense columns (lexicon, encoder).
+
+        `embeddings` may pass precomputed encoder rows (sentence embeddings, or relation vectors for a
+        model with `relation_features`)."""
         spans = spans if spans is not None else [lexicon_spans(t) for t in texts]
         tfidf = _tfidf(
             texts, spans if self.lexicon_features else [None] * len(texts), self.vocabulary, self.idf
         )
-        dense = _dense(values, embeddings, texts, self.uses_embeddings, self.lexicon_features)
-        dense = (dense - self.dense_mean) / self.dense_std
-        return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
+        dense = _dense(
+            values,
+            embeddings,
+            texts,
+            self.uses_embeddings,
+            self.lexicon_features,
+            spans=spans if self.relation_features else None,
+        )
+        return tfidf, (dense - self.dense_mean) / self.dense_std
+
+    def decision(self, design: tuple[sparse.csr_matrix, np.ndarray]) -> np.ndarray:
+        """The logit of each row of a design from `features`."""
+        tfidf, dense = design
+        split = tfidf.shape[1]
+        return tfidf @ self.weights[:split] + dense @ self.weights[split:] + self.bias
 
     def predict_proba(
-        self, texts: Sequence[str], values: Sequence[dict[str, float]], spans=None
+        self, texts: Sequence[str], values: Sequence[dict[str, float]], spans=None, embeddings=None
     ) -> np.ndarray:
         """P(AE) for each text."""
-        z = self.features(texts, values, spans) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + np.exp(-self.decision(self.features(texts, values, spans, embeddings))))
 
     def save(self, model_dir: Path) -> None:
         """Write model.npz + model.json to `model_dir` atomically (a temporary folder renamed into place)."""
@@ -207,6 +244,7 @@ class TrainedModel:
                 "threshold": self.threshold,
                 "uses_embeddings": self.uses_embeddings,
                 "lexicon_features": self.lexicon_features,
+                "relation_features": self.relation_features,
                 "signals": list(SIGNAL_NAMES),
             }
             (tmp / "model.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -224,9 +262,9 @@ class TrainedModel:
     def load(cls, model_dir: Path) -> TrainedModel:
         """Read a model written by `save`; ValueError when it is from another format or incomplete."""
         meta = json.loads((Path(model_dir) / "model.json").read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT_VERSION or meta.get("signals") != list(SIGNAL_NAMES):
+        if meta.get("format") not in _READABLE_FORMATS or meta.get("signals") != list(SIGNAL_NAMES):
             raise ValueError(
-                f"{model_dir}: model format {meta.get('format')} is not {FORMAT_VERSION}; retrain"
+                f"{model_dir}: model format {meta.get('format')} is not one of {_READABLE_FORMATS}; retrain"
             )
         with np.load(Path(model_dir) / "model.npz", allow_pickle=False) as arrays:
             terms = arrays["terms"].tolist()
@@ -241,11 +279,19 @@ class TrainedModel:
                 uses_embeddings=bool(meta["uses_embeddings"]),
                 meta=meta,
                 lexicon_features=bool(meta.get("lexicon_features", True)),
+                relation_features=bool(meta.get("relation_features", False)),
+            )
+        expected = len(model.vocabulary) + len(model.dense_mean)
+        if model.weights.shape != (expected,) or model.dense_std.shape != model.dense_mean.shape:
+            raise ValueError(
+                f"{model_dir}: model.npz is inconsistent ({model.weights.shape} weights); retrain"
             )
         if model.uses_embeddings and _embedder() is None:
             raise ValueError(
                 "the model was trained with sentence embeddings, and liaison_text.embed is missing"
             )
+        if model.relation_features and _token_encoder() is None:
+            raise ValueError("the model needs the encoder's token states, and they cannot be loaded")
         return model
 
 
@@ -265,17 +311,31 @@ def _tfidf(texts, spans, vocabulary: dict[str, int], idf: np.ndarray) -> sparse.
     return sparse.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(vocabulary)))
 
 
-def _dense(values, embeddings, texts, uses_embeddings: bool, lexicon_features: bool = True) -> np.ndarray:
+def _dense(
+    values, embeddings, texts, uses_embeddings: bool, lexicon_features: bool = True, spans=None
+) -> np.ndarray:
+    """Lexicon signals (log1p), then the encoder columns: relation vectors when `spans` is given, else the
+    sentence embedding; `embeddings` passes them precomputed."""
     names = SIGNAL_NAMES if lexicon_features else ()
     lex = np.log1p(np.array([[v[name] for name in names] for v in values], dtype=np.float64))
     lex = lex.reshape(len(values), len(names))
     if not uses_embeddings:
         return lex
     if embeddings is None:
-        embedder = _embedder()
-        if embedder is None:
-            raise ValueError("the model needs sentence embeddings and liaison_text.embed is not available")
-        embeddings = embedder.encode(list(texts))
+        if spans is not None:
+            from liaison_text.ae_pairs import relation_vectors  # noqa: PLC0415 - needs the embedder
+
+            encoder = _token_encoder()
+            if encoder is None:
+                raise ValueError("the model needs token states and liaison_text.embed is not available")
+            embeddings = relation_vectors(encoder, list(texts), spans)
+        else:
+            embedder = _embedder()
+            if embedder is None:
+                raise ValueError(
+                    "the model needs sentence embeddings and liaison_text.embed is not available"
+                )
+            embeddings = embedder.encode(list(texts))
     return np.hstack([lex, np.asarray(embeddings, dtype=np.float64)])
 
 
@@ -291,21 +351,30 @@ def _fit_vocabulary(token_lists: Iterable[list[str]], min_df: int, max_terms: in
     return vocabulary, idf
 
 
-def _logistic(x: sparse.csr_matrix, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
-    """Class-balanced, L2-regularised logistic regression by L-BFGS; returns (weights, bias)."""
-    n, d = x.shape
+def _logistic(
+    x: sparse.csr_matrix, y: np.ndarray, l2: float, dense: np.ndarray | None = None, dense_l2: float = 0.0
+) -> tuple[np.ndarray, float]:
+    """Class-balanced, L2-regularised logistic regression by L-BFGS; returns (weights, bias).
+
+    `dense` columns follow the sparse ones in the weights and take their own penalty `dense_l2`; they stay a
+    numpy array (a dense block stored as CSR would be several times slower to multiply)."""
+    n, d_sparse = x.shape
+    dense = np.zeros((n, 0)) if dense is None else dense
+    d = d_sparse + dense.shape[1]
+    penalty = np.concatenate([np.full(d_sparse, l2), np.full(dense.shape[1], dense_l2)])
     pos = max(1, int(y.sum()))
     sample_weight = np.where(y == 1, n / (2 * pos), n / (2 * max(1, n - pos))) / n
 
     def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = params[:d], params[d]
-        z = x @ w + b
+        z = x @ w[:d_sparse] + dense @ w[d_sparse:] + b
         # log(1 + exp(-z)) for y=1 and log(1 + exp(z)) for y=0, computed stably
         signed = np.where(y == 1, -z, z)
-        value = np.sum(sample_weight * np.logaddexp(0.0, signed)) + 0.5 * l2 * w @ w
+        value = np.sum(sample_weight * np.logaddexp(0.0, signed)) + 0.5 * w @ (penalty * w)
         p = 1.0 / (1.0 + np.exp(-z))
         g = sample_weight * (p - y)
-        return value, np.concatenate([x.T @ g + l2 * w, [g.sum()]])
+        grad = np.concatenate([x.T @ g, dense.T @ g]) + penalty * w
+        return value, np.concatenate([grad, [g.sum()]])
 
     result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": 500})
     return result.x[:d], float(result.x[d])
@@ -330,6 +399,7 @@ class TrainReport:
     bad_lines: int
     conflicts: int
     uses_embeddings: bool
+    relation_features: bool
     terms: int
     threshold: float
     target_recall: float
@@ -363,13 +433,18 @@ def train(
     use_embeddings: bool | None = None,
     embeddings: np.ndarray | None = None,
     lexicon_features: bool = True,
+    relation_features: bool | None = None,
+    dense_l2: float | None = None,
     seed: int = 13,
 ) -> TrainReport:
     """Fit layer 2 on `examples` and write it to `model_dir`; see the module docstring for the method.
 
-    `use_embeddings`: None uses them when the embedder is installed. `embeddings` may pass precomputed rows
-    (benchmarks reuse them across runs). `lexicon_features=False` gives plain TF-IDF (+ embeddings): the
-    benchmark's keyword baseline.
+    `use_embeddings`: None uses the encoder when the embedder is installed. `relation_features` (None: with
+    the encoder and the lexicon) feeds it `ae_pairs.relation_vectors` rather than the sentence embedding.
+    `embeddings` may pass the encoder rows precomputed (benchmarks reuse them across runs): relation vectors
+    when `relation_features`, else sentence embeddings. `dense_l2` is the penalty of the dense block (None:
+    `DENSE_L2` with relation features, else `l2`, as format 1 did). `lexicon_features=False` gives plain
+    TF-IDF (+ embeddings): the benchmark's keyword baseline.
     """
     started = time.perf_counter()
     say = progress or (lambda _message: None)
@@ -380,37 +455,50 @@ def train(
     documents = getattr(examples, "documents", None) or [str(i) for i in range(len(texts))]
     if use_embeddings is None:
         use_embeddings = embeddings is not None or _embedder() is not None
+    if relation_features is None:
+        relation_features = bool(use_embeddings and lexicon_features)
+    if relation_features and not (use_embeddings and lexicon_features):
+        raise TrainingDataError("relation features need the encoder and the lexicon (they pool its spans)")
+    dense_l2 = dense_l2 if dense_l2 is not None else (DENSE_L2 if relation_features else l2)
     say(f"lexicon spans for {len(texts)} texts")
     spans = [lexicon_spans(t) for t in texts]
     values = [signals(t, s) for t, s in zip(texts, spans, strict=True)]
     if use_embeddings and embeddings is None:
-        say("sentence embeddings")
-        embedder = _embedder()
-        if embedder is None:
+        say("token states" if relation_features else "sentence embeddings")
+        if _embedder() is None:
             raise TrainingDataError("use_embeddings=True but liaison_text.embed is not available")
-        embeddings = embedder.encode(texts)
+    dense_all = _dense(
+        values, embeddings, texts, use_embeddings, lexicon_features, spans if relation_features else None
+    )
     if not lexicon_features:
         spans = [None] * len(texts)
     tokens = [_masked_tokens(t, s) for t, s in zip(texts, spans, strict=True)]
-    dense_all = _dense(values, embeddings, texts, use_embeddings, lexicon_features)
 
     def fit(index: np.ndarray) -> TrainedModel:
         vocabulary, idf = _fit_vocabulary((tokens[i] for i in index), min_df, max_terms)
         dense = dense_all[index]
         mean, std = dense.mean(axis=0), dense.std(axis=0) + 1e-6
         model = TrainedModel(
-            vocabulary, idf, np.zeros(0), 0.0, mean, std, 0.5, use_embeddings, {}, lexicon_features
+            vocabulary,
+            idf,
+            np.zeros(0),
+            0.0,
+            mean,
+            std,
+            0.5,
+            use_embeddings,
+            {},
+            lexicon_features,
+            relation_features,
         )
         tfidf = _tfidf([texts[i] for i in index], [spans[i] for i in index], vocabulary, idf)
-        x = sparse.hstack([tfidf, sparse.csr_matrix((dense - mean) / std)], format="csr")
-        model.weights, model.bias = _logistic(x, y[index], l2)
+        model.weights, model.bias = _logistic(tfidf, y[index], l2, (dense - mean) / std, dense_l2)
         return model
 
     def score(model: TrainedModel, index: np.ndarray) -> np.ndarray:
         tfidf = _tfidf([texts[i] for i in index], [spans[i] for i in index], model.vocabulary, model.idf)
         dense = (dense_all[index] - model.dense_mean) / model.dense_std
-        x = sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr")
-        return 1.0 / (1.0 + np.exp(-(x @ model.weights + model.bias)))
+        return 1.0 / (1.0 + np.exp(-model.decision((tfidf, dense))))
 
     fold = _fold_of(documents, folds, seed)
     heldout = np.zeros(len(texts))
@@ -429,6 +517,7 @@ def train(
         "examples": len(texts),
         "target_recall": target_recall,
         "l2": l2,
+        "dense_l2": dense_l2,
         "min_df": min_df,
         "heldout_precision": precision,
         "heldout_recall": recall,
@@ -441,6 +530,7 @@ def train(
         bad_lines=len(getattr(examples, "bad_lines", [])),
         conflicts=int(getattr(examples, "conflicts", 0)),
         uses_embeddings=bool(use_embeddings),
+        relation_features=bool(relation_features),
         terms=len(model.vocabulary),
         threshold=threshold,
         target_recall=target_recall,

@@ -175,3 +175,127 @@ def test_a_saved_model_loads_back_to_the_same_scores(trained):
     spans = [lexicon_spans(t) for t in texts]
     direct = model.predict_proba(texts, [signals(t, s) for t, s in zip(texts, spans, strict=True)], spans)
     assert [r.score for r in again] == pytest.approx(direct.tolist())
+
+
+# --- relation features (ae_pairs): token states pooled over drug and event mentions ------------------------
+
+
+def test_pair_signals_describe_the_nearest_drug_event_pair():
+    from liaison_text.ae_detect import lexicon_spans
+    from liaison_text.ae_pairs import pair_signals
+
+    def of(text: str) -> dict[str, float]:
+        return pair_signals(text, lexicon_spans(text))
+
+    glued = of("Rituximab-induced pneumonitis.")
+    assert glued["has_pair"] == glued["induced_drug"] == glued["drug_first"] == glued["causal_between"] == 1
+    after = of("Patients with hepatitis were excluded before starting rituximab.")
+    assert after["has_pair"] == 1 and after["drug_first"] == 0 and after["induced_drug"] == 0
+    assert after["distance_log"] > glued["distance_log"]
+    none = of("The advisory board meets in March.")
+    assert none["has_pair"] == 0 and none["no_drug"] == none["no_event"] == 1
+
+
+@pytest.fixture(scope="module")
+def token_encoder(embedder):
+    from liaison_text.ae_pairs import TokenEncoder
+
+    return TokenEncoder(embedder, threads=2)
+
+
+def test_token_states_come_from_the_embedding_model_with_offsets_into_the_text(embedder, token_encoder):
+    texts = ["Two weeks after starting rituximab she developed pneumonitis.", "ok"]
+    rows = {i: (states, offsets) for i, states, offsets in token_encoder.encode(texts)}
+    states, offsets = rows[0]
+    pieces = [texts[0][a:b].lower() for a, b in offsets]
+    assert pieces[:3] == ["two", "weeks", "after"] and "." in pieces and len(states) == len(offsets)
+    # The graph mean-pools these states into the embedding (with [CLS] and [SEP], left out here): the mean of
+    # the word pieces points the same way as `Embedder.encode`, so the second output is the right tensor.
+    mean = states.mean(axis=0) / np.linalg.norm(states.mean(axis=0))
+    assert float(mean @ embedder.encode(texts[:1])[0]) > 0.98
+
+
+def test_the_event_vector_depends_on_the_drug_the_event_is_tied_to(token_encoder):
+    from liaison_text.ae_detect import lexicon_spans
+    from liaison_text.ae_pairs import relation_vectors
+
+    texts = [
+        "She developed pneumonitis after rituximab.",
+        "She developed pneumonitis after rituximab was stopped for an unrelated reason.",
+        "Patients with pneumonitis were excluded from the rituximab study.",
+    ]
+    vectors = relation_vectors(token_encoder, texts, [lexicon_spans(t) for t in texts])
+    assert vectors.shape == (3, 5 * 384 + 10) and np.isfinite(vectors).all()
+    event = vectors[:, 2 * 384 : 3 * 384]
+    cosine = event @ event.T / np.outer(np.linalg.norm(event, axis=1), np.linalg.norm(event, axis=1))
+    # same word, contextual vectors: closer between the two case-report phrasings than to the exclusion
+    assert cosine[0, 1] > cosine[0, 2]
+
+
+@pytest.fixture(scope="module")
+def relation_model(embedder, token_encoder, tmp_path_factory):
+    import liaison_text.ae_pairs as ae_pairs
+    import liaison_text.ae_train as ae_train
+
+    ae_pairs._encoders[id(embedder)] = token_encoder  # reuse the test session's encoder
+    patch = pytest.MonkeyPatch()
+    patch.setattr(ae_train, "_embedder", lambda: embedder)
+    model_dir = tmp_path_factory.mktemp("rel") / "ae"
+    report = train(labelled_notes(), model_dir, folds=3)
+    yield model_dir, report, patch
+    patch.undo()
+
+
+def test_with_the_encoder_installed_training_uses_relation_features(relation_model):
+    model_dir, report, _ = relation_model
+    meta = json.loads((model_dir / "model.json").read_text())
+    assert report.relation_features and meta["relation_features"] is True and meta["format"] == 2
+    assert meta["dense_l2"] == 0.1
+    assert report.heldout_recall >= 0.97 and report.heldout_precision > 0.8
+    detector = Detector(model_dir)
+    assert detector.layer == "trained", detector.load_error
+    ae, clean = detector.detect_many(
+        [
+            "Three days after starting metformin his patient developed severe diarrhoea.",
+            "We discussed the phase 3 design of metformin in patients with melanoma.",
+        ]
+    )
+    # a paraphrase of the templates: ranked far apart, though the threshold (set on the separable
+    # out-of-fold scores of 132 notes) is too tight to call a reworded note an AE
+    assert ae.layer == clean.layer == "trained" and ae.score > 0.5 > clean.score and not clean.ae
+
+
+def test_a_relation_model_falls_back_to_the_lexicon_layer_without_the_encoder(relation_model):
+    model_dir, _, patch = relation_model
+    import liaison_text.ae_train as ae_train
+
+    with pytest.MonkeyPatch.context() as inner:
+        inner.setattr(ae_train, "_embedder", lambda: None)
+        detector = Detector(model_dir)
+    assert detector.layer == "lexicon" and "embed" in detector.load_error
+    assert detector.detect("She developed a rash on rituximab.").ae
+
+
+def test_a_model_whose_weights_do_not_match_its_vocabulary_falls_back(trained, tmp_path):
+    model_dir, _, _ = trained
+    broken = tmp_path / "short"
+    broken.mkdir()
+    (broken / "model.json").write_text((model_dir / "model.json").read_text())
+    with np.load(model_dir / "model.npz", allow_pickle=False) as arrays:
+        parts = dict(arrays)
+    parts["weights"] = parts["weights"][:-3]
+    np.savez(broken / "model.npz", **parts)
+    detector = Detector(broken)
+    assert detector.layer == "lexicon" and "inconsistent" in detector.load_error
+
+
+def test_a_format_1_model_still_loads(trained, tmp_path):
+    model_dir, _, _ = trained
+    old = tmp_path / "old"
+    old.mkdir()
+    meta = json.loads((model_dir / "model.json").read_text())
+    meta["format"] = 1
+    del meta["relation_features"]
+    (old / "model.json").write_text(json.dumps(meta))
+    (old / "model.npz").write_bytes((model_dir / "model.npz").read_bytes())
+    assert Detector(old).layer == "trained"
