@@ -4,11 +4,15 @@ Recall first: a missed AE is a regulatory failure, a false alarm costs drug safe
 
 - Layer 1, "lexicon", works from the first day with what the product may ship: the curated field phrasings
   of `ae_lexicon`, event and drug vocabularies derived from MeSH (public domain, see data/), WHO INN stems
-  for drug names that MeSH lacks, and patterns for negation and hypotheticals. Any event mention makes the
-  text an AE candidate; negated or hypothetical ones are marked `hedged` and still go to review.
+  for drug names that MeSH lacks, and patterns for negation and hypotheticals. A curated AE term ("rash",
+  "hospitalised") makes the text an AE candidate; a MeSH disease name does when the same sentence says it
+  happened to someone, names a drug or uses an experience word ("developed", "after", "induced"), so that a
+  disease named as the topic of a meeting is not an event. Negated or hypothetical mentions are marked
+  `hedged` and still go to review.
 - Layer 2, "trained", is a logistic regression each company fits on its own labels (`ae_train.train`):
-  TF-IDF words, the sentence embedding when `liaison_text.embed` is installed, and the lexicon signals
-  below. Its threshold was chosen on held-out text to keep recall at the target. The lexicon spans are
+  TF-IDF words, the lexicon signals below, and, when `liaison_text.embed` is installed, the encoder's
+  token states pooled over the drug and event mentions and the words between them (`ae_pairs`). Its
+  threshold was chosen on held-out text to keep recall at the target. The lexicon spans are
   still returned, so a reviewer sees why.
 
 If a trained model is present but cannot be used (a model trained with embeddings on a machine without the

@@ -247,10 +247,12 @@ def relation_model(embedder, token_encoder, tmp_path_factory):
 
 
 def test_with_the_encoder_installed_training_uses_relation_features(relation_model):
+    import liaison_text.ae_train as ae_train
+
     model_dir, report, _ = relation_model
     meta = json.loads((model_dir / "model.json").read_text())
     assert report.relation_features and meta["relation_features"] is True and meta["format"] == 2
-    assert meta["dense_l2"] == 0.1
+    assert meta["dense_l2"] == ae_train.DENSE_L2 and meta["l2"] == 1e-4
     assert report.heldout_recall >= 0.97 and report.heldout_precision > 0.8
     detector = Detector(model_dir)
     assert detector.layer == "trained", detector.load_error
@@ -263,6 +265,8 @@ def test_with_the_encoder_installed_training_uses_relation_features(relation_mod
     # a paraphrase of the templates: ranked far apart, though the threshold (set on the separable
     # out-of-fold scores of 132 notes) is too tight to call a reworded note an AE
     assert ae.layer == clean.layer == "trained" and ae.score > 0.5 > clean.score and not clean.ae
+    empty = detector.detect_many(["", "?"])  # no word pieces at all: zero vectors, not an exception
+    assert [r.layer for r in empty] == ["trained", "trained"] and detector.load_error == ""
 
 
 def test_a_relation_model_falls_back_to_the_lexicon_layer_without_the_encoder(relation_model):
