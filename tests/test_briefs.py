@@ -359,3 +359,39 @@ def test_the_api_refuses_commercial_bad_input_and_unknown_hcps_with_json(world, 
     assert bad.status_code == 422 and {e["loc"][-1] for e in bad.json()["detail"]} == {"channel", "at"}
     missing = api("alice").get("/hcps/00000000-0000-0000-0000-000000000000/brief")
     assert missing.status_code == 404 and missing.json() == {"detail": "Not found"}
+
+
+def test_the_brief_lists_standing_interests_and_what_became_of_their_insights(world, kol_hcp, system_context):
+    from liaison.briefs.services import compose_brief
+    from liaison.insights.models import Insight
+    from liaison.loop.models import Action, Theme
+    from liaison.planning.models import StandingInterest
+
+    today = timezone.now().date()
+    StandingInterest.objects.create(
+        hcp=kol_hcp,
+        recorded_by=world["alice"],
+        topic="Biologics in severe asthma",
+        recorded_on=today,
+        expires_on=today + dt.timedelta(days=365),
+    )
+    insight = Insight.objects.get(hcp=kol_hcp)
+    theme = Theme.objects.create(
+        name="Adherence", therapeutic_area=world["oncology"], created_by=world["lena"]
+    )
+    theme.insights.add(insight)
+    Action.objects.create(
+        theme=theme,
+        title="Adherence toolkit for clinics",
+        due_date=today,
+        status="done",
+        outcome="Toolkit published to all asthma clinics",
+        created_by=world["lena"],
+    )
+    brief = compose_brief(kol_hcp, world["alice"])
+    assert brief.standing_interests == [
+        f"Biologics in severe asthma (active until {today + dt.timedelta(days=365):%Y-%m-%d})"
+    ]
+    (row,) = brief.insights
+    assert "Adherence toolkit for clinics" in str(row) and "Toolkit published" in str(row)
+    assert not any("not recorded in this installation" in n for n in brief.notes)

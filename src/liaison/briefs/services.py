@@ -673,7 +673,6 @@ def compose_brief(
         notes.append(
             "No public-data profile is linked to this HCP yet: no publications, trials or new evidence."
         )
-    notes.append("Standing interests and insight actions are not recorded in this installation.")
     return Brief(
         hcp=hcp,
         planned_at=local_at,
