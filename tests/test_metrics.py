@@ -191,10 +191,33 @@ def test_it_measures_safety_reports_against_the_sla(world, system_context, setti
     assert [row[1] for row in m.rows] == [1, 1, 1, 0]
 
 
-def test_it_marks_loop_metrics_unavailable_rather_than_zero(world):
+def test_it_marks_metrics_without_records_unavailable_rather_than_zero(world):
     m = _metric(world["lena"], "kol_feedback")
 
     assert m.available is False
+
+
+def test_it_reports_insight_to_action_as_the_loops_report_does(world, interaction, system_context):
+    from liaison.insights.models import Insight
+    from liaison.loop.models import Action, Theme
+    from liaison.loop.reports import build_loop_report
+
+    now = timezone.now()
+    Insight.objects.filter(interaction=interaction).update(
+        status="reviewed", submitted_at=now - dt.timedelta(days=10), therapeutic_area=world["oncology"]
+    )
+    insight = Insight.objects.get(interaction=interaction)
+    theme = Theme.objects.create(name="Access", therapeutic_area=world["oncology"], created_by=world["lena"])
+    theme.insights.add(insight)
+    Action.objects.create(theme=theme, title="Payer dossier", due_date=now.date(), created_by=world["lena"])
+
+    m = _metric(world["lena"], "insight_to_action")
+
+    report = build_loop_report(world["lena"], since=now.date() - dt.timedelta(days=89), until=now.date())
+    assert m.available is True
+    assert [row[:4] for row in m.rows] == [["Oncology", 1, 1, "100%"]]
+    assert m.rows[0][4] == report.by_area[0].median_days_to_action
+    assert m.headline.startswith("100% of 1 reviewed insights fed an action")
 
 
 @pytest.mark.parametrize("name", ["dave", "alice", "iris", "carla"])

@@ -71,8 +71,10 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     ),
     "insight_to_action": (
         "Insight-to-action rate and latency",
-        "Share of reviewed insights that fed an action, and the median days from submission to the action. "
-        "Needs the insight-to-action loop (liaison.loop), which is not installed.",
+        "Share of the period's reviewed insights (by submission date) that fed an action (their theme has an "
+        "action that was not cancelled), with the median days from submission to the first action and to its "
+        "recorded outcome, per therapeutic area; computed by the insight-to-action loop's report (docs/"
+        "insight-to-action.md) over the insights the reader may see. The team filter keeps that team's row.",
     ),
     "follow_up_timeliness": (
         "Follow-up timeliness",
@@ -414,10 +416,43 @@ def insight_yield(user: Any, f: Filters) -> Metric:
 
 
 def insight_to_action(user: Any, f: Filters) -> Metric:
-    # The loop app (issue 5) owns actions and ratings; until it is installed there is nothing to count.
-    installed = apps.is_installed("liaison.loop")
-    headline = "Needs the insight-to-action loop" if not installed else "See the loop's report"
-    return _metric("insight_to_action", headline, ["Note"], [[headline]], [], available=False)
+    """Rate and latency from the loop's own report, so the dashboard and /loop/report/ never disagree."""
+    from liaison.core.permissions import can
+    from liaison.loop.reports import build_loop_report
+
+    if not (can(user, "insight", "view") and can(user, "insight_action", "view")):
+        note = "Needs view permission on insights and actions"
+        return _metric("insight_to_action", note, ["Note"], [[note]], [], available=False)
+    report = build_loop_report(user, since=f.start, until=f.end)
+    if f.team is not None:
+        chosen = [r for r in report.by_team if r.label == f.team.name]
+    elif f.area is not None:
+        chosen = [r for r in report.by_area if r.label == f.area.name]
+    else:
+        chosen = report.by_area
+    rows, bars = [], []
+    for r in chosen:
+        rate = r.rate or 0.0
+        rows.append(
+            [r.label, r.reviewed, r.fed_action, _pct(r.fed_action, r.reviewed), r.median_days_to_action,
+             r.median_days_to_outcome]
+        )  # fmt: skip
+        bars.append((r.label, rate, f"{_pct(r.fed_action, r.reviewed)} fed an action"))
+    reviewed = sum(r.reviewed for r in chosen)
+    fed = sum(r.fed_action for r in chosen)
+    latency = report.total.median_days_to_action if f.team is None and f.area is None else None
+    if latency is None and len(chosen) == 1:
+        latency = chosen[0].median_days_to_action
+    headline = f"{_pct(fed, reviewed)} of {reviewed} reviewed insights fed an action"
+    if latency is not None:
+        headline += f"; median {latency} days to action"
+    return _metric(
+        "insight_to_action",
+        headline,
+        ["Group", "Reviewed", "Fed an action", "Rate", "Median days to action", "Median days to outcome"],
+        rows,
+        bars,
+    )
 
 
 def follow_up_timeliness(user: Any, f: Filters) -> Metric:
