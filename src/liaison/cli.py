@@ -845,10 +845,9 @@ def text_detect_ae(batch_size: int) -> None:
     on and ends with exit code 1. Uses the trained model in $LIAISON_DATA_DIR/models/ae when there is one.
     """
     setup_django()
-    import json
 
     from liaison.safety.actions import ae_model_dir
-    from liaison_text.ae_detect import load_detector, result_json
+    from liaison_text.ae_detect import load_detector, read_jsonl_records, result_json
 
     detector = load_detector(ae_model_dir())
     if detector.load_error:
@@ -860,19 +859,13 @@ def text_detect_ae(batch_size: int) -> None:
             click.echo(result_json(record_id, result))
         batch.clear()
 
-    for number, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
-                raise ValueError('expected an object with "id" and a string "text"')
-        except ValueError as exc:
+    for _, record_id, text, error in read_jsonl_records(sys.stdin):
+        if error:
             flush()  # keep the output in input order around the error
             bad += 1
-            err.print(f"line {number}: {exc}")
+            err.print(error)
             continue
-        batch.append((record["id"], record["text"]))
+        batch.append((record_id, text or ""))
         if len(batch) >= batch_size:
             flush()
     flush()
@@ -972,6 +965,7 @@ def text_classify_question() -> None:
     from django.db import DatabaseError
 
     from liaison.accounts.models import Product
+    from liaison_text.ae_detect import read_jsonl_records
     from liaison_text.questions import classify_question
 
     try:
@@ -979,19 +973,13 @@ def text_classify_question() -> None:
     except DatabaseError:  # no database yet: public drug names only
         product_names = []
     bad = 0
-    for number, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
-                raise ValueError('expected an object with "id" and a string "text"')
-        except ValueError as exc:
+    for _, record_id, text, error in read_jsonl_records(sys.stdin):
+        if error:
             bad += 1
-            err.print(f"line {number}: {exc}")
+            err.print(error)
             continue
-        question_type, drug = classify_question(record["text"], product_names=product_names)
-        click.echo(json.dumps({"id": record["id"], "type": question_type, "drug": drug}, ensure_ascii=False))
+        question_type, drug = classify_question(text or "", product_names=product_names)
+        click.echo(json.dumps({"id": record_id, "type": question_type, "drug": drug}, ensure_ascii=False))
     if bad:
         err.print(f"{bad} line(s) could not be read.")
         sys.exit(1)

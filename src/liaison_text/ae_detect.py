@@ -370,14 +370,6 @@ def _in_event_context(text: str, event: Span, drugs: Sequence[Span]) -> bool:
     return bool(_EXPERIENCE.search(text, left, right))
 
 
-def _curated_terms(texts: Sequence[str]) -> set[str]:
-    """The curated AE terms (ae_lexicon) found in `texts`, lower-cased: they flag without further context."""
-    found: set[str] = set()
-    for text in texts:
-        found.update(m.group(0).lower() for m in ae_lexicon._AE.finditer(text))
-    return found
-
-
 def _categories(spans: Sequence[Span]) -> list[str]:
     found = {s.category for s in spans if s.kind == "situation"}
     return [c for c in CATEGORIES if c in found]
@@ -420,7 +412,6 @@ class Detector:
                 self.load_error = f"{type(exc).__name__}: {exc}"
                 self.model = None
         results = []
-        curated = _curated_terms(texts)
         for i, (found, value) in enumerate(zip(spans, values, strict=True)):
             events = [s for s in found if s.kind == "event"]
             situations = [s for s in found if s.kind == "situation"]
@@ -435,11 +426,12 @@ class Detector:
                 # Recall first: a curated AE term, an event said of a patient or next to a named drug, or a drug
                 # named next to a causal phrase ("X-associated ARDS"). A disease named as a topic ("the latest
                 # cardiomyopathies data", "a heart failure study") is not an event on its own.
-                texts_i = texts[i]
                 drugs = [s for s in found if s.kind == "drug"]
-                ae = any(
-                    s.text.lower() in curated or _in_event_context(texts_i, s, drugs) for s in events
-                ) or bool((value["drugs"] or value["drug_classes"]) and value["causal"])
+                ae = (
+                    value["curated_events"] > 0
+                    or any(_in_event_context(texts[i], s, drugs) for s in events)
+                    or bool((value["drugs"] or value["drug_classes"]) and value["causal"])
+                )
                 if not ae:
                     score = min(score, 0.2)
                 layer = "lexicon"
@@ -457,8 +449,10 @@ def result_json(record_id: object, result: AEResult) -> str:
     return json.dumps({"id": record_id, **result.as_dict()}, ensure_ascii=False)
 
 
-def _jsonl_records(lines: Iterable[str]) -> Iterable[tuple[int, object, str | None, str]]:
-    """(line number, id, text or None, error) for each non-blank JSON line {"id", "text"}."""
+def read_jsonl_records(lines: Iterable[str]) -> Iterable[tuple[int, object, str | None, str]]:
+    """(line number, id, text or None, error) for each non-blank JSON line {"id", "text"}: the input of
+    `liaison text detect-ae` and `classify-question`. A line that cannot be used comes back with its error
+    ("line N: ..."), never dropped."""
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -467,33 +461,8 @@ def _jsonl_records(lines: Iterable[str]) -> Iterable[tuple[int, object, str | No
         except json.JSONDecodeError as exc:
             yield number, None, None, f"line {number}: not JSON ({exc.msg})"
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        if not isinstance(record, dict) or "id" not in record or not isinstance(record.get("text"), str):
             rid = record.get("id") if isinstance(record, dict) else None
-            yield number, rid, None, f'line {number}: expected an object with a string "text"'
+            yield number, rid, None, f'line {number}: expected an object with "id" and a string "text"'
             continue
-        yield number, record.get("id"), record["text"], ""
-
-
-def detect_jsonl(lines: Iterable[str], detector: Detector, *, batch: int = 64) -> Iterable[str]:
-    """`liaison text detect-ae`: JSON lines {"id", "text"} in, one result line out per input line.
-
-    A line that cannot be read gives {"id", "error"} in its place, so nothing is lost or silently skipped;
-    the caller exits non-zero when any did.
-    """
-    pending: list[tuple[object, str]] = []
-
-    def flush() -> Iterable[str]:
-        results = detector.detect_many([t for _, t in pending])
-        for (rid, _), result in zip(pending, results, strict=True):
-            yield result_json(rid, result)
-        pending.clear()
-
-    for _, rid, text, error in _jsonl_records(lines):
-        if error:
-            yield from flush()
-            yield json.dumps({"id": rid, "error": error}, ensure_ascii=False)
-            continue
-        pending.append((rid, text or ""))
-        if len(pending) >= batch:
-            yield from flush()
-    yield from flush()
+        yield number, record["id"], record["text"], ""

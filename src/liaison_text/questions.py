@@ -11,9 +11,8 @@ none of those is there.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from liaison_text.ae_detect import _INN_STEM, _phrase_spans, vocabularies
 
@@ -191,18 +190,3 @@ def classify_question(text: str, *, product_names: Sequence[str] = ()) -> tuple[
     """(question type, drug or "") proposed for an inquiry; see the module docstring."""
     text = text or ""
     return classify_type(text), find_drug(text, product_names)
-
-
-def classify_jsonl(lines: Iterable[str], *, product_names: Sequence[str] = ()) -> Iterable[str]:
-    """`liaison text classify-question`: JSON lines {"id", "text"} in, {"id", "type", "drug"} out.
-
-    A line that cannot be read gives {"id", "error"} in its place (nothing silently skipped).
-    """
-    from liaison_text.ae_detect import _jsonl_records
-
-    for _, rid, text, error in _jsonl_records(lines):
-        if error:
-            yield json.dumps({"id": rid, "error": error}, ensure_ascii=False)
-            continue
-        kind, drug = classify_question(text or "", product_names=product_names)
-        yield json.dumps({"id": rid, "type": kind, "drug": drug}, ensure_ascii=False)

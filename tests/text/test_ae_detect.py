@@ -171,20 +171,27 @@ def test_layer_one_keeps_recall_above_097_on_the_ade_corpus(detector):
     assert found / len(positives) >= 0.97
 
 
-def test_detect_jsonl_answers_every_line_and_reports_unreadable_ones(detector):
-    from liaison_text.ae_detect import detect_jsonl
+def test_the_json_lines_reader_answers_every_line_and_names_unreadable_ones():
+    from liaison_text.ae_detect import read_jsonl_records
 
     lines = [
         '{"id": 1, "text": "She developed a rash."}',
         "not json",
         "",
         '{"id": "b", "text": 7}',
+        '{"text": "no id"}',
         '{"id": 3, "text": "We discussed the trial design."}',
     ]
-    out = [json.loads(line) for line in detect_jsonl(lines, detector, batch=1)]
-    assert [o["id"] for o in out] == [1, None, "b", 3]
-    assert out[0]["ae"] is True and out[3]["ae"] is False
-    assert out[1]["error"].startswith("line 2: not JSON") and "string" in out[2]["error"]
+    out = list(read_jsonl_records(lines))
+    assert [(n, rid, text) for n, rid, text, _ in out] == [
+        (1, 1, "She developed a rash."),
+        (2, None, None),
+        (4, "b", None),
+        (5, None, None),
+        (6, 3, "We discussed the trial design."),
+    ]
+    errors = [e for *_, e in out]
+    assert errors[0] == "" and errors[1].startswith("line 2: not JSON") and '"id"' in errors[3]
 
 
 @pytest.mark.parametrize(

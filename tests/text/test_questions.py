@@ -72,13 +72,3 @@ def test_it_beats_the_majority_class_by_a_wide_margin_on_medication_questions():
     correct = sum(classify_question(r["Question"])[0] == r["Question Type"] for r in rows)
     majority = max(sum(r["Question Type"] == t for r in rows) for t in QUESTION_TYPES)
     assert correct >= 2.5 * majority
-
-
-def test_classify_jsonl_gives_id_type_and_drug_per_line():
-    import json
-
-    from liaison_text.questions import classify_jsonl
-
-    out = [json.loads(x) for x in classify_jsonl(['{"id": 9, "text": "How does metformin work?"}', "[]"])]
-    assert out[0] == {"id": 9, "type": "Action", "drug": "metformin"}
-    assert out[1]["id"] is None and "text" in out[1]["error"]
