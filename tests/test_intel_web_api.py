@@ -65,6 +65,17 @@ def test_an_msl_searches_only_their_teams_records(api, corpus):
     assert str(corpus["bob"].uuid) in _uuids(api("bob").get("/search", q="prior authorisation"))
 
 
+def test_a_user_who_may_see_few_records_still_gets_the_nearest_of_them(api, corpus, monkeypatch):
+    # With no oversampling, the unfiltered nearest neighbours are mostly other teams' records: search must fall
+    # back to filtering the index by the records Bob may see rather than return fewer (or hidden) results.
+    from liaison.intel import services
+
+    monkeypatch.setattr(services, "OVERSAMPLE", 1)
+    bob = _uuids(api("bob").get("/search", q="PD-L1 results three weeks", limit=1))
+    assert not bob & {str(corpus["alice"].uuid), str(corpus["mona"].uuid)}
+    assert str(corpus["bob"].uuid) in bob
+
+
 def test_drug_safety_searches_inquiries_but_never_insights(api, corpus):
     items = api("sam").get("/search", q="PD-L1 testing").json()["items"]
     assert {i["kind"] for i in items} <= {"inquiry", "interaction"}

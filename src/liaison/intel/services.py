@@ -886,14 +886,7 @@ def search(user: Any, query: str, *, k: int = 20, kinds: Sequence[str] | None = 
     vector_hits: list[tuple[int, float]] = []
     semantic = True
     try:
-        allowed_keys = {
-            key_of(kind, pk) for kind, qs in allowed.items() for pk in qs.values_list("pk", flat=True)
-        }
-        if allowed_keys:
-            vector = encode([query])[0]
-            vector_hits = [
-                (int(key), float(score)) for key, score in _vector_search(vector, k * 3, allowed_keys)
-            ]
+        vector_hits = _allowed_vector_hits(encode([query])[0], k * 3, allowed)
     except Exception as exc:  # noqa: BLE001 - the model or index failing must degrade search, never break it
         logger.warning("semantic search unavailable, keywords only: %s", exc)
         semantic = False
@@ -902,10 +895,35 @@ def search(user: Any, query: str, *, k: int = 20, kinds: Sequence[str] | None = 
     return SearchResult(query, _hits(fused, keyword_keys, vector_keys, words), semantic)
 
 
-def _vector_search(vector: np.ndarray, k: int, allowed: set[int]) -> list[tuple[int, float]]:
-    """Nearest allowed keys from the vector index, as (key, cosine)."""
-    result = INDEX.get().search(vector, k, allowed=np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-    return [(int(item[0]), float(item[1])) for item in result]
+OVERSAMPLE = 10
+
+
+def _allowed_vector_hits(vector: np.ndarray, k: int, allowed: dict[str, QuerySet]) -> list[tuple[int, float]]:
+    """The k nearest records the user may see, as (key, cosine).
+
+    The common case stays cheap at any scale: take OVERSAMPLE * k nearest neighbours unfiltered and keep those
+    restrict() allows (one `pk__in` query per kind). Only when too few survive (a user who may see a small share
+    of the records) are all the allowed ids read and the index searched with them as its filter."""
+    index = INDEX.get()
+    nearest = index.search(vector, OVERSAMPLE * k)
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for key, _ in nearest:
+        kind, pk = split_key(key)
+        if kind in allowed:
+            by_kind[kind].append(pk)
+    visible = {
+        key_of(kind, pk)
+        for kind, pks in by_kind.items()
+        for pk in allowed[kind].filter(pk__in=pks).values_list("pk", flat=True)
+    }
+    hits = [(int(key), float(score)) for key, score in nearest if key in visible]
+    if len(hits) >= k or len(nearest) < OVERSAMPLE * k:
+        return hits[:k]
+    keys = [key_of(kind, pk) for kind, qs in allowed.items() for pk in qs.values_list("pk", flat=True)]
+    if not keys:
+        return []
+    result = index.search(vector, k, allowed=np.asarray(keys, dtype=np.int64))
+    return [(int(key), float(score)) for key, score in result]
 
 
 def _fuse(
