@@ -151,6 +151,18 @@ def _factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str, Any]
             "status",
             "done",
         ),
+        "engagement.hcpfeedback": (
+            lambda: {
+                "interaction": interaction(),
+                "hcp": hcp(),
+                "recorded_by": w["alice"],
+                "value": 4,
+                "source": "during_meeting",
+                "received_on": now.date(),
+            },
+            "value",
+            2,
+        ),
         "insights.listeningpriority": (
             lambda: {"therapeutic_area": w["oncology"], "title": "Access"},
             "order",
@@ -322,6 +334,7 @@ AUDITED_LABELS = [
     "engagement.interaction",
     "engagement.interactionattendee",
     "engagement.followup",
+    "engagement.hcpfeedback",
     "insights.listeningpriority",
     "insights.insight",
     "medinfo.medicalinquiry",

@@ -22,6 +22,7 @@ ALL_ACTIONS = tuple(sorted(set(ACTIONS) | set(UNLISTED)))
 FIREWALLED = (
     "interaction",
     "follow_up",
+    "hcp_feedback",
     "insight",
     "listening_priority",
     "inquiry",
@@ -36,6 +37,7 @@ MODELS = {
     "organization": "people.Organization",
     "interaction": "engagement.Interaction",
     "follow_up": "engagement.FollowUp",
+    "hcp_feedback": "engagement.HcpFeedback",
     "insight": "insights.Insight",
     "listening_priority": "insights.ListeningPriority",
     "inquiry": "medinfo.MedicalInquiry",
@@ -147,6 +149,11 @@ def _rows_owned_by(user: Any, w: dict[str, Any], hcp: Any) -> None:
     )
     FollowUp.objects.create(
         owner=user, description="x", due_date=dt.date(2030, 1, 1), interaction=interaction
+    )
+    from liaison.engagement.models import HcpFeedback
+
+    HcpFeedback.objects.create(
+        interaction=interaction, hcp=hcp, recorded_by=user, value=4, source="survey", received_on=now.date()
     )
     insight = Insight.objects.create(author=user, therapeutic_area=w["oncology"], text="x")
     from liaison.loop.models import Action, InsightRating, Notification, Theme

@@ -6,7 +6,8 @@ team's interactions, not every team's) lives in each app's `policies.py` and is 
 the web pages, so a change here is a change in behaviour.
 
 The medical/commercial firewall is expressed here too: the commercial role holds no `view` on any medical
-resource (interaction, follow-up, insight, inquiry, safety report, audit event, listening priority).
+resource (interaction, follow-up, HCP feedback, insight, inquiry, safety report, audit event, listening
+priority).
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
         "view": FIELD | {R.MEDICAL_INFORMATION} | OVERSIGHT,
         "add": FIELD | {R.MEDICAL_INFORMATION},
         "change": FIELD | {R.MEDICAL_INFORMATION},
+    },
+    # What an HCP said an interaction was worth (engagement.HcpFeedback), recorded by the MSL who met them; read
+    # by managers and medical leads for the "KOL feedback" metric. Rows follow the interaction's team scope.
+    "hcp_feedback": {
+        "view": FIELD | OVERSIGHT,
+        "add": {R.MSL},
+        "change": {R.MSL},
     },
     "insight": {
         "view": FIELD | OVERSIGHT,

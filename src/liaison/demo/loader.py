@@ -43,6 +43,17 @@ from . import content, sources
 
 SEED = 2026
 DEMO_REASON = "demo data set"
+# What HCPs said about an exchange (the demo's HCP feedback); clean of adverse-event wording by test.
+FEEDBACK_COMMENTS = (
+    "",
+    "",
+    "Found the subgroup data directly relevant to her clinic.",
+    "Wants the full trial design slides before the next tumour board.",
+    "Useful, though he would have liked more time on dosing schedules.",
+    "Said the biomarker testing summary answered questions from his fellows.",
+    "Already knew most of the data; asked for real-world evidence next time.",
+    "Appreciated the balanced discussion of the open questions.",
+)
 
 EAST_IOWA = {
     "Iowa City",
@@ -247,6 +258,7 @@ class _Loader:
         self.insight_to_action()
         self.engagement_planning()
         self.stakeholders()
+        self.hcp_feedback()
 
     # -- reference data -------------------------------------------------------------------------------------
 
@@ -728,6 +740,44 @@ class _Loader:
                             acting_user=lena,
                             outcome="Briefing and an FAQ for the field were published; tracked at the next review.",
                         )
+
+    # -- HCP feedback on interactions -----------------------------------------------------------------------
+
+    def hcp_feedback(self) -> None:
+        """Feedback from the lead attendee of about a third of the last 120 days' submitted interactions, so the
+        managers' "KOL feedback" metric has figures over its default 90 days. Its own random stream keeps the
+        rest of the demo as it was."""
+        from liaison.engagement.actions import record_hcp_feedback
+        from liaison.engagement.models import InteractionAttendee, InteractionStatus
+
+        rng = random.Random(SEED + 5)
+        today = timezone.localdate()
+        recent = Interaction.objects.filter(
+            status=InteractionStatus.SUBMITTED,
+            occurred_at__gte=self.now - dt.timedelta(days=120),
+            owner__role="msl",  # only MSLs record feedback (core/permissions.py)
+        ).select_related("owner")
+        for interaction in recent.order_by("occurred_at", "pk"):
+            if rng.random() >= 0.35:
+                continue
+            first = InteractionAttendee.objects.filter(interaction=interaction).order_by("pk").first()
+            if first is None:
+                continue
+            met_on = timezone.localtime(interaction.occurred_at).date()
+            in_person = interaction.channel in ("in_person", "congress", "advisory_board")
+            source = rng.choice(("during_meeting",) * 3 + ("afterwards",)) if in_person else None
+            source = source or rng.choice(("afterwards", "survey"))
+            later = met_on + dt.timedelta(days=0 if source == "during_meeting" else rng.randint(1, 14))
+            with self.acting(interaction.owner):
+                record_hcp_feedback(
+                    interaction,
+                    acting_user=interaction.owner,
+                    hcp=first.hcp,
+                    value=rng.choices((5, 4, 3, 2, 1), weights=(35, 35, 18, 8, 4))[0],
+                    source=source,
+                    received_on=min(later, today),
+                    comment=rng.choice(FEEDBACK_COMMENTS),
+                )
 
     # -- KOL intelligence -----------------------------------------------------------------------------------
 

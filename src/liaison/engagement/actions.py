@@ -1,4 +1,4 @@
-"""The write path for interactions and follow-ups."""
+"""The write path for interactions, follow-ups and the feedback HCPs give on interactions."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from liaison.safety.actions import screen_texts
 
 from .models import (
     AEAttestation,
+    FeedbackSource,
     FollowUp,
     FollowUpStatus,
+    HcpFeedback,
     Initiation,
     Interaction,
     InteractionAttendee,
@@ -356,6 +358,90 @@ def update_follow_up(
         follow_up.description = clean_text(description, "description", required=True, max_length=2000)
     follow_up.save()
     return follow_up
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# HCP feedback: what an attendee said the exchange was worth
+# ---------------------------------------------------------------------------------------------------------------
+
+FEEDBACK_COMMENT_MAX = 2000
+
+
+def _clean_feedback(
+    interaction: Interaction, *, hcp: Any, value: Any, source: Any, received_on: Any, comment: Any
+) -> dict[str, Any]:
+    """Check one feedback record against its interaction; every refusal names the field it is about."""
+    if interaction.status != InteractionStatus.SUBMITTED:
+        raise ValidationError(
+            {"interaction": "feedback can only be recorded on a submitted interaction; submit it first"}
+        )
+    if not isinstance(hcp, HCP) or not interaction.attendance.filter(hcp=hcp).exists():
+        raise ValidationError({"hcp": "must be an HCP who attended this interaction"})
+    if isinstance(value, bool) or not isinstance(value, int) or value not in range(1, 6):
+        raise ValidationError({"value": "must be a whole number from 1 (not valuable) to 5 (very valuable)"})
+    if not isinstance(received_on, dt.date) or isinstance(received_on, dt.datetime):
+        raise ValidationError({"received_on": "a date (YYYY-MM-DD) is required"})
+    met_on = timezone.localtime(interaction.occurred_at).date()
+    if received_on < met_on:
+        raise ValidationError({"received_on": f"cannot be before the interaction ({met_on:%Y-%m-%d})"})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": "cannot be in the future"})
+    return {
+        "value": value,
+        "source": clean_choice(source, "source", FeedbackSource.values),
+        "received_on": received_on,
+        "comment": clean_text(comment, "comment", max_length=FEEDBACK_COMMENT_MAX),
+    }
+
+
+@transaction.atomic
+def record_hcp_feedback(
+    interaction: Interaction,
+    *,
+    acting_user: User,
+    hcp: HCP,
+    value: int,
+    source: str,
+    received_on: dt.date,
+    comment: str = "",
+) -> HcpFeedback:
+    """Record how valuable an attendee found an interaction (1-5); recording again for the same HCP updates it.
+
+    Only a submitted interaction the user may see, and only an HCP who attended it: feedback on a draft or from
+    someone who was not there would skew the managers' "KOL feedback" metric. The HCP's words are free text
+    like the interaction's notes, so the comment is screened for adverse events as they are; Day 0 is the day
+    the HCP said it (never before the meeting).
+    """
+    require(acting_user, "hcp_feedback", "add")
+    if not isinstance(interaction, Interaction) or (
+        not Interaction.objects.restrict(acting_user, "view").filter(pk=interaction.pk).exists()
+    ):
+        raise ValidationError({"interaction": "unknown interaction"})
+    cleaned = _clean_feedback(
+        interaction, hcp=hcp, value=value, source=source, received_on=received_on, comment=comment
+    )
+    feedback = HcpFeedback.objects.select_for_update().filter(interaction=interaction, hcp=hcp).first()
+    old_comment = feedback.comment if feedback else ""
+    if feedback is None:
+        feedback = HcpFeedback.objects.create(
+            interaction=interaction, hcp=hcp, recorded_by=acting_user, **cleaned
+        )
+    else:
+        require(acting_user, "hcp_feedback", "change")
+        for field, new in cleaned.items():
+            setattr(feedback, field, new)
+        feedback.recorded_by = acting_user
+        with audit_reason("feedback recorded again"):
+            feedback.save()
+    if feedback.comment and feedback.comment != old_comment:
+        learned = timezone.make_aware(dt.datetime.combine(feedback.received_on, dt.time.min))
+        screen_texts(
+            {"hcp feedback": feedback.comment},
+            reporter=acting_user,
+            day_zero=max(learned, interaction.occurred_at),
+            source=interaction,
+        )
+    return feedback
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""REST endpoints for interactions and follow-ups; writes go through engagement.actions only."""
+"""REST endpoints for interactions, follow-ups and HCP feedback; writes go through engagement.actions only."""
 
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ from liaison.people.models import HCP
 from liaison.safety.models import SafetyReport
 
 from . import actions
-from .models import FollowUp, Interaction, InteractionAttendee
+from .models import FollowUp, HcpFeedback, Interaction, InteractionAttendee
 from .schemas import (
     FollowUpCreate,
     FollowUpFilters,
     FollowUpRead,
     FollowUpUpdate,
+    HcpFeedbackCreate,
+    HcpFeedbackRead,
     InteractionCreate,
     InteractionFilters,
     InteractionRead,
@@ -175,6 +177,53 @@ def update_interaction(request: HttpRequest, uuid: UUID, payload: InteractionUpd
         flag_override_reason=payload.flag_override_reason,
     )
     return _interactions(user).get(pk=interaction.pk)
+
+
+def _feedback(user: Any, interaction: Interaction) -> QuerySet:
+    return (
+        HcpFeedback.objects.restrict(user, "view")
+        .filter(interaction=interaction)
+        .select_related("interaction", "hcp", "recorded_by")
+        .order_by("hcp__last_name", "hcp__first_name", "pk")
+    )
+
+
+@interactions_router.get(
+    "/{uuid}/feedback",
+    response=responses({200: list[HcpFeedbackRead]}),
+    operation_id="interactions_feedback_list",
+)
+def list_feedback(request: HttpRequest, uuid: UUID) -> Any:
+    """What the attendees said the interaction was worth (1-5), one record per HCP."""
+    user = request.user
+    require(user, "hcp_feedback", "view")
+    interaction = get_restricted_or_404(Interaction, user, uuid)
+    return list(_feedback(user, interaction))
+
+
+@interactions_router.post(
+    "/{uuid}/feedback",
+    response=responses({200: HcpFeedbackRead, 201: HcpFeedbackRead}),
+    operation_id="interactions_feedback_record",
+)
+def record_feedback(request: HttpRequest, uuid: UUID, payload: HcpFeedbackCreate) -> Any:
+    """Record an attendee's feedback on a submitted interaction: 201 when new, 200 when it updated the HCP's
+    earlier feedback (the audit trail keeps the old values)."""
+    user = request.user
+    require(user, "hcp_feedback", "add")
+    interaction = get_restricted_or_404(Interaction, user, uuid)
+    hcp = resolve(HCP, user, payload.hcp, "hcp")
+    existed = _feedback(user, interaction).filter(hcp=hcp).exists()
+    feedback = actions.record_hcp_feedback(
+        interaction,
+        acting_user=user,
+        hcp=hcp,
+        value=payload.value,
+        source=payload.source,
+        received_on=payload.received_on,
+        comment=payload.comment,
+    )
+    return Status(200 if existed else 201, _feedback(user, interaction).get(pk=feedback.pk))
 
 
 def _follow_ups() -> QuerySet:

@@ -20,7 +20,15 @@ from liaison.accounts.models import Product, TherapeuticArea
 from liaison.core.forms import LiaisonForm, add_action_errors
 from liaison.people.models import HCP, Channel
 
-from .models import AEAttestation, FollowUpStatus, Initiation, InteractionStatus, Purpose
+from .models import (
+    AEAttestation,
+    FeedbackSource,
+    FollowUpStatus,
+    Initiation,
+    Interaction,
+    InteractionStatus,
+    Purpose,
+)
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 BLANK = [("", "—")]
@@ -452,6 +460,47 @@ class FollowUpStatusForm(forms.Form):
             (FollowUpStatus.OPEN, "Open"),
         ]
     )
+
+
+class HcpFeedbackForm(AccessibleForm):
+    """What an attendee said the interaction was worth. The HCP list holds the interaction's attendees only."""
+
+    hcp = UUIDModelChoiceField(HCP.objects.none(), label="HCP")
+    value = forms.TypedChoiceField(
+        label="How valuable did the HCP find the exchange?",
+        coerce=int,
+        choices=[
+            (5, "5 - very valuable"),
+            (4, "4"),
+            (3, "3 - somewhat valuable"),
+            (2, "2"),
+            (1, "1 - not valuable"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    source = forms.ChoiceField(label="How did you hear it?", choices=BLANK + list(FeedbackSource.choices))
+    received_on = forms.DateField(
+        label="Date the HCP said it", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The HCP's words where you have them. Checked for adverse-event mentions.",
+    )
+
+    def __init__(self, *args: Any, user: Any, interaction: Interaction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hcp"].queryset = (
+            HCP.objects.restrict(user, "view")
+            .filter(attendance__interaction=interaction)
+            .order_by("last_name", "first_name")
+        )
+        attendees = list(self.fields["hcp"].queryset[:2])
+        if len(attendees) == 1:  # most meetings are one-to-one: nothing to choose
+            self.initial.setdefault("hcp", attendees[0].uuid)
+        watch_for_ae(self.fields["comment"], hint="submit")
 
 
 class FlagCheckForm(forms.Form):

@@ -1,9 +1,10 @@
-"""Interactions with HCPs and the follow-ups they create."""
+"""Interactions with HCPs, the follow-ups they create and what the HCPs said the exchange was worth."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from liaison.accounts.models import Product, TherapeuticArea, User
@@ -136,3 +137,51 @@ class FollowUp(AuditedModel):
     @classmethod
     def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "owner")
+
+
+class FeedbackSource(models.TextChoices):
+    DURING_MEETING = "during_meeting", "Said during the meeting"
+    AFTERWARDS = "afterwards", "Told afterwards"
+    SURVEY = "survey", "Survey"
+
+
+FEEDBACK_VALUES = range(1, 6)
+
+
+class HcpFeedback(AuditedModel):
+    """How valuable an HCP who attended an interaction found the exchange (1 to 5), as the MSL recorded it.
+
+    The manager metric "KOL feedback" reads these. One record per (interaction, HCP): the HCP's view of one
+    exchange is one fact, so recording it again (a survey answer after a remark in the meeting) updates it
+    in place and the audit trail keeps the earlier value. Rows follow the interaction's team scope, so whoever
+    may see the interaction may see what its attendees said about it (the matrix permitting).
+    """
+
+    interaction = models.ForeignKey(Interaction, on_delete=models.PROTECT, related_name="hcp_feedback")
+    hcp = models.ForeignKey(HCP, on_delete=models.PROTECT, related_name="feedback_given")
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    value = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="How valuable the HCP found the exchange: 1 = not at all, 3 = somewhat, 5 = very",
+    )
+    source = models.CharField(max_length=20, choices=FeedbackSource.choices)
+    received_on = models.DateField(help_text="When the HCP gave the feedback")
+    comment = models.TextField(blank=True)
+
+    permission_resource: ClassVar[str] = "hcp_feedback"
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["interaction", "hcp"], name="hcp_feedback_once_per_attendee"),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=1, value__lte=5), name="hcp_feedback_value_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback {self.value}/5 on {self.interaction}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+        return team_scope(queryset, user, "interaction__owner")

@@ -1,4 +1,4 @@
-"""API schemas for interactions and follow-ups (Dispatch style: XCreate / XUpdate / XRead / XBrief)."""
+"""API schemas for interactions, follow-ups and HCP feedback (Dispatch style: XCreate / XUpdate / XRead / XBrief)."""
 
 import datetime as dt
 from typing import Any
@@ -11,7 +11,7 @@ from liaison.core.api_common import Day, Instant, PageQuery, Text, choices_of
 from liaison.people.models import Channel
 from liaison.people.schemas import HCPBrief
 
-from .models import AEAttestation, FollowUpStatus, Initiation, InteractionStatus, Purpose
+from .models import AEAttestation, FeedbackSource, FollowUpStatus, Initiation, InteractionStatus, Purpose
 
 
 class SafetyReportRef(Schema):
@@ -205,3 +205,34 @@ class FollowUpFilters(PageQuery):
     interaction: UUID | None = None
     due_before: Day | None = None
     owner: UUID | None = None
+
+
+class HcpFeedbackRead(Schema):
+    """What one attendee said the interaction was worth, as the MSL recorded it."""
+
+    uuid: UUID
+    interaction: UUID
+    hcp: HCPBrief
+    recorded_by: UserBrief
+    value: int = Field(description="how valuable the HCP found the exchange: 1 (not at all) to 5 (very)")
+    source: str = Field(description="during_meeting, afterwards or survey")
+    received_on: dt.date
+    comment: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_interaction(obj: Any) -> UUID:
+        return obj.interaction.uuid
+
+
+class HcpFeedbackCreate(Schema):
+    """Feedback from an attendee of a submitted interaction; sending it again for the same HCP updates it."""
+
+    hcp: UUID = Field(description="an attendee of the interaction")
+    value: int = Field(ge=1, le=5, description="1 (not valuable) to 5 (very valuable)")
+    source: choices_of(FeedbackSource)
+    received_on: Day = Field(
+        description="when the HCP said it: not before the interaction, not in the future"
+    )
+    comment: Text(2000) = ""

@@ -14,4 +14,5 @@ urlpatterns = [
     path("follow-ups/<uuid:uuid>/status/", views.follow_up_update, name="follow_up_update"),
     path("<uuid:uuid>/", views.interaction_detail, name="interaction_detail"),
     path("<uuid:uuid>/edit/", views.interaction_edit, name="interaction_edit"),
+    path("<uuid:uuid>/feedback/", views.interaction_feedback, name="interaction_feedback"),
 ]

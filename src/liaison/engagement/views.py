@@ -34,6 +34,7 @@ from .forms import (
     FollowUpFilterForm,
     FollowUpRowForm,
     FollowUpStatusForm,
+    HcpFeedbackForm,
     InsightRowForm,
     InteractionEditForm,
     InteractionFilterForm,
@@ -44,7 +45,7 @@ from .forms import (
     row_forms,
     visible_hcps,
 )
-from .models import FollowUp, FollowUpStatus, Interaction, InteractionStatus
+from .models import FollowUp, FollowUpStatus, HcpFeedback, Interaction, InteractionStatus
 
 PAGE_SIZE = 25
 INSIGHT_ROW = ["insight_text", "insight_priority"]
@@ -404,21 +405,41 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
-    """One interaction: attendees, details, insights, follow-ups, safety reports and its changelog."""
-    user = request.user
-    interaction = get_restricted_or_404(
+def _visible_interaction(user: Any, uuid: Any) -> Interaction:
+    return get_restricted_or_404(
         Interaction,
         user,
         uuid,
         queryset=Interaction.objects.select_related("owner", "therapeutic_area"),
     )
+
+
+@login_required
+@require_GET
+def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """One interaction: attendees, details, insights, follow-ups, HCP feedback, safety reports and its changelog."""
+    user = request.user
+    interaction = _visible_interaction(user, uuid)
+    tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
+    return render(request, "engagement/interaction_detail.html", _detail_context(request, interaction, tab))
+
+
+def _feedback_form(user: Any, interaction: Interaction, data: Any = None) -> HcpFeedbackForm | None:
+    """The "record feedback" form, for users who may record it on this (submitted) interaction only."""
+    if not can(user, "hcp_feedback", "add") or interaction.status != InteractionStatus.SUBMITTED:
+        return None
+    return HcpFeedbackForm(
+        data, user=user, interaction=interaction, initial={"received_on": timezone.localdate()}
+    )
+
+
+def _detail_context(
+    request: HttpRequest, interaction: Interaction, tab: str, *, feedback_form: HcpFeedbackForm | None = None
+) -> dict[str, Any]:
     from liaison.insights.models import Insight
     from liaison.safety.models import SafetyReport
 
-    tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
+    user = request.user
     context: dict[str, Any] = {
         "interaction": interaction,
         "tab": tab,
@@ -434,6 +455,12 @@ def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "can_change_follow_ups": can(user, "follow_up", "change"),
         "can_view_safety": can(user, "safety_report", "view"),
         "can_view_insights": can(user, "insight", "view"),
+        "can_view_feedback": can(user, "hcp_feedback", "view"),
+        "feedback": HcpFeedback.objects.restrict(user, "view")
+        .filter(interaction=interaction)
+        .select_related("hcp", "recorded_by")
+        .order_by("hcp__last_name", "hcp__first_name"),
+        "feedback_form": feedback_form or _feedback_form(user, interaction),
         "today": timezone.localdate(),
     }
     if context["can_view_safety"]:
@@ -442,7 +469,48 @@ def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         )
     if tab == "changelog":
         context["events"] = changelog_for(interaction, user)
-    return render(request, "engagement/interaction_detail.html", context)
+    return context
+
+
+@login_required
+@require_POST
+def interaction_feedback(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """Record what an attendee said the interaction was worth; errors re-render the page with the form (422)."""
+    user = request.user
+    require(user, "hcp_feedback", "add")
+    interaction = _visible_interaction(user, uuid)
+    form = _feedback_form(user, interaction, request.POST)
+    if form is None:
+        messages.error(request, "Feedback can only be recorded on a submitted interaction.")
+        return redirect("engagement:interaction_detail", uuid=interaction.uuid)
+    if form.is_valid():
+        cd = form.cleaned_data
+        reported = _safety_message(user, interaction)
+        try:
+            feedback = actions.record_hcp_feedback(
+                interaction,
+                acting_user=user,
+                hcp=cd["hcp"],
+                value=cd["value"],
+                source=cd["source"],
+                received_on=cd["received_on"],
+                comment=cd.get("comment") or "",
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            # Only a report the comment itself raised is news here; the interaction's own ones were announced.
+            notice = _safety_message(user, interaction)
+            notice = "" if notice == reported else notice
+            (messages.warning if notice else messages.success)(
+                request, f"Feedback from {feedback.hcp.full_name} recorded.{notice}"
+            )
+            return redirect(
+                reverse("engagement:interaction_detail", kwargs={"uuid": interaction.uuid})
+                + "#feedback-heading"
+            )
+    context = _detail_context(request, interaction, "details", feedback_form=form)
+    return render(request, "engagement/interaction_detail.html", context, status=422)
 
 
 @login_required
