@@ -17,12 +17,15 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet
+from django.db import models
+from django.db.models import Count, F, IntegerField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from liaison.accounts.models import Team, Territory, TherapeuticArea
@@ -36,14 +39,21 @@ from liaison.engagement.models import (
     InteractionStatus,
 )
 from liaison.insights.models import Insight, InsightStatus, ListeningPriority
+from liaison.loop.models import InsightRating
 from liaison.medinfo.models import InquiryStatus, MedicalInquiry
-from liaison.people.models import HCP, Channel, Tier
+from liaison.people.models import HCP, Channel, HCPStatus, Tier
+from liaison.planning.models import EngagementPlan, PlanKind
 from liaison.safety.models import SafetyReport
 
 RESOURCE = "metrics"
 # Planned visits per tiered KOL per quarter when no engagement plan exists (docs/metrics.md).
 DEFAULT_VISITS_PER_QUARTER = {1: 3, 2: 2, 3: 1, 4: 1}
 DAYS_PER_QUARTER = 91
+# Where a tiered KOL's planned visits came from, in the order they are looked for (docs/metrics.md).
+PLAN_KOL, PLAN_TERRITORY, PLAN_DEFAULT = "KOL plan", "territory plan", "default plan"
+# A rated insight is high-value when its mean specific and actionable ratings both reach this and at least
+# half of its reviewers judged it new.
+HIGH_VALUE_SCORE = 4
 FRESH_DAYS = 90  # a listening priority is covered when it has insights submitted in the last 90 days
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 3 * 366
@@ -54,9 +64,14 @@ ANSWERED = (InquiryStatus.ANSWERED, InquiryStatus.CLOSED)
 DEFINITIONS: dict[str, tuple[str, str]] = {
     "kol_coverage": (
         "Coverage of tiered KOLs against plan",
-        "Share of tiered HCPs (tier 1 to 4) who had at least the planned number of submitted interactions in "
-        "the period. Plan: 3 visits per quarter for tier 1, 2 for tier 2, 1 for tiers 3 and 4, scaled to the "
-        "period's length and rounded up. Visits count interactions the viewer may see that the HCP attended.",
+        "Share of active tiered HCPs (tier 1 to 4) who had at least the planned number of submitted "
+        "interactions in the period. The plan comes from, in order: the HCP's KOL plans; else the plans of the "
+        "HCP's territory with a target for its tier, shared equally among the territory's active HCPs of that "
+        "tier; else the default plan (3 visits per quarter for tier 1, 2 for tier 2, 1 for tiers 3 and 4). A "
+        "plan counts for the share of its days inside the period, overlapping plans add up, and the sum is "
+        "rounded up. Only engagement plans the viewer may see count (a manager: their team's), narrowed by the "
+        "team and territory filters like the visits, which count interactions the viewer may see that the HCP "
+        "attended.",
     ),
     "priority_coverage": (
         "Listening-priority coverage",
@@ -64,10 +79,14 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
         "before the end of the period.",
     ),
     "insight_yield": (
-        "Insight yield per interaction",
+        "Insight yield and rated quality per interaction",
         "Submitted or reviewed insights linked to the period's submitted interactions, divided by those "
-        "interactions, per therapeutic area; 'reviewed' is the share a reviewer has already reviewed. Rated "
-        "quality (specific, actionable, new) needs ratings, which are not recorded yet.",
+        "interactions, per therapeutic area and overall; 'reviewed' is the share a reviewer has already "
+        "reviewed. Quality comes from the reviewers' ratings the viewer may see, each insight weighing once (the "
+        "mean of its ratings): 'rated' is the share of insights with a rating; mean specific and mean actionable "
+        "(1 to 5) are over rated insights; 'new' is the share of rated insights that at least half of their "
+        "reviewers judged new. High-value per interaction = insights rated 4 or more on both scales and judged "
+        "new, divided by the interactions; an insight not yet rated is not counted as high-value.",
     ),
     "insight_to_action": (
         "Insight-to-action rate and latency",
@@ -99,8 +118,11 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     ),
     "kol_feedback": (
         "KOL feedback",
-        "Feedback KOLs gave on interactions, where recorded. Liaison records no KOL feedback yet, so this "
-        "metric shows nothing until a feedback record exists.",
+        "How valuable HCPs said the period's submitted interactions were, where the MSL recorded it (1 = not "
+        "valuable, 5 = very valuable; one record per attendee, said in the meeting, told afterwards or from a "
+        "survey). Per therapeutic area: interactions, those with any feedback and their share, feedback records, "
+        "the mean value and how many gave each value 1 to 5. Bars: mean value / 5. Counts interactions and "
+        "feedback the viewer may see.",
     ),
     "stakeholder_feedback": (
         "Internal stakeholder feedback on digests",
@@ -302,8 +324,12 @@ def safety_reports(user: Any, f: Filters) -> QuerySet:
 
 
 def tiered_hcps(user: Any, f: Filters) -> QuerySet:
-    """HCPs with a tier that the viewer may see, in the area when one is chosen."""
-    qs = HCP.objects.restrict(user, "view").filter(tier__isnull=False)
+    """Active HCPs with a tier that the viewer may see, in the area when one is chosen.
+
+    Inactive and merged records are left out: a merged record's survivor is the KOL, and an inactive one is no
+    longer engaged (nor counted among the peers a territory plan's target is shared by).
+    """
+    qs = HCP.objects.restrict(user, "view").filter(tier__isnull=False, status=HCPStatus.ACTIVE)
     return qs.filter(therapeutic_areas=f.area) if f.area else qs
 
 
@@ -323,30 +349,137 @@ def visits_per_hcp(user: Any, f: Filters) -> dict[int, int]:
     return dict(rows)
 
 
+def engagement_plans(user: Any, f: Filters) -> QuerySet:
+    """Engagement plans the viewer may see whose year meets the period, narrowed by the owner's team/territory.
+
+    Plans are read like the visits they are compared with: a manager counts their team's visits, so their team's
+    plans set the target; a plan another team made for the same KOL is that team's commitment, not this one's.
+    """
+    qs = EngagementPlan.objects.restrict(user, "view").filter(year__gte=f.start.year, year__lte=f.end.year)
+    return _by_owner(qs, f, "owner")
+
+
+def _period_share(f: Filters) -> Any:
+    """A function (year, quarter) -> the share of that plan period's days inside `f`, times its quarters: how
+    many quarters' worth of a per-quarter target the period asks. Cached: plans share a handful of periods."""
+    cache: dict[tuple[int, int | None], Fraction] = {}
+
+    def share(year: int, quarter: int | None) -> Fraction:
+        if (year, quarter) not in cache:
+            period = EngagementPlan(year=year, quarter=quarter)
+            start, end = period.period_bounds()
+            days = max(0, (min(end, f.end + dt.timedelta(days=1)) - max(start, f.start)).days)
+            cache[year, quarter] = Fraction(days, (end - start).days) * period.quarters
+        return cache[year, quarter]
+
+    return share
+
+
+@dataclass(frozen=True)
+class KolPlan:
+    """One tiered KOL in the period: planned visits, where that plan came from, and the visits made."""
+
+    hcp_id: int
+    tier: int
+    planned: int
+    source: str
+    made: int
+    extra: tuple[Any, ...] = ()
+
+    @property
+    def at_plan(self) -> bool:
+        return self.made >= self.planned
+
+
+def kol_plans(user: Any, f: Filters, extra: tuple[str, ...] = ()) -> list[KolPlan]:
+    """Planned and made visits for every tiered HCP the viewer may see; `extra` names more HCP fields to read.
+
+    The plan comes from the viewer's visible KOL plans for the HCP, else from its territory's plans for its tier
+    (a fair share: the tier's target over the territory's active HCPs of that tier), else from the default plan.
+    A plan counts in proportion to the share of its days that fall in the period (its per-quarter target times
+    its quarters, spread evenly over its days), overlapping plans add up, and the sum is rounded up, so a
+    quarter plan that the period covers exactly asks exactly its target. Four queries, none per HCP: the tiered
+    HCPs, the plans, the territory counts (one grouped query) and the visits (one grouped query).
+    """
+    hcps = list(tiered_hcps(user, f).values_list("pk", "tier", "territory_id", *extra))
+    kol: dict[int, Fraction] = {}
+    territory: dict[tuple[int, int], Fraction] = {}
+    period_share = _period_share(f)
+    fields = ("kind", "hcp_id", "territory_id", "year", "quarter", "planned_per_quarter", "tier_targets")
+    for kind, hcp_id, territory_id, year, quarter, per_quarter, targets in (
+        engagement_plans(user, f).order_by().values_list(*fields)
+    ):
+        share = period_share(year, quarter)
+        if not share:
+            continue
+        if kind == PlanKind.KOL and per_quarter is not None:
+            kol[hcp_id] = kol.get(hcp_id, Fraction(0)) + per_quarter * share
+        elif kind == PlanKind.TERRITORY:
+            for tier, target in (targets or {}).items():
+                key = (territory_id, int(tier))
+                territory[key] = territory.get(key, Fraction(0)) + int(target) * share
+    peers: dict[tuple[int, int], int] = {}
+    if territory:
+        peers = {
+            (t, tier): n
+            for t, tier, n in HCP.objects.restrict(user, "view")
+            .filter(status=HCPStatus.ACTIVE, territory_id__in={t for t, _ in territory}, tier__isnull=False)
+            .values("territory_id", "tier")
+            .annotate(n=Count("id"))
+            .values_list("territory_id", "tier", "n")
+        }
+    # Rounded once per KOL plan subject and per territory and tier, not once per HCP.
+    kol_planned = {pk: math.ceil(planned) for pk, planned in kol.items()}
+    fair_share = {key: math.ceil(target / max(1, peers.get(key, 0))) for key, target in territory.items()}
+    visits = visits_per_hcp(user, f)
+    out = []
+    for pk, tier, territory_id, *more in hcps:
+        if pk in kol_planned:
+            planned, source = kol_planned[pk], PLAN_KOL
+        elif (territory_id, tier) in fair_share:
+            planned, source = fair_share[territory_id, tier], PLAN_TERRITORY
+        else:
+            planned, source = planned_visits(tier, f.days), PLAN_DEFAULT
+        out.append(KolPlan(pk, tier, planned, source, visits.get(pk, 0), tuple(more)))
+    return out
+
+
 # ---- the metrics ---------------------------------------------------------------------------------------------
 
 
 def kol_coverage(user: Any, f: Filters) -> Metric:
-    visits = visits_per_hcp(user, f)
-    per_tier: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # kols, planned, made, at plan
-    for hcp_id, tier in tiered_hcps(user, f).values_list("pk", "tier"):
-        plan, made = planned_visits(tier, f.days), visits.get(hcp_id, 0)
-        row = per_tier[tier]
+    per_tier: dict[int, list[int]] = defaultdict(lambda: [0] * 7)  # kols, planned, made, at plan, 3 sources
+    column = {PLAN_KOL: 4, PLAN_TERRITORY: 5, PLAN_DEFAULT: 6}
+    for k in kol_plans(user, f):
+        row = per_tier[k.tier]
         row[0] += 1
-        row[1] += plan
-        row[2] += made
-        row[3] += made >= plan
-    rows, bars, kols, covered = [], [], 0, 0
+        row[1] += k.planned
+        row[2] += k.made
+        row[3] += k.at_plan
+        row[column[k.source]] += 1
+    rows, bars, kols, covered, sources = [], [], 0, 0, [0, 0, 0]
     for tier in sorted(per_tier):
-        n, plan, made, met = per_tier[tier]
+        n, plan, made, met, *by_source = per_tier[tier]
         kols, covered = kols + n, covered + met
+        sources = [a + b for a, b in zip(sources, by_source, strict=True)]
         label = Tier(tier).label
-        rows.append([label, n, plan, made, met, _pct(met, n)])
+        rows.append([label, n, plan, made, met, _pct(met, n), *by_source])
         bars.append((label, _share(met, n), f"{met} of {n}"))
     return _metric(
         "kol_coverage",
-        f"{_pct(covered, kols)} of {kols} tiered KOLs at plan",
-        ["Tier", "Tiered KOLs", "Planned visits", "Visits made", "KOLs at plan", "Coverage"],
+        f"{_pct(covered, kols)} of {kols} tiered KOLs at plan (plans: {sources[0]} from KOL plans, "
+        f"{sources[1]} from territory plans, {sources[2]} default)",
+        [
+            "Tier",
+            "Tiered KOLs",
+            "Planned visits",
+            "Visits made",
+            "KOLs at plan",
+            "Coverage",
+            "Plan from KOL plans",
+            "Plan from territory plans",
+            "Default plan",
+        ],
         rows,
         bars,
     )
@@ -382,37 +515,102 @@ def priority_coverage(user: Any, f: Filters) -> Metric:
     )
 
 
+def rated_insights(user: Any, qs: QuerySet) -> QuerySet:
+    """One row per insight of `qs`: its interaction's area, its status, and the means of the ratings the viewer
+    may see: `specific` and `actionable` (1-5) and `new` (the share of its reviewers who judged it new), None
+    when no visible rating exists.
+
+    Aggregating these rows (QuerySet.aggregate wraps them in a subquery) weighs every rated insight the same
+    however many reviewers rated it, which is what a manager means by "the mean rating of our insights".
+    """
+    visible = Q(ratings__in=InsightRating.objects.restrict(user, "view"))
+    return qs.values(
+        "pk", "status", "interaction_id", area=F("interaction__therapeutic_area__name")
+    ).annotate(
+        r_specific=models.Avg("ratings__specific", filter=visible),
+        r_actionable=models.Avg("ratings__actionable", filter=visible),
+        r_new=models.Avg(Cast("ratings__new", IntegerField()), filter=visible),
+    )
+
+
+# A rated insight's means reach HIGH_VALUE_SCORE on both scales and half its reviewers or more judged it new.
+HIGH_VALUE = Q(r_specific__gte=HIGH_VALUE_SCORE, r_actionable__gte=HIGH_VALUE_SCORE, r_new__gte=0.5)
+
+
+def _insight_figures(user: Any, found: QuerySet, areas: list[str | None], ratings: bool) -> dict[str, Any]:
+    """Insights, reviewed, and with `ratings` the rated, mean and high-value figures, per area and overall
+    ("" keys), in one query: conditional aggregation over the per-insight rows, one set per area."""
+    rows = (
+        rated_insights(user, found)
+        if ratings
+        else found.values("pk", "status", area=F("interaction__therapeutic_area__name"))
+    )
+    wanted: dict[str, Any] = {}
+    for i, area in [("", None), *((str(i), a) for i, a in enumerate(areas))]:
+        where = Q() if i == "" else Q(area__isnull=True) if area is None else Q(area=area)
+        wanted[f"n{i}"] = Count("pk", filter=where)
+        wanted[f"reviewed{i}"] = Count("pk", filter=where & Q(status=InsightStatus.REVIEWED))
+        if ratings:
+            wanted[f"rated{i}"] = Count("r_specific", filter=where)
+            wanted[f"specific{i}"] = models.Avg("r_specific", filter=where)
+            wanted[f"actionable{i}"] = models.Avg("r_actionable", filter=where)
+            wanted[f"new{i}"] = Count("pk", filter=where & Q(r_new__gte=0.5))
+            wanted[f"high{i}"] = Count("pk", filter=where & HIGH_VALUE)
+    return rows.aggregate(**wanted)
+
+
+def _mean(value: float | None) -> str:
+    return f"{value:.1f}" if value is not None else "n/a"
+
+
 def insight_yield(user: Any, f: Filters) -> Metric:
+    """Yield and rated quality per area: one grouped query for the interactions, one for insights and ratings."""
     base = interactions(user, f)
     per_area = dict(
         base.values("therapeutic_area__name")
         .annotate(n=Count("id"))
         .values_list("therapeutic_area__name", "n")
     )
-    found = (
-        Insight.objects.restrict(user, "view")
-        .filter(status__in=REPORTED, interaction__in=base)
-        .values("interaction__therapeutic_area__name")
-        .annotate(n=Count("id"), reviewed=Count("id", filter=Q(status=InsightStatus.REVIEWED)))
-    )
-    got = {r["interaction__therapeutic_area__name"]: (r["n"], r["reviewed"]) for r in found}
-    rows, bars, total_i, total_n = [], [], 0, 0
-    for area in sorted(per_area, key=lambda a: (a is None, a or "")):
-        n_int = per_area[area]
-        n_ins, reviewed = got.get(area, (0, 0))
-        total_i, total_n = total_i + n_int, total_n + n_ins
-        label = area or "No area"
-        rows.append([label, n_int, n_ins, f"{_share(n_ins, n_int):.2f}", _pct(reviewed, n_ins)])
+    areas = sorted(per_area, key=lambda a: (a is None, a or ""))
+    ratings = can(user, "insight_rating", "view")
+    found = Insight.objects.restrict(user, "view").filter(status__in=REPORTED, interaction__in=base)
+    got = _insight_figures(user, found, areas, ratings) if areas else {}
+    columns = ["Area", "Interactions", "Insights", "Insights per interaction", "Reviewed"]
+    if ratings:
+        columns += ["Rated", "Mean specific", "Mean actionable", "New", "High-value per interaction"]
+
+    def row(label: str, n_int: int, i: str) -> list[Any]:
+        n = got.get(f"n{i}", 0)
+        cells = [label, n_int, n, f"{_share(n, n_int):.2f}", _pct(got.get(f"reviewed{i}", 0), n)]
+        if ratings:
+            rated = got.get(f"rated{i}", 0)
+            cells += [
+                _pct(rated, n),
+                _mean(got.get(f"specific{i}")),
+                _mean(got.get(f"actionable{i}")),
+                _pct(got.get(f"new{i}", 0), rated),
+                f"{_share(got.get(f'high{i}', 0), n_int):.2f}",
+            ]
+        return cells
+
+    rows, bars = [], []
+    for i, area in enumerate(areas):
+        label, n_int = area or "No area", per_area[area]
+        rows.append(row(label, n_int, str(i)))
+        n_ins = got.get(f"n{i}", 0)
         bars.append((label, _share(n_ins, n_int), f"{_share(n_ins, n_int):.2f} per interaction"))
+    total_i, total_n = sum(per_area.values()), got.get("n", 0)
+    if len(areas) > 1:
+        rows.append(row("All areas", total_i, ""))
     top = max((b[1] for b in bars), default=0) or 1
     bars = [(label, v / top, text) for label, v, text in bars]
-    return _metric(
-        "insight_yield",
-        f"{_share(total_n, total_i):.2f} insights per interaction ({total_n} from {total_i})",
-        ["Area", "Interactions", "Insights", "Insights per interaction", "Reviewed"],
-        rows,
-        bars,
-    )
+    headline = f"{_share(total_n, total_i):.2f} insights per interaction ({total_n} from {total_i}); "
+    if ratings:
+        high = got.get("high", 0)
+        headline += f"{_share(high, total_i):.2f} high-value per interaction ({high} rated high-value)"
+    else:
+        headline += "rated quality not shown: it needs view permission on insight ratings"
+    return _metric("insight_yield", headline, columns, rows, bars)
 
 
 def insight_to_action(user: Any, f: Filters) -> Metric:
@@ -557,9 +755,81 @@ def proactive_share(user: Any, f: Filters) -> Metric:
     )
 
 
+FEEDBACK_VALUES = (1, 2, 3, 4, 5)
+
+
 def kol_feedback(user: Any, f: Filters) -> Metric:
-    note = "No KOL feedback is recorded in Liaison yet"
-    return _metric("kol_feedback", note, ["Note"], [[note]], [], available=False)
+    """Feedback on the period's interactions per area: one grouped query for the interactions, one for the
+    feedback (distinct interactions, records, mean and the count of each value), summed over the few areas."""
+    from django.db.models import Avg
+
+    from liaison.engagement.models import HcpFeedback
+
+    base = interactions(user, f)
+    per_area = dict(
+        base.values("therapeutic_area__name")
+        .annotate(n=Count("id"))
+        .values_list("therapeutic_area__name", "n")
+    )
+    found = (
+        HcpFeedback.objects.restrict(user, "view")
+        .filter(interaction__in=base)
+        .values("interaction__therapeutic_area__name")
+        .annotate(
+            with_feedback=Count("interaction", distinct=True),
+            records=Count("id"),
+            mean=Avg("value"),
+            **{f"v{v}": Count("id", filter=Q(value=v)) for v in FEEDBACK_VALUES},
+        )
+    )
+    got = {r.pop("interaction__therapeutic_area__name"): r for r in found}
+    empty = {"with_feedback": 0, "records": 0, "mean": None, **{f"v{v}": 0 for v in FEEDBACK_VALUES}}
+    rows, bars = [], []
+    totals = {"n": 0, "with_feedback": 0, "records": 0, **{f"v{v}": 0 for v in FEEDBACK_VALUES}}
+    for area in sorted(per_area, key=lambda a: (a is None, a or "")):
+        g = got.get(area, empty)
+        n = per_area[area]
+        for k in totals:
+            totals[k] += n if k == "n" else g[k]
+        label = area or "No area"
+        mean = f"{g['mean']:.1f}" if g["records"] else "—"
+        rows.append(
+            [label, n, g["with_feedback"], _pct(g["with_feedback"], n), g["records"], mean]
+            + [g[f"v{v}"] for v in FEEDBACK_VALUES]
+        )
+        text = f"mean {mean} of 5 ({g['records']} feedback)" if g["records"] else "no feedback"
+        bars.append((label, (g["mean"] or 0) / 5, text))
+    records = totals["records"]
+    overall = sum(v * totals[f"v{v}"] for v in FEEDBACK_VALUES) / records if records else None
+    if rows:
+        rows.append(
+            [
+                "All areas",
+                totals["n"],
+                totals["with_feedback"],
+                _pct(totals["with_feedback"], totals["n"]),
+                records,
+                f"{overall:.1f}" if overall is not None else "—",
+            ]
+            + [totals[f"v{v}"] for v in FEEDBACK_VALUES]
+        )
+    if overall is not None:
+        headline = (
+            f"mean {overall:.1f} of 5 from {records} feedback on "
+            f"{_pct(totals['with_feedback'], totals['n'])} of interactions "
+            f"({totals['with_feedback']} of {totals['n']})"
+        )
+    else:
+        n = totals["n"]
+        headline = f"No KOL feedback recorded in the period ({n} interaction{'' if n == 1 else 's'})"
+    return _metric(
+        "kol_feedback",
+        headline,
+        ["Area", "Interactions", "With feedback", "Share", "Feedback records", "Mean value"]
+        + [f"Value {v}" for v in FEEDBACK_VALUES],
+        rows,
+        bars,
+    )
 
 
 def stakeholder_feedback(user: Any, f: Filters) -> Metric:
@@ -642,15 +912,24 @@ def _no_records(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any],
 
 
 def _drill_kol(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
-    visits = visits_per_hcp(user, f)
-    hcps = list(tiered_hcps(user, f).values_list("uuid", "first_name", "last_name", "tier", "pk"))
-    out = []
-    for uuid, first, last, tier, pk in hcps:
-        plan, made = planned_visits(tier, f.days), visits.get(pk, 0)
-        out.append(([f"{first} {last}", Tier(tier).label, plan, made, "yes" if made >= plan else "no"], uuid))
+    out = [
+        (
+            [
+                f"{first} {last}",
+                Tier(k.tier).label,
+                k.planned,
+                k.made,
+                "yes" if k.at_plan else "no",
+                k.source,
+            ],
+            uuid,
+        )
+        for k in kol_plans(user, f, ("uuid", "first_name", "last_name"))
+        for uuid, first, last in [k.extra]
+    ]
     out.sort(key=lambda r: (r[0][3] - r[0][2], r[0][0]))  # furthest below plan first
     rows = [(cells, f"/hcps/{uuid}/") for cells, uuid in out[:DRILL_LIMIT]]
-    return ["HCP", "Tier", "Planned", "Visits", "At plan"], rows, len(out)
+    return ["HCP", "Tier", "Planned", "Visits", "At plan", "Plan from"], rows, len(out)
 
 
 def _drill_priorities(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
@@ -671,13 +950,33 @@ def _drill_priorities(user: Any, f: Filters) -> tuple[list[str], list[tuple[list
     return ["Priority", "Area", "Submitted", "Insight"], rows, qs.count()
 
 
-def _drill_interactions(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+def _drill_interactions(
+    user: Any, f: Filters, *, ratings: bool = False
+) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    """The period's interactions, newest first; with `ratings`, each with its rated and high-value insights (the
+    means of the ratings the viewer may see), at the cost of one more query over the insights shown."""
     qs = (
         interactions(user, f)
         .select_related("therapeutic_area", "owner")
         .annotate(n_insights=Count("insights", filter=Q(insights__status__in=REPORTED)))
         .order_by("-occurred_at")
     )
+    page = list(qs[:DRILL_LIMIT])
+    columns = ["Date", "Channel", "Initiation", "Area", "MSL", "Insights"]
+    rated: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # interaction pk: rated insights, high-value
+    ratings = ratings and can(user, "insight_rating", "view")
+    if ratings:
+        columns += ["Rated insights", "High-value insights"]
+        found = Insight.objects.restrict(user, "view").filter(
+            status__in=REPORTED, interaction__in=[i.pk for i in page]
+        )
+        for r in (
+            rated_insights(user, found)
+            .filter(r_specific__isnull=False)
+            .annotate(high=models.Case(models.When(HIGH_VALUE, then=1), default=0))
+        ):
+            rated[r["interaction_id"]][0] += 1
+            rated[r["interaction_id"]][1] += r["high"]
     rows = [
         (
             [
@@ -687,12 +986,17 @@ def _drill_interactions(user: Any, f: Filters) -> tuple[list[str], list[tuple[li
                 i.therapeutic_area.name if i.therapeutic_area else "",
                 i.owner.get_full_name() or i.owner.username,
                 i.n_insights,
+                *(rated.get(i.pk, [0, 0]) if ratings else []),
             ],
             f"/interactions/{i.uuid}/",
         )
-        for i in qs[:DRILL_LIMIT]
+        for i in page
     ]
-    return ["Date", "Channel", "Initiation", "Area", "MSL", "Insights"], rows, interactions(user, f).count()
+    return columns, rows, interactions(user, f).count()
+
+
+def _drill_insight_yield(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    return _drill_interactions(user, f, ratings=True)
 
 
 def _drill_follow_ups(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
@@ -768,13 +1072,42 @@ def _drill_stakeholder_feedback(user: Any, f: Filters) -> tuple[list[str], list[
     return ["Date", "Stakeholder", "Function", "Verdict", "Comment"], rows, qs.count()
 
 
+def _drill_kol_feedback(user: Any, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
+    """The feedback records the KOL feedback metric counts, newest interaction first, each linked to it."""
+    from liaison.engagement.models import HcpFeedback
+
+    qs = (
+        HcpFeedback.objects.restrict(user, "view")
+        .filter(interaction__in=interactions(user, f))
+        .select_related("hcp", "interaction__therapeutic_area")
+        .order_by("-interaction__occurred_at", "hcp__last_name", "pk")
+    )
+    rows = [
+        (
+            [
+                x.hcp.full_name,
+                f"{timezone.localtime(x.interaction.occurred_at):%Y-%m-%d}",
+                x.interaction.therapeutic_area.name if x.interaction.therapeutic_area else "",
+                x.value,
+                x.get_source_display(),
+                f"{x.received_on:%Y-%m-%d}",
+                x.comment[:120],
+            ],
+            f"/interactions/{x.interaction.uuid}/",
+        )
+        for x in qs[:DRILL_LIMIT]
+    ]
+    return ["HCP", "Interaction", "Area", "Value", "How heard", "Received", "Comment"], rows, qs.count()
+
+
 _DRILLS = {
     "kol_coverage": _drill_kol,
     "priority_coverage": _drill_priorities,
-    "insight_yield": _drill_interactions,
+    "insight_yield": _drill_insight_yield,
     "proactive_share": _drill_interactions,
     "follow_up_timeliness": _drill_follow_ups,
     "inquiry_sla": _drill_inquiries,
     "ae_sla": _drill_safety,
+    "kol_feedback": _drill_kol_feedback,
     "stakeholder_feedback": _drill_stakeholder_feedback,
 }
