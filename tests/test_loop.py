@@ -216,6 +216,25 @@ def test_it_leaves_drafts_and_unreviewed_insights_out_of_the_rate(world, loop, a
     assert build_loop_report(world["lena"]).total.reviewed == 3
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+def test_the_period_holds_whole_local_days_from_since_to_until(world, loop, settings, zone):
+    # In Berlin (UTC+1 in January) 23:30 local on the 31st is 22:30 UTC, 00:00 local on the 1st is 23:00 UTC
+    # the day before: both must fall on their local day, as a reader in that zone means the dates.
+    settings.TIME_ZONE = zone
+    tz = timezone.get_default_timezone()
+
+    def at(insight: Any, *when: int) -> None:
+        type(insight).objects.filter(pk=insight.pk).update(submitted_at=dt.datetime(*when, tzinfo=tz))
+
+    at(loop["a1"], 2026, 1, 1, 0, 0)  # first moment of `since`: in
+    at(loop["a2"], 2026, 1, 31, 23, 30)  # late on `until`: in
+    at(loop["b1"], 2026, 2, 1, 0, 0)  # first moment after `until`: out
+    report = build_loop_report(world["lena"], since=dt.date(2026, 1, 1), until=dt.date(2026, 1, 31))
+    assert report.total.reviewed == 2
+    assert build_loop_report(world["lena"], since=dt.date(2026, 1, 2)).total.reviewed == 2  # a2 and b1
+    assert build_loop_report(world["lena"], until=dt.date(2025, 12, 31)).total.reviewed == 0
+
+
 # ---- permissions ---------------------------------------------------------------------------------------------
 
 
