@@ -581,14 +581,19 @@ def rated_insights(user: Any, qs: QuerySet) -> QuerySet:
     (A FilteredRelation joining the visible ratings once was tried: SQLite then walks the whole list of visible
     ratings for every insight, which is quadratic.)
     """
-    visible = Q(ratings__in=InsightRating.objects.restrict(user, "view"))
     return qs.values(
         "pk", "status", "interaction_id", area_id=F("interaction__therapeutic_area_id")
-    ).annotate(
-        r_specific=models.Avg("ratings__specific", filter=visible),
-        r_actionable=models.Avg("ratings__actionable", filter=visible),
-        r_new=models.Avg(Cast("ratings__new", IntegerField()), filter=visible),
-    )
+    ).annotate(**rating_means(user, "ratings"))
+
+
+def rating_means(user: Any, ratings: str) -> dict[str, models.Avg]:
+    """`r_specific`, `r_actionable` and `r_new` over the ratings at the path `ratings` that the viewer may see."""
+    visible = Q(**{f"{ratings}__in": InsightRating.objects.restrict(user, "view")})
+    return {
+        "r_specific": models.Avg(f"{ratings}__specific", filter=visible),
+        "r_actionable": models.Avg(f"{ratings}__actionable", filter=visible),
+        "r_new": models.Avg(Cast(f"{ratings}__new", IntegerField()), filter=visible),
+    }
 
 
 # A rated insight's means reach HIGH_VALUE_SCORE on both scales and half its reviewers or more judged it new.
@@ -615,12 +620,7 @@ def _insight_figures(user: Any, f: Filters, areas: list[int | None], ratings: bo
         "area_id": F("therapeutic_area_id"),
     }
     if ratings:
-        visible = Q(insights__ratings__in=InsightRating.objects.restrict(user, "view"))
-        rows = rows.values(**columns).annotate(
-            r_specific=models.Avg("insights__ratings__specific", filter=visible),
-            r_actionable=models.Avg("insights__ratings__actionable", filter=visible),
-            r_new=models.Avg(Cast("insights__ratings__new", IntegerField()), filter=visible),
-        )
+        rows = rows.values(**columns).annotate(**rating_means(user, "insights__ratings"))
     else:
         rows = rows.values(**columns)
     wanted: dict[str, Any] = {}
