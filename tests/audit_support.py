@@ -5,10 +5,15 @@ This is what an attacker with direct database access would do; `liaison audit ve
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
+
+from liaison.backup import backed_up_models
 
 append_only = importlib.import_module("liaison.compliance.migrations.0002_append_only")
 
@@ -36,3 +41,275 @@ def tamper(sql: str, params: list[Any] | None = None, conn: Any = connection) ->
             cursor.execute(sql, params or [])
     finally:
         set_audit_guards(True, conn)
+
+
+# One way to build each audited model, with one field to change: (kwargs for create, field, new value).
+# A new audited model needs an entry here, so that the generic create/update/delete tests of test_audit.py and the
+# tampering suite in tests/reliability cover it.
+def audit_factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str, Any]], str, Any]]:
+    from liaison.engagement.models import FollowUp, Interaction
+    from liaison.insights.models import Insight
+    from liaison.loop.models import Theme
+    from liaison.people.models import HCP, Organization
+    from liaison.planning.models import StandingInterest
+    from liaison.safety.models import SafetyReport
+    from liaison.stakeholders.models import DigestDelivery, Stakeholder
+
+    now = timezone.now().replace(microsecond=0)
+
+    def hcp(**extra: Any) -> HCP:
+        return HCP.objects.create(first_name="Audit", last_name=f"Subject{HCP.objects.count()}", **extra)
+
+    def interaction() -> Interaction:
+        return Interaction.objects.create(
+            owner=w["alice"], occurred_at=now, channel="phone", purpose="education"
+        )
+
+    def insight() -> Insight:
+        return Insight.objects.create(
+            author=w["alice"], therapeutic_area=w["oncology"], text="Clinics wait weeks for PD-L1 results"
+        )
+
+    def safety_report() -> SafetyReport:
+        return SafetyReport.objects.create(reported_by=w["alice"], day_zero=now, trigger="manual")
+
+    def stakeholder() -> Stakeholder:
+        return Stakeholder.objects.create(name="HEOR team", function="heor", owner=w["mona"])
+
+    def delivery() -> DigestDelivery:
+        return DigestDelivery.objects.create(**digest_delivery_kwargs())
+
+    def digest_delivery_kwargs() -> dict[str, Any]:
+        return {
+            "stakeholder": stakeholder(),
+            "sent_by": w["mona"],
+            "sent_at": now,
+            "period_start": now - dt.timedelta(days=30),
+            "period_end": now,
+            "recipient": "heor@example.com",
+            "channel": "email",
+            "form": "insights",
+            "subject": "Oncology insights, last 30 days",
+            "status": "sent",
+        }
+
+    def standing_interest_kwargs() -> dict[str, Any]:
+        return {
+            "hcp": hcp(),
+            "recorded_by": w["alice"],
+            "topic": "EGFR resistance",
+            "mesh_terms": ["D000077216"],
+            "recorded_on": dt.date(2030, 1, 1),
+            "expires_on": dt.date(2031, 1, 1),
+        }
+
+    def theme() -> Theme:
+        return Theme.objects.create(
+            name="Testing delays", therapeutic_area=w["oncology"], created_by=w["lena"]
+        )
+
+    return {
+        "accounts.therapeuticarea": (lambda: {"name": "Neurology", "code": "neuro"}, "description", "CNS"),
+        "accounts.product": (
+            lambda: {"name": "Kardiomab", "therapeutic_area": w["cardio"]},
+            "generic_name",
+            "kmab",
+        ),
+        "accounts.team": (lambda: {"name": "Neuro North"}, "name", "Neuro South"),
+        "accounts.territory": (lambda: {"name": "Plains", "regions": ["IA"]}, "regions", ["IA", "NE"]),
+        "accounts.user": (lambda: {"username": "zed", "role": "msl"}, "title", "Senior MSL"),
+        "accounts.apitoken": (
+            lambda: {"user": w["alice"], "name": "ci", "prefix": "lsn_abc", "key_hash": "f" * 64},
+            "name",
+            "ci-2",
+        ),
+        "people.organization": (lambda: {"name": "Mercy Hospital", "city": "Ames"}, "kind", "hospital"),
+        "people.hcp": (lambda: {"first_name": "Ada", "last_name": "Byron"}, "tier", 2),
+        "people.affiliation": (
+            lambda: {"hcp": hcp(), "organization": Organization.objects.create(name="Uni")},
+            "title",
+            "Professor",
+        ),
+        "engagement.interaction": (
+            lambda: {"owner": w["alice"], "occurred_at": now, "channel": "phone", "purpose": "education"},
+            "notes",
+            "Talked about dosing.",
+        ),
+        "engagement.interactionattendee": (lambda: {"interaction": interaction(), "hcp": hcp()}, "hcp", hcp),
+        "engagement.followup": (
+            lambda: {"owner": w["alice"], "description": "Send paper", "due_date": dt.date(2030, 1, 1)},
+            "status",
+            "done",
+        ),
+        "engagement.hcpfeedback": (
+            lambda: {
+                "interaction": interaction(),
+                "hcp": hcp(),
+                "recorded_by": w["alice"],
+                "value": 4,
+                "source": "during_meeting",
+                "received_on": now.date(),
+            },
+            "value",
+            2,
+        ),
+        "insights.listeningpriority": (
+            lambda: {"therapeutic_area": w["oncology"], "title": "Access"},
+            "order",
+            3,
+        ),
+        "insights.insight": (
+            lambda: {"author": w["alice"], "therapeutic_area": w["oncology"], "text": "KOLs want"},
+            "text",
+            "KOLs want real-world data",
+        ),
+        "medinfo.medicalinquiry": (
+            lambda: {
+                "captured_by": w["alice"],
+                "channel": "email",
+                "question": "Dose?",
+                "received_at": now,
+                "requester_name": "Dr X",
+            },
+            "status",
+            "closed",
+        ),
+        "safety.safetyreport": (
+            lambda: {"reported_by": w["alice"], "day_zero": now, "trigger": "manual"},
+            "triage_note",
+            "Looks like a rash",
+        ),
+        # Delivery bookkeeping is what changes on an outbox row; the report, sequence and idempotency key that
+        # identify the forwarding stay as they are.
+        "safety.safetyoutbox": (
+            lambda: {
+                "report": (report := safety_report()),
+                "sequence": 1,
+                "idempotency_key": f"{report.uuid}:1",
+                "channel": "e2b",
+                "payload": {"report": str(report.uuid)},
+            },
+            "status",
+            "sent",
+        ),
+        # (report, level) is the escalation's identity (one row per report and level), so change the SLA instead.
+        "safety.safetyescalation": (
+            lambda: {
+                "report": safety_report(),
+                "level": "at_risk",
+                "hours_since_day_zero": 18.5,
+                "sla_hours": 24,
+            },
+            "sla_hours",
+            15,
+        ),
+        "kol.identitylink": (
+            lambda: {
+                "person_id": "p-audit-0001",
+                "target": "npi",
+                "target_id": "1234567893",
+                "confidence": 0.82,
+                "status": "suggested",
+            },
+            "status",
+            "accepted",
+        ),
+        "intel.themefeedback": (
+            lambda: {
+                "insight": insight(),
+                "priority": w["priority"],
+                "suggested": w["priority"],
+                "verdict": "confirmed",
+                "reviewer": w["lena"],
+            },
+            "note",
+            "Clearly about testing access",
+        ),
+        "stakeholders.stakeholder": (
+            lambda: {"name": "Clinical operations", "function": "clinical_operations", "owner": w["mona"]},
+            "cadence",
+            "weekly",
+        ),
+        "stakeholders.digestdelivery": (digest_delivery_kwargs, "status", "failed"),
+        "stakeholders.stakeholderfeedback": (
+            lambda: {
+                "stakeholder": (sent := delivery()).stakeholder,
+                "delivery": sent,
+                "verdict": "used",
+                "recorded_by": w["mona"],
+            },
+            "comment",
+            "Fed into the value dossier",
+        ),
+        "planning.engagementplan": (
+            lambda: {
+                "owner": w["alice"],
+                "kind": "kol",
+                "hcp": hcp(),
+                "year": 2030,
+                "quarter": 1,
+                "planned_per_quarter": 2,
+            },
+            "planned_per_quarter",
+            3,
+        ),
+        "planning.standinginterest": (standing_interest_kwargs, "renewed_on", dt.date(2030, 6, 1)),
+        "planning.interestreminder": (
+            lambda: {
+                "interest": StandingInterest.objects.create(**standing_interest_kwargs()),
+                "follow_up": FollowUp.objects.create(
+                    owner=w["alice"], description="Send the new paper", due_date=dt.date(2030, 2, 1)
+                ),
+                "source": "publication",
+                "source_key": "38000001",
+            },
+            "source_title",
+            "Osimertinib resistance mechanisms",
+        ),
+        "loop.insightrating": (
+            lambda: {
+                "insight": insight(),
+                "reviewer": w["lena"],
+                "specific": 3,
+                "actionable": 4,
+                "new": True,
+            },
+            "specific",
+            5,
+        ),
+        "loop.theme": (
+            lambda: {"name": "Testing delays", "therapeutic_area": w["oncology"], "created_by": w["lena"]},
+            "description",
+            "Slow PD-L1 turnaround in community clinics",
+        ),
+        "loop.action": (
+            lambda: {
+                "theme": theme(),
+                "title": "Brief the lab partners",
+                "due_date": dt.date(2030, 3, 1),
+                "created_by": w["lena"],
+            },
+            "status",
+            "in_progress",
+        ),
+        "loop.notification": (
+            lambda: {"user": w["alice"], "text": "An action fed by your insight was created"},
+            "read_at",
+            now,
+        ),
+    }
+
+
+def empty_the_database() -> None:
+    """Make this (migrated) database look freshly migrated: no rows in any backed-up table.
+
+    Audit events are append-only, so their triggers are lifted for the wipe and put back afterwards; the test
+    transaction rolls all of it back at the end.
+    """
+    set_audit_guards(False)
+    try:
+        with connection.cursor() as cursor:
+            for model in reversed(backed_up_models()):
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+    finally:
+        set_audit_guards(True)

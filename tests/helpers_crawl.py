@@ -47,7 +47,29 @@ MARKERS: dict[str, str] = {
     "edit_reason": "MARKER-AUDIT-REASON-EDIT-3f6d",
     "close_reason": "MARKER-AUDIT-REASON-CLOSE-c2e0",
     "other_team_notes": "MARKER-OTHER-TEAM-NOTES-8b1f",
+    # Patient-identifying text, as a careless note would hold it: planted with every marker below (and into every
+    # other free-text field of every medical model by `plant_every_text_field`). No pattern or name list of the
+    # de-identification knows "Quackenbush", so only the firewall itself can keep it from commercial users.
+    "patient": "Zelda Quackenbush",
+    "cohort_insight": "MARKER-COHORT-INSIGHT-5c7d",
+    "hcp_feedback": "MARKER-HCP-FEEDBACK-1d4e",
+    "rating_note": "MARKER-RATING-NOTE-70b2",
+    "loop_theme": "MARKER-LOOP-THEME-e83a",
+    "loop_action": "MARKER-LOOP-ACTION-2f5c",
+    "loop_outcome": "MARKER-LOOP-OUTCOME-9a61",
+    "standing_interest": "MARKER-STANDING-INTEREST-4c0d",
+    "theme_feedback": "MARKER-THEME-FEEDBACK-b51e",
+    "stakeholder_expectations": "MARKER-STAKEHOLDER-EXPECTATIONS-63f0",
+    "stakeholder_feedback": "MARKER-STAKEHOLDER-FEEDBACK-d27a",
 }
+PATIENT = "Patient Zelda Quackenbush, 54"
+# Enough HCPs on one listening priority in one month for the aggregate report to show the group (k = 5), so the
+# crawl reaches a report that actually has figures (and a released summary) to show.
+COHORT_SIZE = 6
+COHORT_PRIORITY = "Biomarker turnaround in community sites"
+# The one wording of the cohort a medical reviewer releases: commercial users must see it (a control that the
+# report is reached and filled), and nothing else any medical person wrote.
+RELEASED_SUMMARY = "Released summary 4b2e: community sites wait weeks for biomarker results."
 FRAGMENT = "MARKER"
 # Fragments typed into search boxes and filters: prefixes and suffixes of markers, never a whole marker, so an
 # echo of the query ("results for MARKER-NOTES") is distinguishable from a leak of the record.
@@ -95,6 +117,11 @@ _CSRF_PATTERNS = (
     re.compile(r"(&quot;X-CSRFToken&quot;: &quot;)[^&]+(&quot;)"),
     re.compile(r'(<meta name="csrf-token" content=")[^"]+(")'),
 )
+# The authenticator secret of the second-factor set-up page is drawn afresh for each session (text and QR code).
+_SECRET_PATTERNS = (
+    re.compile(r'(<code id="mfa-secret"[^>]*>)[^<]+(</code>)'),
+    re.compile(r'(<svg[^>]*class="qr"[^>]*>).*?(</svg>)', re.S),
+)
 
 
 # ---------------------------------------------------------------------------------------------- planting
@@ -108,6 +135,11 @@ class Planted:
     hcp: Any
     records: dict[str, Any] = field(default_factory=dict)
     audit_event_uuids: list[str] = field(default_factory=list)
+    # Planted too, but left out of the uuid pool of the crawl (each uuid there costs a request per route):
+    # the cohort's insights and one record of every other medical kind.
+    cohort: list[Any] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    text_fields: dict[str, int] = field(default_factory=dict)
 
     def medical_uuids(self) -> dict[str, str]:
         """label -> uuid of every planted medical record (all hidden from the commercial role)."""
@@ -163,6 +195,26 @@ def make_world(password: str, personas: dict[str, tuple[str, str | None]]) -> tu
             },
             therapeutic_areas=[oncology],
         )
+        # Before any crawl: the commercial user's HCP directory is then the same before and after planting.
+        world["cohort"] = [
+            create_hcp(
+                acting_user=None,
+                data={
+                    "first_name": first,
+                    "last_name": "Cohort",
+                    "npi": npi,
+                    "city": "Iowa City",
+                    "state": "IA",
+                    "owner": world["alice"],
+                },
+                therapeutic_areas=[oncology],
+            )
+            for first, npi in zip(
+                ("Ada", "Ben", "Cleo", "Dev", "Eve", "Finn"),
+                ("1000001010", "1000001028", "1000001036", "1000001044", "1000001051", "1000001069"),
+                strict=True,
+            )
+        ][:COHORT_SIZE]
     return world, hcp
 
 
@@ -299,6 +351,213 @@ def plant_markers(world: dict[str, Any], hcp: Any) -> Planted:
     ]
     chosen += [str(u) for u in events.filter(reason__contains=FRAGMENT).values_list("uuid", flat=True)]
     planted.audit_event_uuids = list(dict.fromkeys(chosen))
+    plant_cohort(world, planted)
+    plant_other_records(world, hcp, planted)
+    planted.text_fields = plant_every_text_field(world)
+    return planted
+
+
+def plant_cohort(world: dict[str, Any], planted: Planted) -> None:
+    """COHORT_SIZE HCPs heard on one listening priority last month, each insight naming the patient; all reviewed,
+    and one released with a rewritten summary. A group the aggregate report is allowed to count and show."""
+    from liaison.core.context import audit_context
+    from liaison.engagement.actions import log_interaction
+    from liaison.insights.actions import release_summary, review_insight, save_listening_priority
+
+    alice, mona, lena = world["alice"], world["mona"], world["lena"]
+    # Over a month back: the planted records above fall in this month, and a month column shared with a small
+    # group would be hidden to protect it (complementary suppression), summaries and all.
+    heard = timezone.now() - dt.timedelta(days=40)
+    with audit_context(actor=lena, source="test"):
+        priority = save_listening_priority(
+            None, acting_user=lena, therapeutic_area=world["oncology"], title=COHORT_PRIORITY
+        )
+    insights = []
+    for member in world["cohort"]:
+        with audit_context(actor=alice, source="test"):
+            interaction = log_interaction(
+                acting_user=alice,
+                attendees=[member],
+                data={
+                    "occurred_at": heard,
+                    "channel": "in_person",
+                    "purpose": "insight_gathering",
+                    "ae_attestation": "no",
+                    "therapeutic_area": world["oncology"],
+                    "notes": f"{MARKERS['notes']} {PATIENT} asked about biomarker testing.",
+                },
+                insights=[
+                    {
+                        "text": f"{MARKERS['cohort_insight']} {PATIENT}, waits three weeks for PD-L1 results.",
+                        "listening_priority": priority,
+                    }
+                ],
+            )
+        with audit_context(actor=mona, source="test"):
+            insights.append(review_insight(interaction.insights.get(), acting_user=mona))
+    with audit_context(actor=lena, source="test"):
+        release_summary(insights[0], acting_user=lena, summary=RELEASED_SUMMARY)
+    planted.cohort = insights
+
+
+def plant_other_records(world: dict[str, Any], hcp: Any, planted: Planted) -> None:
+    """One record of every other medical kind that holds text typed by medical staff, through the actions: HCP
+    feedback, an insight rating, a loop theme and action with its outcome, a standing interest, a theme decision,
+    and a marketing stakeholder (expectations, feedback, the digest it was sent)."""
+    from liaison.core.context import audit_context
+    from liaison.engagement.actions import record_hcp_feedback
+    from liaison.intel.actions import decide_theme
+    from liaison.loop.actions import complete_action, create_action, create_theme, rate_insight
+    from liaison.planning.actions import record_standing_interest
+    from liaison.stakeholders.actions import record_feedback, save_stakeholder
+
+    m, rec, extra = MARKERS, planted.records, planted.extra
+    alice, mona, lena = world["alice"], world["mona"], world["lena"]
+    text = lambda key: f"{m[key]} {PATIENT}"  # noqa: E731 - one line per planted field reads best
+    today = timezone.localdate()
+    with audit_context(actor=alice, source="test"):
+        extra["hcp_feedback"] = record_hcp_feedback(
+            rec["interaction"],
+            acting_user=alice,
+            hcp=hcp,
+            value=4,
+            source="during_meeting",
+            received_on=today,
+            comment=text("hcp_feedback"),
+        )
+        extra["standing_interest"] = record_standing_interest(
+            acting_user=alice, hcp=hcp, topic=text("standing_interest")
+        )
+    with audit_context(actor=mona, source="test"):
+        insight = rec["standalone_insight"]
+        extra["rating"] = rate_insight(
+            insight, acting_user=mona, specific=4, actionable=4, new=True, note=text("rating_note")
+        )
+        extra["theme_feedback"] = decide_theme(
+            insight, acting_user=mona, priority=None, note=text("theme_feedback")
+        )
+        theme = create_theme(
+            acting_user=mona,
+            name=m["loop_theme"],
+            therapeutic_area=world["oncology"],
+            description=text("loop_theme"),
+            insights=[insight],
+        )
+        action = create_action(
+            theme,
+            acting_user=mona,
+            title=m["loop_action"],
+            description=text("loop_action"),
+            owner_function="HEOR",
+            due_date=today + dt.timedelta(days=30),
+        )
+        extra["loop_theme"], extra["loop_action"] = (
+            theme,
+            complete_action(action, acting_user=mona, outcome=text("loop_outcome")),
+        )
+    with audit_context(actor=lena, source="test"):
+        marketing = save_stakeholder(
+            None,
+            acting_user=lena,
+            name="Brand team",
+            function="marketing",
+            owner=lena,
+            email="brand@example.org",
+            expectations=text("stakeholder_expectations"),
+            therapeutic_areas=[world["oncology"]],
+        )
+        extra["marketing_feedback"] = record_feedback(
+            marketing, acting_user=lena, verdict="used", comment=text("stakeholder_feedback")
+        )
+        extra["marketing"] = marketing
+
+
+# ---------------------------------------------------------------------------------------------- every text field
+
+# Medical models: those of these apps whose resource the commercial role may not view. The other apps hold no text
+# written by medical staff about HCPs or patients: accounts and people are reference data commercial may see, kol
+# is public evidence, compliance is the audit trail (planted through the audit reasons above).
+MEDICAL_APPS = ("engagement", "insights", "medinfo", "safety", "loop", "planning", "intel", "stakeholders")
+# Text fields of medical models that are not free text typed by medical staff, or that are meant to reach
+# commercial users: each with the reason. Every other TextField and CharField (without choices) is planted.
+NOT_PLANTED = {
+    "insights.ListeningPriority.title": "the theme label of the aggregate report (a company question), by design",
+    "insights.Insight.released_summary": "what a reviewer released for commercial; planted with RELEASED_SUMMARY",
+    "safety.SafetyReport.source_field": "the name of the screened field, written by the app",
+    "safety.SafetyReport.detector_layer": "the name of the detector layer, written by the app",
+    "safety.SafetyOutbox.idempotency_key": "a key written by the app",
+    "safety.SafetyOutbox.channel": "a delivery channel name, from settings",
+    "safety.SafetyOutbox.case_id": "the case id the safety database answered with, written by the worker",
+    "safety.SafetyOutbox.last_error": "the delivery error, written by the worker",
+    "stakeholders.DigestDelivery.error": "the e-mail error, written by the app",
+    "loop.Notification.link": "a URL written by the app",
+    "loop.Theme.seed": "where the theme came from, written by the app",
+    "stakeholders.Stakeholder.name": "the recipient's own name (a colleague or a team mailbox)",
+    "stakeholders.Stakeholder.email": "the recipient's own address",
+    "stakeholders.DigestDelivery.recipient": "the recipient's own address",
+    "stakeholders.DigestDelivery.subject": "built by the app from the recipient's name and the period",
+    "planning.InterestReminder.source": "a public source name, written by the reminder job",
+    "planning.InterestReminder.source_key": "a public record id, written by the reminder job",
+    "planning.InterestReminder.source_title": "a public publication title, written by the reminder job",
+    "intel.TextEmbedding.model_version": "derived, written by the app",
+    "intel.TextEmbedding.text_hash": "derived, written by the app",
+}
+
+
+def medical_text_fields() -> list[tuple[Any, Any]]:
+    """(model, field) for every free-text field of every medical model, found from the models themselves, so a
+    field added tomorrow is planted (and must stay hidden from commercial) without anyone listing it here."""
+    from django.apps import apps
+    from django.db import models
+
+    from liaison.core.permissions import role_can
+    from liaison.core.roles import Role
+
+    out = []
+    for model in apps.get_models():
+        if model._meta.app_label not in MEDICAL_APPS:
+            continue
+        resource = getattr(model, "permission_resource", None)
+        if resource is not None and role_can(Role.COMMERCIAL, resource, "view"):
+            continue
+        for f in model._meta.concrete_fields:
+            if not isinstance(f, models.CharField | models.TextField) or f.choices or f.primary_key:
+                continue
+            if isinstance(f, models.EmailField | models.SlugField | models.URLField) and (
+                f"{model._meta.label}.{f.name}" not in NOT_PLANTED
+            ):
+                continue
+            if f"{model._meta.label}.{f.name}" in NOT_PLANTED:
+                continue
+            out.append((model, f))
+    return out
+
+
+def plant_every_text_field(world: dict[str, Any]) -> dict[str, int]:
+    """Put the patient text and a marker naming the field into every free-text field of every medical record that
+    does not hold a marker yet (the actions above planted the fields they know; this reaches the rest, including
+    fields added later). Written as a bulk update, which the audit trail records like any change.
+
+    Returns {"app.Model.field": rows planted} for every field found (0 when the model has no row to plant in).
+    """
+    from liaison.core.context import audit_context
+
+    planted: dict[str, int] = {}
+    with audit_context(actor=None, source="test", reason="firewall test: plant every text field"):
+        for model, f in medical_text_fields():
+            label = f"{model._meta.label}.{f.name}"
+            marker = f"MARKER-FIELD-{model.__name__}-{f.name}"
+            planted[label] = 0
+            for pk, value in model._base_manager.values_list("pk", f.name):
+                value = value or ""
+                if PATIENT in value:
+                    planted[label] += 1
+                    continue
+                new = f"{value} {PATIENT}" if FRAGMENT in value else f"{marker} {PATIENT}"
+                if f.max_length:
+                    new = new[: f.max_length]
+                model._base_manager.filter(pk=pk).update(**{f.name: new})
+                planted[label] += 1
     return planted
 
 
@@ -429,6 +688,8 @@ def normalise(body: str, *, echoes: Iterable[str] = (), uuids: Iterable[str] = (
     body = _NOW_INPUT.sub('value="<now>"', body)
     for pattern in _CSRF_PATTERNS:
         body = pattern.sub(r"\1<csrf>\2", body)
+    for pattern in _SECRET_PATTERNS:
+        body = pattern.sub(r"\1<secret>\2", body)
     for value in echoes:
         body = body.replace(value, "<echo>")
         for variant in (urlencode({"": value})[1:], json.dumps(value)[1:-1]):

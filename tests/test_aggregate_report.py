@@ -1,7 +1,7 @@
-"""The de-identified insight report for audiences beyond medical: counts per therapeutic area x listening
-priority x month, no figure from fewer than five HCPs, complementary suppression so totals give nothing away,
-example texts without names, identifiers or dates. Commercial may open it; it is the only insight-derived thing
-they may see.
+"""The aggregate insight report for audiences beyond medical: counts per therapeutic area x listening priority x
+month, no figure from fewer than five HCPs, complementary suppression so totals give nothing away, and no text
+written in the field (only summaries a medical reviewer released). Commercial may open it; it is the only
+insight-derived thing they may see.
 
 The world built here: 6 HCPs heard on "Biomarker testing barriers" three months ago, 5 of them again two months
 ago, and 2 other HCPs on no listening priority two months ago (a small group). Every insight text carries the
@@ -176,8 +176,9 @@ def test_it_shows_no_hcp_or_patient_name_npi_or_date_to_commercial(client, world
     page = client.get(reverse("insights:insight_report")).content.decode()
     exported = client.get(reverse("insights:insight_report_csv")).content.decode()
 
-    assert "three weeks for PD-L1 results" in page  # the examples are there...
-    assert "[NAME]" in page and "[DATE]" in page and "[ID]" in page  # ...scrubbed
+    # What the field wrote never reaches the report, scrubbed or not: only released summaries do
+    # (tests/test_insight_release.py).
+    assert "three weeks for PD-L1 results" not in page and "[NAME]" not in page
     assert leaks(page, hcps) == []
     assert leaks(exported, hcps) == []
 

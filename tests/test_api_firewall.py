@@ -99,3 +99,24 @@ def test_it_shows_commercial_hcps_without_any_medical_trace(api: Any, records: A
     body = api("dave").get(f"/hcps/{hcp.uuid}").content
     for medical in (b"interaction", b"insight", b"safety", b"inquir", b"follow"):
         assert medical not in body.lower()
+
+
+def test_it_gives_commercial_the_aggregate_report_without_any_text_written_in_the_field(
+    api: Any, records: dict[str, str], interaction: Any
+) -> None:
+    dave = api("dave")
+    report = dave.get("/insight-report")
+    insight_text = interaction.insights.get().text
+
+    assert report.status_code == 200
+    assert set(report.json()) == {"minimum_hcps", "months", "rows", "month_totals", "total"}
+    assert insight_text not in report.content.decode() and b"liver injury" not in report.content
+
+
+def test_it_refuses_commercial_the_release_of_a_summary(api: Any, records: dict[str, str]) -> None:
+    dave = api("dave")
+    existing = dave.post(f"/insights/{records['insights']}/release", {"summary": "Anything at all."})
+    missing = dave.post(f"/insights/{MISSING}/release", {"summary": "Anything at all."})
+
+    assert existing.status_code == missing.status_code == 403
+    assert existing.content == missing.content

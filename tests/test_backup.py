@@ -11,28 +11,13 @@ import pytest
 from click.testing import CliRunner
 from django.db import connection
 
-from audit_support import set_audit_guards
+from audit_support import empty_the_database
 from liaison import backup as backups
 from liaison.cli import main
 
 
 def table_counts() -> dict[str, int]:
     return {m._meta.label_lower: m._base_manager.count() for m in backups.backed_up_models()}
-
-
-def empty_the_database() -> None:
-    """Make this (migrated) database look freshly migrated: no rows in any backed-up table.
-
-    Audit events are append-only, so their triggers are lifted for the wipe and put back afterwards; the test
-    transaction rolls all of it back at the end.
-    """
-    set_audit_guards(False)
-    try:
-        with connection.cursor() as cursor:
-            for model in reversed(backups.backed_up_models()):
-                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
-    finally:
-        set_audit_guards(True)
 
 
 @pytest.fixture
@@ -106,12 +91,14 @@ def test_its_manifest_names_version_counts_checksum_and_chain_head(populated, tm
 
     manifest = backups.read_manifest(path)
 
-    assert manifest["format"] == "liaison-backup" and manifest["format_version"] == 1
+    assert manifest["format"] == "liaison-backup" and manifest["format_version"] == 2
     assert manifest["app_version"]
     assert manifest["tables"]["compliance.auditevent"] == AuditEvent.objects.count()
     assert len(manifest["sha256"]) == 64
     last = AuditEvent.objects.order_by("-seq").first()
-    assert manifest["audit_chain_head"] == {"seq": last.seq, "hash": last.hash}
+    first = AuditEvent.objects.order_by("seq").first()
+    assert manifest["audit_chain_head"] == {"seq": last.seq, "hash": last.hash, "chain": str(first.uuid)}
+    assert manifest["key_id"] and len(manifest["signature"]) == 64
     labels = list(manifest["tables"])
     assert (
         labels.index("accounts.user")

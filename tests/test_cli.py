@@ -51,7 +51,8 @@ def test_it_adds_a_user_with_a_known_role_and_audits_it_as_the_cli(db, runner):
     assert zoe.check_password("a-long-passphrase-9")
     event = AuditEvent.objects.get(event_type="user.created", object_uuid=str(zoe.uuid))
     assert event.source == "cli"
-    assert "password" not in event.changes
+    assert zoe.password not in repr(event.changes)
+    assert event.changes["password"][1].startswith("hmac:")
 
 
 def test_it_refuses_an_unknown_role_with_exit_code_2_and_lists_the_roles(db, runner):
@@ -206,6 +207,12 @@ def test_serve_hands_over_to_gunicorn_on_the_requested_port(db, runner, monkeypa
     assert argv[argv.index("--bind") + 1] == "127.0.0.1:8123"
     assert 2 <= int(argv[argv.index("--workers") + 1]) <= 4
     assert "http://127.0.0.1:8123/" in result.output
+    # The background worker runs with the server (gunicorn's hooks start and supervise it)...
+    assert argv[argv.index("--config") + 1] == "python:liaison.gunicorn_config"
+    assert "with a background worker" in result.output
+    # ...unless the operator runs workers separately.
+    assert invoke(runner, "serve", "--no-worker").exit_code == 0
+    assert "--config" not in calls[1]
 
 
 def test_serve_refuses_to_start_on_an_unmigrated_database(db, runner, monkeypatch):
@@ -225,6 +232,7 @@ def test_the_worker_drains_the_queue_and_exits_in_batch_mode(db, runner, monkeyp
     # The worker recycles database connections between tasks; inside the test's transaction that would close
     # the connection under the test (PostgreSQL), so keep it, as Django's own test client does.
     monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    monkeypatch.setattr("liaison.core.worker.close_old_connections", lambda: None)
 
     result = invoke(runner, "worker", "--batch")
 

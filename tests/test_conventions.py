@@ -16,7 +16,9 @@ LIAISON = SRC / "liaison"
 # Concrete models that are deliberately not AuditedModel, and why.
 NOT_AUDITED = {
     "compliance.AuditEvent": "the audit trail itself: append-only, hash-chained",
-    "accounts.LoginAttempt": "throttling counters, not a regulated record",
+    "accounts.SignInThrottle": "sign-in throttling counters, not a regulated record",
+    "core.WorkerHeartbeat": "a worker process's lease on its jobs, renewed every few seconds",
+    "core.PeriodicRun": "when each periodic job last ran, shared by the workers",
     # Public reference data, reloaded from the pipelines' Parquet tables: each load run writes one audit event.
     "kol.Publication": "public PubMed record, reloaded by imports (one audit event per load run)",
     "kol.Authorship": "public PubMed author position, reloaded by imports",
@@ -159,3 +161,39 @@ def test_it_finds_a_direct_write_when_there_is_one(tmp_path):
 @pytest.mark.parametrize("path", WEB_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_it_writes_only_through_actions_in_views_and_api(path):
     assert domain_writes(path) == []
+
+
+# --- one CSV writer: every export neutralises spreadsheet formulas (liaison.core.exports) ---------------------
+
+CSV_WRITERS = {"writer", "DictWriter"}
+SHARED_CSV_WRITER = LIAISON / "core" / "exports.py"
+
+
+def own_csv_writers(path: Path) -> list[str]:
+    """Places in a module that build a csv writer of their own (`csv.writer(`, `from csv import DictWriter`)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Attribute) and node.attr in CSV_WRITERS and ast.unparse(node.value) == "csv":
+            found.append(f"{_where(path)}:{node.lineno} csv.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "csv":
+            found += [
+                f"{_where(path)}:{node.lineno} from csv import {a.name}"
+                for a in node.names
+                if a.name in CSV_WRITERS
+            ]
+    return found
+
+
+def test_it_finds_a_csv_writer_of_a_modules_own(tmp_path):
+    bad = tmp_path / "views.py"
+    bad.write_text("import csv\nfrom csv import DictWriter\nw = csv.writer(out)\nr = csv.reader(f)\n")
+    assert [line.split(" ", 1)[1] for line in own_csv_writers(bad)] == [
+        "from csv import DictWriter",
+        "csv.writer",
+    ]
+
+
+def test_it_writes_every_csv_through_the_shared_writer():
+    modules = [p for p in SRC.rglob("*.py") if p != SHARED_CSV_WRITER]
+    found = [hit for path in modules for hit in own_csv_writers(path)]
+    assert found == [], "write CSV with liaison.core.exports.csv_writer (it neutralises formulas)"

@@ -68,6 +68,7 @@ def test_clean_demo_texts_raise_no_safety_flag_and_ae_notes_do():
 def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifies(db):
     from liaison.accounts.models import User
     from liaison.compliance.chain import verify_chain
+    from liaison.compliance.reconcile import reconcile
     from liaison.compliance.models import AuditEvent
     from liaison.core.roles import Role
     from liaison.demo import DEMO_PASSWORD, load_demo, planned_steps
@@ -87,6 +88,10 @@ def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifie
     assert HCP.objects.filter(identifiers__has_key="pubmed_pmid").exists()
     assert Interaction.objects.count() == 30
     assert {"draft", "submitted"} <= set(Insight.objects.values_list("status", flat=True))
+    # A medical reviewer released rewritten summaries, so the aggregate report commercial reads has words too.
+    released = Insight.objects.exclude(released_summary="")
+    assert released.exists() and not released.filter(released_by=None).exists()
+    assert all(i.released_summary not in i.text for i in released)
     assert SafetyReport.objects.filter(interaction__isnull=False).exists()
     assert all(
         r.day_zero == r.interaction.occurred_at for r in SafetyReport.objects.exclude(interaction=None)
@@ -98,6 +103,9 @@ def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifie
     report = verify_chain()
     assert report.ok, report.describe()
     assert report.checked == AuditEvent.objects.count() == summary.counts["audit events"]
+    # ... and every record holds exactly what the replay of its audit events gives: nothing bypassed the trail.
+    records = reconcile()
+    assert records.ok and records.records > 100, [d.describe() for d in records.discrepancies[:5]]
 
 
 def test_it_does_not_load_twice(db):

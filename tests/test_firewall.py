@@ -10,7 +10,10 @@ every link. The tests below then assert, each on its own:
 - a planted-but-hidden uuid and a random uuid get the same status (and, in the API, the same body);
 - dave's view of the site is byte-for-byte the same before and after the medical records existed, so neither
   counts, nor search results, nor "last contacted" dates give them away;
-- medical lists and counts are refused outright (403) rather than shown empty;
+- medical lists and counts are refused outright (403) rather than shown empty; the one exception is the
+  aggregate insight report, which shows a large enough group's theme, count and the summary a medical reviewer
+  released, and nothing any medical person wrote (patient text is planted in every free-text field of every
+  medical model, found from the models themselves, and a marketing digest is sent and read back);
 - every medical write refused to dave changes nothing (the audit trail does not grow);
 - control: medical roles DO find the markers by the same crawl, so it is not vacuous.
 
@@ -23,21 +26,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
 from helpers_crawl import (
+    COHORT_PRIORITY,
+    FRAGMENT,
     MARKERS,
     MEDICAL_API_RESOURCES,
     MEDICAL_WEB_PREFIXES,
     NO_MATCH,
+    NOT_PLANTED,
+    PATIENT,
     RANDOM_UUIDS,
+    RELEASED_SUMMARY,
     SEARCH_FRAGMENTS,
     TAB_NAMES,
     Crawler,
@@ -49,6 +59,7 @@ from helpers_crawl import (
     make_world,
     normalise,
     plant_markers,
+    scan,
     web_seed_urls,
 )
 from personas import PASSWORD, PERSONAS  # noqa: E402
@@ -66,6 +77,9 @@ POST_MARKER = "MARKER-POSTED-BY-COMMERCIAL-5e1d"
 COMMERCIAL_WEB_WRITES = re.compile(
     r"^/(login|logout)/|^/inquiries/(new|capture|route)/$|^/interactions/ae-check/$|^/accounts/(password|me|token)"
 )
+# The aggregate insight report: the one page whose figures are meant to change once medical records exist (a
+# group of five HCPs or more is counted, and its released summary shown). Compared before and after on its own.
+AGGREGATE_PAGES = re.compile(r"^/insights/report(/|\.csv)")
 # API operations a commercial user may legitimately call with a write method.
 COMMERCIAL_API_WRITES = {("POST", "/api/v1/inquiries")}
 SEARCHY = {"q", "search", "term", "query", "text", "name", "contains"}
@@ -98,6 +112,7 @@ class Findings:
     control: dict[str, set[str]] = field(default_factory=dict)
     control_requests: dict[str, int] = field(default_factory=dict)
     openapi_error: str = ""
+    digests: list[tuple[str, str]] = field(default_factory=list)  # (what, text) a marketing recipient got
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -483,6 +498,41 @@ def _dave_api_crawl(findings: Findings, dave: Any, planted: Any) -> None:
     findings.api_schema = schema  # type: ignore[attr-defined]
 
 
+def _pdf_text(pdf: bytes) -> str:
+    """The text drawn in a PDF, from its (Flate-compressed or plain) content streams."""
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            out.append(stream.decode("latin-1"))
+    return "\n".join(out)
+
+
+def _marketing_digest(world: dict[str, Any], planted: Any) -> list[tuple[str, str]]:
+    """Send the marketing stakeholder's digest (HTML e-mail with the PDF attached) and read back everything the
+    recipient gets: subject, plain text, HTML, attachments, and the PDF as rendered for download."""
+    from django.core import mail
+
+    from liaison.core.context import audit_context
+    from liaison.stakeholders.actions import send_digest
+    from liaison.stakeholders.services import build_digest, render_pdf
+
+    marketing = planted.extra["marketing"]
+    mail.outbox = []
+    with audit_context(actor=world["lena"], source="test"):
+        send_digest(marketing, acting_user=world["lena"])
+    got = []
+    for message in mail.outbox:
+        got += [("e-mail subject", message.subject), ("e-mail text", message.body)]
+        got += [(f"e-mail {kind}", str(content)) for content, kind in message.alternatives]
+        for name, content, kind in message.attachments:
+            raw = content if isinstance(content, bytes) else str(content).encode()
+            got.append((f"attachment {name}", _pdf_text(raw) if kind == "application/pdf" else raw.decode()))
+    got.append(("PDF download", _pdf_text(render_pdf(build_digest(marketing)))))
+    return got
+
+
 def _note_new_audit_events(findings: Findings, hit: Hit) -> None:
     """Name the audit events a refused request wrote anyway (a refused request must write none)."""
     from liaison.compliance.models import AuditEvent
@@ -616,6 +666,7 @@ def findings(django_db_setup: Any, django_db_blocker: Any) -> Any:
             dave = world["dave"]
             result.baseline = _baseline_crawl(dave, hcp, world, routes)
             result.planted = plant_markers(world, hcp)
+            result.digests = _marketing_digest(world, result.planted)
             _dave_web_crawl(result, dave, result.planted, routes)
             result.after = _snapshot(result.web)  # type: ignore[arg-type]
             _dave_api_crawl(result, dave, result.planted)
@@ -698,13 +749,18 @@ def test_it_shows_the_commercial_user_the_same_site_before_and_after_the_medical
         for (url, variant) in findings.baseline
         if (url, variant) in findings.after
         and findings.after[(url, variant)] != findings.baseline[(url, variant)]
+        and not AGGREGATE_PAGES.match(url)
     ]
     compared = sum(1 for k in findings.baseline if k in findings.after)
     print(f"pages compared before/after planting: {compared}")
     assert compared >= 500, f"only {compared} pages compared"
     if changed:
         url, variant = next(
-            k for k in findings.baseline if k in findings.after and findings.after[k] != findings.baseline[k]
+            k
+            for k in findings.baseline
+            if k in findings.after
+            and findings.after[k] != findings.baseline[k]
+            and not AGGREGATE_PAGES.match(k[0])
         )
         import difflib
 
@@ -786,3 +842,42 @@ def test_it_shows_every_marker_to_some_medical_role(findings: Findings) -> None:
         print(f"{role} found: {sorted(found)}")
     missing = sorted(set(MARKERS) - seen)
     assert not missing, f"no medical role's crawl found: {missing}"
+
+
+# ---------------------------------------------------------------------------------------------- aggregates only
+
+
+def test_it_plants_patient_text_in_every_free_text_field_of_every_medical_model(findings: Findings) -> None:
+    fields = findings.planted.text_fields
+    print(f"free-text fields of medical models planted: {len(fields)}")
+    assert len(fields) >= 30, sorted(fields)
+    # Every exemption names a real field, so a renamed field cannot slip out of the planting unnoticed.
+    for label in NOT_PLANTED:
+        app_model, name = label.rsplit(".", 1)
+        apps.get_model(app_model)._meta.get_field(name)
+    unplanted = sorted(label for label, rows in fields.items() if rows == 0)
+    assert not unplanted, (
+        f"no record to plant patient text in (plant one in tests/helpers_crawl.py): {unplanted}"
+    )
+
+
+def test_it_shows_commercial_the_report_with_counts_and_the_released_summary_only(findings: Findings) -> None:
+    page = findings.web.hits[("GET", "/insights/report/", "")]  # type: ignore[union-attr]
+    api = findings.api.hits[("GET", "/api/v1/insight-report", "")]  # type: ignore[union-attr]
+    for hit in (page, api):
+        assert hit.status == 200, hit.short()
+        # The cohort is counted and its released summary shown: the crawl reached a report with content...
+        assert COHORT_PRIORITY in hit.body and RELEASED_SUMMARY in hit.body, hit.body[-3000:]
+        # ...and nothing a medical person wrote is in it.
+        assert not hit.markers and not hit.fragment and PATIENT not in hit.body, hit.short()
+
+
+def test_it_sends_marketing_a_digest_without_any_medical_text(findings: Findings) -> None:
+    assert findings.digests, "no digest was sent to the marketing stakeholder"
+    assert any(COHORT_PRIORITY in text for _, text in findings.digests), "the digest shows no theme at all"
+    leaks = [
+        f"{what}: {scan(text, ())[0] or FRAGMENT}"
+        for what, text in findings.digests
+        if any(scan(text, ())) or PATIENT in text
+    ]
+    assert not leaks, "the marketing digest holds medical text:\n" + "\n".join(leaks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -107,7 +108,8 @@ def test_the_log_is_paginated(world, hcp, monkeypatch):
 def test_verifying_reports_an_intact_chain_and_records_the_verification(world, hcp):
     response = client_for(world["carla"]).post(reverse("compliance:audit_verify"))
     body = response.content.decode()
-    assert response.status_code == 200 and "Audit chain intact" in body
+    assert response.status_code == 200 and "Audit trail verified" in body
+    assert "audit chain intact" in body and "match their audit history" in body
     event = AuditEvent.objects.get(event_type="audit.verified")
     assert event.actor_username == "carla" and event.object_type == "compliance.chain"
     assert "intact" in event.object_repr
@@ -121,8 +123,19 @@ def test_verification_names_the_first_broken_event(world, hcp):
         reverse("compliance:audit_verify"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="verify-result"
     )
     body = response.content.decode()
-    assert "Audit chain broken" in body and f"#{victim.seq}" in body
+    assert "Audit trail does not verify" in body and f"BROKEN at event #{victim.seq}" in body
     assert "<html" not in body
+
+
+def test_verification_names_a_record_changed_directly_in_the_database(world, hcp):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_user SET role = 'admin' WHERE username = 'dave'")
+    response = client_for(world["otto"]).post(
+        reverse("compliance:audit_verify"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="verify-result"
+    )
+    body = response.content.decode()
+    assert "Audit trail does not verify" in body
+    assert f"accounts_user record {world['dave'].uuid}, field role" in body
 
 
 def test_the_verify_button_is_shown_to_roles_that_may_verify(world):

@@ -3,13 +3,16 @@
 File layout (one gzip stream, one JSON document per line):
 
     line 1     {"manifest": {format, format_version, app_version, created_at, vendor, migrations, tables,
-                             total_rows, sha256, audit_chain_head}}
+                             total_rows, sha256, audit_chain_head, key_id, signature}}
     then, per table in dependency order:
                {"table": "app_label.model_name", "columns": [attname, ...], "rows": N}
                [value, value, ...]            (N lines, one per row, in primary key order)
 
-`sha256` covers every byte after the manifest line, so a truncated or edited file is refused before anything
-is written. Foreign keys to content types and permissions are stored as natural keys, because their ids
+`sha256` covers every byte after the manifest line, and `signature` is an HMAC of the manifest under the audit
+key (core/audit_keys.py, never in the database or the backup), so a truncated or edited file is refused before
+anything is written, also when whoever edited it recomputed the checksum. An unsigned backup is refused.
+The file is written readable by its owner only (0600) and appears under its name only when complete; its
+plaintext body is staged in an unnamed temporary file, so a backup killed half-way leaves nothing behind. Foreign keys to content types and permissions are stored as natural keys, because their ids
 differ between databases. Rows are restored with raw inserts: no save() logic runs, so timestamps, audit
 events and their hashes come back exactly as they were, and the audit chain is then verified.
 """
@@ -21,11 +24,13 @@ import datetime as dt
 import decimal
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +44,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.duration import duration_string
 
+from liaison.compliance.anchors import write_anchor
+from liaison.compliance.chain import ChainHead, chain_head, verify_chain
+from liaison.compliance.reconcile import reconcile
+from liaison.core.audit import canonical
+from liaison.core.audit_keys import keyring
+
 FORMAT = "liaison-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: signed manifests
 BATCH = 500
 
 # Rebuilt by `migrate` itself (content types, permissions) or worthless after a restore (sessions).
@@ -123,10 +134,31 @@ def _encode(value: Any) -> Any:
 
 
 def _chain_head() -> dict[str, Any] | None:
-    from liaison.compliance.models import AuditEvent
+    head = chain_head()
+    return {"seq": head.seq, "hash": head.hash, "chain": head.chain_id} if head else None
 
-    last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
-    return {"seq": last["seq"], "hash": last["hash"]} if last else None
+
+def sign_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest with the current audit key's id and its HMAC over everything else in it."""
+    key = keyring().current
+    unsigned = {k: v for k, v in manifest.items() if k != "signature"} | {"key_id": key.key_id}
+    return unsigned | {"signature": key.sign("backup", canonical(unsigned))}
+
+
+def check_signature(path: Path, manifest: dict[str, Any]) -> None:
+    """Refuse a backup whose manifest is unsigned, signed with an unknown key, or signed for other content."""
+    signature, key_id = manifest.get("signature"), str(manifest.get("key_id", ""))
+    if not isinstance(signature, str) or not key_id:
+        raise BackupError(f"{path} is not signed; Liaison restores only signed backups")
+    key = keyring().get(key_id)
+    if key is None:
+        raise BackupError(
+            f"{path} is signed with audit key {key_id!r}, which is not in this keyring ({keyring().source}); "
+            "configure the key it was written with"
+        )
+    unsigned = {k: v for k, v in manifest.items() if k != "signature"}
+    if not hmac.compare_digest(key.sign("backup", canonical(unsigned)), signature):
+        raise BackupError(f"{path} does not match its signature: the backup was edited after it was written")
 
 
 def _applied_migrations() -> dict[str, str]:
@@ -163,10 +195,10 @@ def write_backup(path: Path, *, progress: Progress | None = None) -> BackupRepor
     content_types, permissions = _natural_maps()
     report = BackupReport(path=path)
     digest = hashlib.sha256()
-    body_fd, body_name = tempfile.mkstemp(prefix="liaison-backup-", suffix=".jsonl", dir=path.parent)
-    try:
+    # The plaintext body is staged in an unnamed file (no directory entry on Linux), gone when closed or killed.
+    with tempfile.TemporaryFile(prefix="liaison-backup-", dir=path.parent) as body:
         # One read transaction so that every table comes from the same moment.
-        with transaction.atomic(), os.fdopen(body_fd, "wb") as body:
+        with transaction.atomic():
             report.chain_head = _chain_head()
             for model in backed_up_models():
                 fields = model._meta.concrete_fields
@@ -194,27 +226,50 @@ def write_backup(path: Path, *, progress: Progress | None = None) -> BackupRepor
                 report.tables[label] = written
                 report.total_rows += written
         report.sha256 = digest.hexdigest()
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "app_version": app_version(),
-            "created_at": dt.datetime.now(dt.UTC).isoformat(),
-            "vendor": connection.vendor,
-            "migrations": _applied_migrations(),
-            "tables": report.tables,
-            "total_rows": report.total_rows,
-            "sha256": report.sha256,
-            "audit_chain_head": report.chain_head,
-        }
-        partial = path.with_name(path.name + ".partial")
-        with gzip.open(partial, "wb") as out, open(body_name, "rb") as body_in:
+        manifest = sign_manifest(
+            {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "app_version": app_version(),
+                "created_at": dt.datetime.now(dt.UTC).isoformat(),
+                "vendor": connection.vendor,
+                "migrations": _applied_migrations(),
+                "tables": report.tables,
+                "total_rows": report.total_rows,
+                "sha256": report.sha256,
+                "audit_chain_head": report.chain_head,
+            }
+        )
+        body.seek(0)
+        with _private_file(path) as raw, gzip.GzipFile(fileobj=raw, mode="wb") as out:
             out.write((json.dumps({"manifest": manifest}) + "\n").encode("utf-8"))
-            while block := body_in.read(1 << 20):
+            while block := body.read(1 << 20):
                 out.write(block)
-        os.replace(partial, path)  # never leave a half-written file under the requested name
-    finally:
-        Path(body_name).unlink(missing_ok=True)
+    if report.chain_head:
+        head = report.chain_head
+        write_anchor(f"backup {path.name}", head=ChainHead(head["seq"], head["hash"], head["chain"]))
     return report
+
+
+@contextmanager
+def _private_file(path: Path) -> Iterator[Any]:
+    """A file readable by its owner only that appears at `path`, whole, only when the block succeeds.
+
+    It is written as `<name>.partial` (mode 0600, compressed and signed content only: the plaintext body never
+    has a name) and renamed over `path` at the end; a failure removes it, and a backup killed half-way leaves at
+    most that private partial file, which the next backup to the same name replaces.
+    """
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _flush(chunks: list[bytes], body: Any, digest: Any) -> None:
@@ -241,6 +296,11 @@ def read_manifest(path: Path) -> dict[str, Any]:
     manifest = first.get("manifest") if isinstance(first, dict) else None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path} is not a Liaison backup (no manifest on the first line)")
+    if manifest.get("format_version") == 1:
+        raise BackupError(
+            f"{path} is an unsigned backup (format 1, from before backups were signed); Liaison restores only "
+            "signed backups. Restore it with the Liaison version that wrote it, then take a new backup"
+        )
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BackupError(
             f"{path} has backup format version {manifest.get('format_version')}; this Liaison "
@@ -279,10 +339,17 @@ def check_target_database() -> None:
         )
 
 
+def check_integrity(path: Path) -> dict[str, Any]:
+    """The manifest of a backup that is whole, signed with a known audit key and unchanged since it was written."""
+    manifest = read_manifest(path)
+    check_signature(path, manifest)
+    check_file(path, manifest)
+    return manifest
+
+
 def prepare_restore(path: Path) -> dict[str, Any]:
     """Every check a restore makes before writing anything; returns the backup's manifest."""
-    manifest = read_manifest(path)
-    check_file(path, manifest)
+    manifest = check_integrity(path)
     check_target_database()
     applied = _applied_migrations()
     newer = [
@@ -300,9 +367,11 @@ def prepare_restore(path: Path) -> dict[str, Any]:
 
 
 def restore_backup(path: Path, *, progress: Progress | None = None) -> BackupReport:
-    """Restore a backup into an empty, migrated database, then verify the audit chain."""
-    from liaison.compliance.chain import verify_chain
+    """Restore a backup into an empty, migrated database, then verify the audit chain and every record.
 
+    The restored head is anchored with reason "restore": anchors of the same chain written before it, past the
+    restored head, describe events lost with the restore and no longer count as a truncation.
+    """
     progress = progress or (lambda stage, n: None)
     path = Path(path)
     manifest = prepare_restore(path)
@@ -359,7 +428,19 @@ def restore_backup(path: Path, *, progress: Progress | None = None) -> BackupRep
             line = handle.readline()
         _reset_sequences(restored)
     chain = verify_chain()
-    report.chain_ok, report.chain_message = chain.ok, chain.describe()
+    records = reconcile()
+    expected = manifest.get("audit_chain_head") or {}
+    head = chain.head
+    same_head = (head is None and not expected) or (
+        head is not None and expected.get("seq") == head.seq and expected.get("hash") == head.hash
+    )
+    report.chain_ok = chain.ok and records.ok and same_head
+    messages = [chain.describe(), records.describe()]
+    if not same_head:
+        messages.append("the restored chain head differs from the one in the backup's manifest")
+    report.chain_message = "; ".join(messages)
+    if report.chain_ok and head is not None:
+        write_anchor("restore", head=head)
     return report
 
 

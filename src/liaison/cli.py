@@ -13,6 +13,7 @@ summary. Exit codes: 0 success, 1 the work failed or found a problem, 2 bad usag
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -128,11 +129,20 @@ def main() -> None:
     "--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Threads per worker."
 )
 @click.option("--migrate", "apply_migrations", is_flag=True, help="Apply pending migrations before serving.")
-def serve(host: str, port: int, workers: int | None, threads: int, apply_migrations: bool) -> None:
-    """Serve the web app and the API with gunicorn.
+@click.option(
+    "--no-worker",
+    "no_worker",
+    is_flag=True,
+    help="Do not start the background worker (run `liaison worker` separately instead).",
+)
+def serve(
+    host: str, port: int, workers: int | None, threads: int, apply_migrations: bool, no_worker: bool
+) -> None:
+    """Serve the web app and the API with gunicorn, and run the background worker next to it.
 
     Checks that the database is migrated (or migrates with --migrate), collects static files, then replaces
-    this process with gunicorn. Put a TLS-terminating proxy in front of it in production.
+    this process with gunicorn, whose master process keeps one `liaison worker` running (restarted if it
+    dies; `--no-worker` leaves it out). Put a TLS-terminating proxy in front of it in production.
     """
     setup_django()
     from django.conf import settings
@@ -153,7 +163,9 @@ def serve(host: str, port: int, workers: int | None, threads: int, apply_migrati
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
     console.print(
         f"[bold green]Liaison[/] serving on [link={url}]{url}[/link] with {workers} workers x {threads} "
-        f"threads; database: {_database_label()}. Press Ctrl+C to stop."
+        f"threads; database: {_database_label()}"
+        + ("" if no_worker else "; with a background worker")
+        + ". Press Ctrl+C to stop."
     )
     if getattr(settings, "SECURE_SSL_REDIRECT", False) and host in ("127.0.0.1", "localhost", "::1"):
         console.print(
@@ -177,6 +189,8 @@ def serve(host: str, port: int, workers: int | None, threads: int, apply_migrati
         "--forwarded-allow-ips",
         os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
+    if not no_worker:
+        argv += ["--config", "python:liaison.gunicorn_config"]
     os.execv(sys.executable, argv)
 
 
@@ -192,13 +206,18 @@ def serve(host: str, port: int, workers: int | None, threads: int, apply_migrati
     show_default=True,
     help="Seconds between polls when the queue is empty.",
 )
-def worker(queue: str, batch: bool, interval: float) -> None:
+@click.option("--parent-pid", type=int, default=None, hidden=True, help="Stop when this process is gone.")
+def worker(queue: str, batch: bool, interval: float, parent_pid: int | None) -> None:
     """Run background jobs (detection, digests, outbox delivery, imports) from the database queue.
 
-    Runs django-tasks-db's `db_worker`; start one or more next to `liaison serve`.
+    django-tasks-db's queue with leases: a job whose worker died is run again by another worker once the
+    lease (LIAISON_WORKER_LEASE_SECONDS) runs out. Every worker also runs the periodic jobs (safety delivery
+    and SLA escalation, audit anchors). `liaison serve` starts one; start more for more throughput.
     """
     setup_django()
-    from django.core.management import call_command
+    from django.utils.crypto import get_random_string
+
+    from liaison.core.worker import LeasedWorker
 
     if _unapplied_migrations():
         fail("the database is not fully migrated; run `liaison migrate` first")
@@ -206,10 +225,24 @@ def worker(queue: str, batch: bool, interval: float) -> None:
         f"Liaison worker processing queue(s) {queue!r} from {_database_label()}"
         + (" until the queue is empty." if batch else ". Press Ctrl+C to stop.")
     )
-    options: dict[str, Any] = {"queue_name": queue, "interval": interval, "verbosity": 1}
-    if batch:
-        options["batch"] = True
-    call_command("db_worker", **options)
+    sys.stdout.flush()
+    runner = LeasedWorker(
+        queue_names=queue.split(","),
+        interval=interval,
+        batch=batch,
+        backend_name="default",
+        startup_delay=not batch,
+        max_tasks=None,
+        worker_id=get_random_string(32),
+        excluded_queue_names=[],
+        parent_pid=parent_pid,
+    )
+    runner.configure_signals()
+    if parent_pid is not None:
+        # Started by `liaison serve`: Ctrl+C in its terminal reaches this process too, but the server decides
+        # when its worker stops (SIGTERM), so that it is not restarted in the middle of shutting down.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    runner.run()
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -349,6 +382,48 @@ def user_add(name: str, role: str, password: str | None, email: str, first_name:
     console.print(f"Created user [bold]{created.username}[/] ({created.role_label()}); {login}.")
 
 
+def _existing_user(name: str) -> Any:
+    """The user NAME (case-insensitive), or a usage error naming `liaison user add`."""
+    from django.contrib.auth import get_user_model
+
+    found = get_user_model().objects.filter(username__iexact=name).first()
+    if found is None:
+        raise click.BadParameter(
+            f"no user named {name!r}; create one with `liaison user add`", param_hint="NAME"
+        )
+    return found
+
+
+@user.command("reset-second-factor")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why, for the audit trail (e.g. 'phone lost, ticket 4711').")
+def user_reset_second_factor(name: str, reason: str) -> None:
+    """Remove the authenticator and recovery codes of NAME (a lost phone, the last administrator's included);
+    they set up a new one at their next sign-in."""
+    setup_django()
+    from liaison.accounts.actions import reset_second_factor
+    from liaison.core.context import audit_context
+
+    target = _existing_user(name)
+    with audit_context(actor=None, source="cli", reason="liaison user reset-second-factor"):
+        removed = reset_second_factor(target, acting_user=None, reason=reason)
+    console.print(f"Second factor of [bold]{target.username}[/] reset ({removed} device(s) removed).")
+
+
+@user.command("unlock")
+@click.argument("name")
+def user_unlock(name: str) -> None:
+    """Lift the sign-in lock-out of NAME after too many failed passwords."""
+    setup_django()
+    from liaison.accounts.actions import unlock_sign_in
+    from liaison.core.context import audit_context
+
+    target = _existing_user(name)
+    with audit_context(actor=None, source="cli", reason="liaison user unlock"):
+        unlock_sign_in(target, acting_user=None)
+    console.print(f"[bold]{target.username}[/] may sign in again.")
+
+
 @main.command()
 @click.argument("name")
 @click.option(
@@ -395,13 +470,16 @@ def audit() -> None:
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Recompute the audit hash chain and report the first broken link.
+    """Verify the audit trail: the keyed chain, its anchors outside the database, and every audited record.
 
-    Exit code 0 when every event is intact, 1 when an event was edited, deleted, inserted or reordered.
+    Prints the chain head and what each check found. Exit code 0 when all three hold (the verified head is then
+    anchored), 1 when an event was edited, deleted, inserted, reordered or forged, the newest events were cut off
+    or re-chained (anchors), or an audited record was changed outside the application (named by table, record and
+    field).
     """
     setup_django()
-    from liaison.compliance.chain import verify_chain
     from liaison.compliance.models import AuditEvent
+    from liaison.compliance.verification import verify_all
 
     started = time.monotonic()
     total = AuditEvent.objects.count()
@@ -412,13 +490,90 @@ def audit_verify() -> None:
             advance("events", checked - done[0])
             done[0] = checked
 
-        report = verify_chain(progress=on_progress)
+        report = verify_all(chain_progress=on_progress)
     seconds = time.monotonic() - started
+    head = report.head
+    console.print(
+        f"chain head:  #{head.seq} {head.hash} (chain {head.chain_id})"
+        if head
+        else "chain head:  (no events)"
+    )
+    mark = {True: "[green]ok[/]  ", False: "[red]FAIL[/]"}
+    console.print(f"{mark[report.chain.ok]} chain:   {report.chain.describe()}")
+    anchors_line = report.anchors.describe()
+    if report.anchors.ok and not report.anchors.checked:
+        console.print(f"[yellow]warn[/] anchors: {anchors_line} (run `liaison audit anchor`)")
+    else:
+        console.print(f"{mark[report.anchors.ok]} anchors: {anchors_line}")
+    console.print(f"{mark[report.records.ok]} records: {report.records.describe()}")
     if report.ok:
-        console.print(f"[bold green]OK[/] {report.describe()} in {seconds:.1f} s ({_database_label()}).")
+        console.print(f"[bold green]OK[/] audit trail verified in {seconds:.1f} s ({_database_label()}).")
         return
-    err.print(f"[bold red]BROKEN[/] {report.describe()}")
+    for problem in report.problems:
+        err.print(f"  - {problem}")
+    err.print(f"[bold red]BROKEN[/] the audit trail does not verify ({_database_label()}).")
     sys.exit(1)
+
+
+@audit.command("anchor")
+def audit_anchor() -> None:
+    """Append a signed anchor of the chain head to the anchor file (the worker does this on a schedule)."""
+    setup_django()
+    from liaison.compliance.anchors import anchor_file, write_anchor
+
+    record = write_anchor("liaison audit anchor")
+    if record is None:
+        console.print("The audit chain is empty: nothing to anchor.")
+        return
+    console.print(
+        f"Anchored head #{record['seq']} {record['hash']} in {anchor_file()} (key {record['key_id']})."
+    )
+
+
+@audit.command("rotate-key")
+@click.option(
+    "--print", "print_only", is_flag=True, help="Only print a new `id secret` line; change nothing."
+)
+def audit_rotate_key(print_only: bool) -> None:
+    """Add a new audit key that signs from now on; older keys stay to verify what they signed.
+
+    With a key file (LIAISON_AUDIT_KEY_FILE) the new key is appended to it. With LIAISON_AUDIT_KEYS, add the
+    printed entry to the variable's end in your secret store and restart. The rotation is recorded in the audit
+    trail (signed with the new key) and the head is anchored.
+    """
+    from liaison.core.audit_keys import new_key_id, new_secret
+
+    key_id, secret = new_key_id(), new_secret()
+    if print_only:
+        click.echo(f"{key_id} {secret}")
+        return
+    setup_django()
+    from liaison.compliance.anchors import write_anchor
+    from liaison.core import audit_keys
+    from liaison.core.audit import record_event
+    from liaison.core.context import audit_context
+
+    if os.environ.get("LIAISON_AUDIT_KEYS", "").strip():
+        fail(
+            "the audit keys come from LIAISON_AUDIT_KEYS: append this entry to it in your secret store, restart "
+            f"every process, then run `liaison audit anchor`:\n  {key_id}:{secret}"
+        )
+    old = audit_keys.keyring().current.key_id
+    path = audit_keys.key_file()
+    audit_keys.append_key_line(
+        path, key_id, secret, comment=f"rotated from {old} by liaison audit rotate-key"
+    )
+    audit_keys.reset()
+    with audit_context(actor=None, source="cli", reason="liaison audit rotate-key"):
+        record_event(
+            "audit.key_rotated",
+            action="rotate_key",
+            object_type="compliance.chain",
+            object_repr=f"audit key {old} -> {key_id}",
+            changes={"key_id": [old, key_id]},
+        )
+    write_anchor("key rotated")
+    console.print(f"New audit key {key_id} appended to {path}; it signs from now on (previous: {old}).")
 
 
 # -- backup and restore ----------------------------------------------------------------------------------------

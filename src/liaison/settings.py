@@ -48,6 +48,20 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images, fonts and requests from this
+# site only, no inline script or style, no eval, no plugins, never framed, forms post only here (docs/operations.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 
@@ -61,6 +75,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "liaison.core",
     "liaison.accounts",
     "liaison.people",
@@ -80,11 +97,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "liaison.accounts.mfa.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -134,9 +154,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Failed logins per username and per client address before a temporary lock-out.
+# Sign-in attempts per account, and (higher: an office shares one address) per client address, before a
+# temporary lock-out that lasts LOGIN_THROTTLE_SECONDS after the last failure (accounts/throttle.py).
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
+LOGIN_THROTTLE_ADDRESS_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ADDRESS_ATTEMPTS", "50"))
 LOGIN_THROTTLE_SECONDS = int(os.environ.get("LOGIN_THROTTLE_SECONDS", "900"))
+# Proxies (IPs or CIDRs) whose X-Forwarded-For names the client; empty: the direct peer is the client.
+LIAISON_TRUSTED_PROXIES = env_list("LIAISON_TRUSTED_PROXIES", "")
+# Roles that must sign in with a second factor (TOTP): they enrol right after their first sign-in.
+LIAISON_MFA_REQUIRED_ROLES = env_list("LIAISON_MFA_REQUIRED_ROLES", "admin,compliance,drug_safety")
+OTP_TOTP_ISSUER = "Liaison"  # the name authenticator apps show next to the account
 
 CACHES = {
     "default": {
@@ -146,6 +173,9 @@ CACHES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Jobs are leased: a worker renews its heartbeat every few seconds, and the RUNNING jobs of a worker silent for
+# longer than this are handed back to the queue by any other worker (core/worker.py, docs/operations.md).
+LIAISON_WORKER_LEASE_SECONDS = int(os.environ.get("LIAISON_WORKER_LEASE_SECONDS", "30"))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
@@ -166,6 +196,21 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
+
+# The audit key (core/audit_keys.py, docs/operations.md): never in the database. LIAISON_AUDIT_KEYS ("id:secret,...",
+# from a secret store) wins over the key file, which is created with a random key when it does not exist.
+LIAISON_AUDIT_KEY_FILE = Path(
+    os.environ.get("LIAISON_AUDIT_KEY_FILE", Path.home() / ".config" / "liaison" / "audit-keys")
+).expanduser()
+# Signed checkpoints of the audit chain head, appended outside the database on a schedule and on every backup;
+# LIAISON_AUDIT_ANCHOR_SYSLOG=1 also sends each one to the local syslog.
+LIAISON_AUDIT_ANCHOR_FILE = Path(
+    os.environ.get(
+        "LIAISON_AUDIT_ANCHOR_FILE", Path.home() / ".local" / "state" / "liaison" / "audit-anchors.jsonl"
+    )
+).expanduser()
+LIAISON_AUDIT_ANCHOR_SYSLOG = env_bool("LIAISON_AUDIT_ANCHOR_SYSLOG", False)
+LIAISON_AUDIT_ANCHOR_SECONDS = int(os.environ.get("LIAISON_AUDIT_ANCHOR_SECONDS", "300"))
 
 # Safety: hours within which drug safety must acknowledge a forwarded report.
 SAFETY_SLA_HOURS = int(os.environ.get("SAFETY_SLA_HOURS", "24"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -9,12 +10,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django_otp import verify_token as otp_verify_token
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liaison.core.audit import record_event
 from liaison.core.permissions import require
 from liaison.core.roles import Role
 from liaison.core.validation import clean_text, clean_text_list
 
+from . import throttle
+from .mfa import RECOVERY_CODES
 from .models import ApiToken, Product, Team, Territory, TherapeuticArea, User
 
 
@@ -205,3 +212,111 @@ def save_territory(
     territory.regions = clean_text_list(regions, "regions", max_length=20)
     territory.save()
     return territory
+
+
+# --- second factor and sign-in locks ---------------------------------------------------------------------------
+
+
+def _issue_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with fresh ones and return them (they are never shown again)."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def enroll_authenticator(user: User, *, key: str, code: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm a TOTP authenticator for `user` from a code it shows, replacing any earlier one, and issue fresh
+    recovery codes; returns the device and the codes, which the caller shows once."""
+    code = (code or "").replace(" ", "").strip()
+    if not (code.isdigit() and len(code) == 6):
+        raise ValidationError({"code": "Enter the 6-digit code your authenticator app shows."})
+    try:
+        bin_key = bytes.fromhex(key)
+    except (TypeError, ValueError):
+        raise ValidationError({"code": "The set-up expired; start again."}) from None
+    totp = TOTP(bin_key, step=30, t0=0, digits=6)
+    totp.time = time.time()
+    if not totp.verify(int(code), tolerance=1):
+        raise ValidationError(
+            {"code": "That code does not match; check the phone's clock and try the next one."}
+        )
+    replaced = TOTPDevice.objects.filter(user=user).exists()
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(
+        user=user, name="Authenticator", key=key, confirmed=True, last_t=totp.t()
+    )
+    codes = _issue_recovery_codes(user)
+    record_event(
+        "user.mfa_enrolled",
+        obj=user,
+        action="mfa_enrolled",
+        changes={"authenticator": ["replaced" if replaced else None, "enrolled"]},
+    )
+    return device, codes
+
+
+@transaction.atomic
+def regenerate_recovery_codes(user: User) -> list[str]:
+    """Issue a new set of recovery codes for an enrolled user; the old ones stop working at once."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ValidationError("Set up an authenticator first; recovery codes back it up.")
+    codes = _issue_recovery_codes(user)
+    record_event("user.mfa_recovery_codes_issued", obj=user, action="mfa_recovery_codes_issued")
+    return codes
+
+
+def verify_second_factor(user: User, code: str) -> Any:
+    """Check a code from the user's authenticator (6 digits) or one of their recovery codes, and return the
+    device that accepted it; raises ValidationError otherwise. A recovery code is used up, and its use audited.
+
+    Not one transaction: a failed check must stay counted by the device's throttling (django-otp doubles the
+    wait after each failure), so each device check commits on its own.
+    """
+    code = (code or "").replace(" ", "").replace("-", "").strip().lower()
+    if code.isdigit() and len(code) == 6:
+        devices: list[Any] = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+    for device in devices:
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            raise ValidationError({"code": "Too many wrong codes in a row; wait a minute, then try again."})
+        verified = otp_verify_token(user, device.persistent_id, code)
+        if verified is not None:
+            if isinstance(verified, StaticDevice):
+                with transaction.atomic():
+                    record_event(
+                        "user.mfa_recovery_code_used",
+                        obj=user,
+                        action="mfa_recovery_code_used",
+                        reason=f"{verified.token_set.count()} recovery codes left",
+                    )
+            return verified
+    raise ValidationError({"code": "That code is not valid."})
+
+
+@transaction.atomic
+def reset_second_factor(user: User, *, acting_user: User | None, reason: str = "") -> int:
+    """Remove a user's authenticator and recovery codes (a lost phone); they enrol again at their next sign-in
+    if their role requires it. Administrators only. Returns how many devices were removed."""
+    _require_admin(acting_user, "user", "change")
+    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    removed += StaticDevice.objects.filter(user=user).delete()[0]
+    record_event(
+        "user.mfa_reset",
+        obj=user,
+        action="mfa_reset",
+        reason=clean_text(reason, "reason", max_length=500) or "second factor reset by an administrator",
+    )
+    return removed
+
+
+@transaction.atomic
+def unlock_sign_in(user: User, *, acting_user: User | None) -> None:
+    """Lift a user's sign-in lock-out after failed attempts at once (administrators only)."""
+    _require_admin(acting_user, "user", "change")
+    throttle.clear_account(user.username)
+    record_event("user.sign_in_unlocked", obj=user, action="sign_in_unlocked")

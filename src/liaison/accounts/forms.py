@@ -140,3 +140,20 @@ def user_initial(user: User) -> dict[str, Any]:
         "therapeutic_areas": [a.uuid for a in user.therapeutic_areas.all()],
         "is_active": user.is_active,
     }
+
+
+class SecondFactorCodeForm(LiaisonForm):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+class ResetSecondFactorForm(LiaisonForm):
+    reason = forms.CharField(
+        max_length=500, required=False, help_text="Why, for the audit trail (e.g. “phone lost, ticket 4711”)."
+    )

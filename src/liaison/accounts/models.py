@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -104,9 +103,10 @@ class User(AbstractUser, AuditedModel):
         "created_at",
         "updated_at",
         "last_login",
-        "password",
         "date_joined",
     )
+    # Audited as a keyed fingerprint, never as the hash itself: a hash swapped in the database is noticed.
+    audit_fingerprint: ClassVar[tuple[str, ...]] = ("password",)
 
     class Meta:
         ordering = ["username"]
@@ -138,7 +138,8 @@ class ApiToken(AuditedModel):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     permission_resource: ClassVar[str] = "user"
-    audit_exclude: ClassVar[tuple[str, ...]] = ("created_at", "updated_at", "last_used_at", "key_hash")
+    audit_exclude: ClassVar[tuple[str, ...]] = ("created_at", "updated_at", "last_used_at")
+    audit_fingerprint: ClassVar[tuple[str, ...]] = ("key_hash",)
 
     class Meta:
         ordering = ["-created_at"]
@@ -153,17 +154,13 @@ class ApiToken(AuditedModel):
         return raw, raw[:10], hash_token(raw)
 
 
-class LoginAttempt(models.Model):
-    """Failed sign-ins, counted per username and per address for throttling. Not a regulated record."""
+class SignInThrottle(models.Model):
+    """One sign-in throttling counter: the attempts against an account ("account:<name>") or from a client
+    address ("address:<ip>") since the window last lapsed (accounts/throttle.py). Not a regulated record."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    username = models.CharField(max_length=150, db_index=True)
-    address = models.CharField(max_length=64, db_index=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    key = models.CharField(max_length=200, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.username}@{self.address}"
-
-    @staticmethod
-    def key(value: Any) -> str:
-        return str(value)[:150]
+        return f"{self.key}: {self.attempts}"

@@ -1,4 +1,4 @@
-"""Administration pages and the signed-in user's API tokens."""
+"""Administration pages, and the signed-in user's API tokens and second factor."""
 
 from django.urls import path
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/users/", views.user_list, name="user_list"),
     path("admin/users/new/", views.user_new, name="user_new"),
     path("admin/users/<uuid:uuid>/", views.user_edit, name="user_edit"),
+    path("admin/users/<uuid:uuid>/second-factor/reset/", views.user_mfa_reset, name="user_mfa_reset"),
+    path("admin/users/<uuid:uuid>/unlock/", views.user_unlock, name="user_unlock"),
     path("admin/areas/", views.area_list, name="area_list"),
     path("admin/areas/new/", views.area_form, name="area_new"),
     path("admin/areas/<uuid:uuid>/", views.area_form, name="area_edit"),
@@ -24,4 +26,8 @@ urlpatterns = [
     path("admin/territories/", views.territory_list, name="territory_list"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<uuid:uuid>/revoke/", views.token_revoke, name="token_revoke"),
+    path("security/", views.security, name="security"),
+    path("security/setup/", views.mfa_setup, name="mfa_setup"),
+    path("security/verify/", views.mfa_verify, name="mfa_verify"),
+    path("security/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
 ]

@@ -1,5 +1,5 @@
-"""Administration pages (users, therapeutic areas, products, listening priorities, teams, territories) and the
-signed-in user's own API tokens.
+"""Administration pages (users, therapeutic areas, products, listening priorities, teams, territories), the
+signed-in user's own API tokens and second factor (authenticator, recovery codes).
 
 Each page checks the permission matrix for its resource; saving goes through `accounts.actions` or
 `insights.actions.save_listening_priority`, whose validation errors are shown next to the fields.
@@ -7,6 +7,7 @@ Each page checks the permission matrix for its resource; saving goes through `ac
 
 from __future__ import annotations
 
+from base64 import b32encode
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from liaison.compliance.queries import changelog_for
 from liaison.core.forms import LiaisonForm, add_action_errors
@@ -24,10 +31,12 @@ from liaison.core.permissions import PermissionDenied, can, require
 from liaison.core.roles import Role
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 
-from . import actions
+from . import actions, mfa
 from .forms import (
     ListeningPriorityForm,
     ProductForm,
+    ResetSecondFactorForm,
+    SecondFactorCodeForm,
     TeamForm,
     TerritoryForm,
     TherapeuticAreaForm,
@@ -247,6 +256,10 @@ def user_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             "submit": "Save changes",
             "subtitle": target.display_name,
             "record": target,
+            "sign_in_target": target,
+            "target_has_authenticator": mfa.authenticator_of(target) is not None,
+            "target_needs_authenticator": mfa.second_factor_required(target),
+            "reset_form": ResetSecondFactorForm(),
         },
     )
 
@@ -587,3 +600,145 @@ def token_revoke(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
         actions.revoke_api_token(token, acting_user=request.user)
         messages.success(request, f"Token “{token.name}” was revoked; it no longer works.")
     return redirect("accounts:tokens")
+
+
+# --- my sign-in security: the second factor ---------------------------------------------------------------------
+
+
+def _next_url(request: AuthenticatedRequest) -> str:
+    """Where to go after the second-factor step: the page asked for, if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("home")
+
+
+def _secret_shown(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"  # a secret or recovery code must not linger in any cache
+    return response
+
+
+@login_required
+@require_GET
+def security(request: AuthenticatedRequest) -> HttpResponse:
+    """My second factor: whether an authenticator is set up, how many recovery codes are left."""
+    user = request.user
+    return render(
+        request,
+        "accounts/security.html",
+        {
+            "authenticator": mfa.authenticator_of(user),
+            "codes_left": mfa.recovery_codes_left(user),
+            "required": mfa.second_factor_required(user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_setup(request: AuthenticatedRequest) -> HttpResponse:
+    """Set up (or replace) my authenticator: its secret as text and as a QR code, confirmed by a first code;
+    the recovery codes are shown once, on the confirming response."""
+    user = request.user
+    key = request.session.get(mfa.PENDING_KEY) or default_key()
+    request.session[mfa.PENDING_KEY] = key
+    form = SecondFactorCodeForm(request.POST or None)
+    form.fields["code"].help_text = "The 6-digit code your authenticator app shows for Liaison."
+    if request.method == "POST" and form.is_valid():
+        result = _run(
+            form, lambda: actions.enroll_authenticator(user, key=key, code=form.cleaned_data["code"])
+        )
+        if result is not None:
+            device, codes = result
+            del request.session[mfa.PENDING_KEY]
+            otp_login(request, device)
+            return _secret_shown(
+                render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
+            )
+    pending = TOTPDevice(user=user, key=key)
+    return _secret_shown(
+        render(
+            request,
+            "accounts/mfa_setup.html",
+            {
+                "form": form,
+                "secret": b32encode(pending.bin_key).decode(),
+                "qr": mark_safe(mfa.qr_svg(pending.config_url)),  # noqa: S308 - segno's own SVG markup
+                "replacing": mfa.authenticator_of(user) is not None,
+                "required": mfa.second_factor_required(user),
+                "next": request.POST.get("next") or request.GET.get("next") or "",
+            },
+        )
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
+    """The second step of signing in: a code from my authenticator, or a recovery code."""
+    user = request.user
+    if user.is_verified():  # type: ignore[attr-defined]
+        return redirect(_next_url(request))
+    if mfa.authenticator_of(user) is None:
+        return redirect("accounts:mfa_setup")
+    form = SecondFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = _run(form, lambda: actions.verify_second_factor(user, form.cleaned_data["code"]))
+        if device is not None:
+            otp_login(request, device)
+            if isinstance(device, StaticDevice):
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code; {mfa.recovery_codes_left(user)} are left. "
+                    "Create new ones on your sign-in security page when they run low.",
+                )
+            return redirect(_next_url(request))
+    return render(
+        request,
+        "accounts/mfa_verify.html",
+        {"form": form, "next": request.POST.get("next") or request.GET.get("next") or ""},
+    )
+
+
+@login_required
+@require_POST
+def recovery_codes_new(request: AuthenticatedRequest) -> HttpResponse:
+    """Replace my recovery codes; the new ones are shown on this response only."""
+    try:
+        codes = actions.regenerate_recovery_codes(request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("accounts:security")
+    return _secret_shown(
+        render(
+            request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:security")}
+        )
+    )
+
+
+@login_required
+@require_POST
+def user_mfa_reset(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    """An administrator removes a user's authenticator and recovery codes (a lost phone)."""
+    _require_admin_page(request.user, "user", "change")
+    target = get_restricted_or_404(User, request.user, uuid, "change")
+    form = ResetSecondFactorForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    actions.reset_second_factor(target, acting_user=request.user, reason=reason)
+    messages.success(
+        request, f"The second factor of {target.username} was reset; they set up a new one next."
+    )
+    return redirect("accounts:user_edit", uuid=target.uuid)
+
+
+@login_required
+@require_POST
+def user_unlock(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    """An administrator lifts a user's lock-out after failed sign-ins."""
+    _require_admin_page(request.user, "user", "change")
+    target = get_restricted_or_404(User, request.user, uuid, "change")
+    actions.unlock_sign_in(target, acting_user=request.user)
+    messages.success(request, f"{target.username} may sign in again.")
+    return redirect("accounts:user_edit", uuid=target.uuid)

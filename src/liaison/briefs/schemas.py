@@ -17,7 +17,10 @@ class BriefQuery(Schema):
     channel: choices_of(Channel) | None = None  # type: ignore[valid-type]
 
 
-class AffiliationRead(Schema):
+class BriefAffiliationRead(Schema):
+    """An affiliation as the printed brief shows it: the organisation by name (people's `AffiliationRead` gives
+    the organisation as an object; OpenAPI names components by class, so the two names must differ)."""
+
     organization: str
     title: str
     department: str
@@ -29,7 +32,7 @@ class ProfileRead(Schema):
     specialties: list[str]
     tier: str
     therapeutic_areas: list[str]
-    affiliations: list[AffiliationRead]
+    affiliations: list[BriefAffiliationRead]
     place: str
     preferred_channels: list[str]
     preferred_time_window: str

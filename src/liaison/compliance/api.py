@@ -12,9 +12,9 @@ from liaison.core.api_common import page_of, paginate, responses, visible
 from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 
-from .chain import verify_chain
 from .models import AuditEvent
 from .schemas import AuditChainReport, AuditEventFilters, AuditEventRead
+from .verification import verify_all
 
 audit_events_router = Router(tags=["audit-events"])
 
@@ -50,18 +50,28 @@ def list_audit_events(request: HttpRequest, filters: Query[AuditEventFilters]) -
     "/verify", response=responses({200: AuditChainReport}), operation_id="audit_events_verify"
 )
 def verify_audit_chain(request: HttpRequest) -> Any:
-    """Recompute the whole hash chain and report the first broken link, if any."""
+    """Verify the keyed chain, its anchors outside the database and every audited record."""
     require(request.user, "audit_event", "verify")
-    report = verify_chain()
+    report = verify_all()
+    chain = report.chain
     broken = None
-    if report.broken_seq is not None:
-        broken = AuditEvent.objects.filter(seq=report.broken_seq).values_list("uuid", flat=True).first()
+    if chain.broken_seq is not None:
+        broken = AuditEvent.objects.filter(seq=chain.broken_seq).values_list("uuid", flat=True).first()
     return {
         "ok": report.ok,
-        "checked": report.checked,
+        "checked": chain.checked,
         "broken_event": broken,
-        "problem": report.problem,
+        "problem": chain.problem,
         "message": report.describe(),
+        "head_seq": report.head.seq if report.head else None,
+        "head_hash": report.head.hash if report.head else "",
+        "anchors_checked": report.anchors.checked,
+        "anchor_problems": report.anchors.problems,
+        "records_checked": report.records.records,
+        "record_differences": [
+            {"table": d.table, "record": d.record, "field": d.field, "stored": d.stored, "audited": d.audited}
+            for d in report.records.discrepancies
+        ],
     }
 
 

@@ -15,8 +15,9 @@ class AuditEvent(models.Model):
     """One change to a regulated record, or one regulated act (routing, forwarding, signing, verifying).
 
     Rows are never updated or deleted: database triggers (migration 0002) reject both on SQLite and
-    PostgreSQL. `hash` = SHA-256(prev_hash + canonical JSON of the other fields), so any edit, deletion or
-    reordering breaks the chain at a point `liaison audit verify` names.
+    PostgreSQL. `hash` = HMAC-SHA256 under the audit key `key_id` of (prev_hash + canonical JSON of the other
+    fields), so any edit, deletion, insertion or reordering breaks the chain at a point `liaison audit verify`
+    names, and nobody without the key (which is not in the database) can re-chain it.
     """
 
     seq = models.BigAutoField(primary_key=True)
@@ -36,6 +37,8 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The audit key that signed this event ("" for events written before the chain was keyed).
+    key_id = models.CharField(max_length=32, blank=True, default="")
 
     objects = RestrictQuerySet.as_manager()
     permission_resource: ClassVar[str] = "audit_event"
@@ -52,7 +55,9 @@ class AuditEvent(models.Model):
         return queryset
 
     def hash_payload(self) -> dict[str, Any]:
-        return {
+        """What the link covers: every field but the links themselves (and key_id only once keyed, so that
+        events written before the key existed keep their hashes)."""
+        payload = {
             "uuid": str(self.uuid),
             "occurred_at": json_value(self.occurred_at),
             "actor_uuid": self.actor_uuid,
@@ -68,3 +73,6 @@ class AuditEvent(models.Model):
             "changes": self.changes,
             "reason": self.reason,
         }
+        if self.key_id:
+            payload["key_id"] = self.key_id
+        return payload

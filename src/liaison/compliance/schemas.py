@@ -37,9 +37,29 @@ class AuditEventFilters(PageQuery):
     until: Instant | None = None
 
 
+class RecordDifference(Schema):
+    table: str
+    record: str
+    field: str
+    stored: Any
+    audited: Any
+
+
 class AuditChainReport(Schema):
     ok: bool
     checked: int = Field(description="events whose hash and link were verified")
     broken_event: UUID | None = Field(description="the first event whose link or content does not match")
     problem: str
     message: str
+    head_seq: int | None = Field(description="the newest event of the chain")
+    head_hash: str
+    anchors_checked: int = Field(
+        description="signed anchors of this chain, outside the database, that were checked"
+    )
+    anchor_problems: list[str] = Field(
+        description="anchored positions missing or changed (truncation, re-chaining)"
+    )
+    records_checked: int = Field(description="audited records compared with the replay of their audit events")
+    record_differences: list[RecordDifference] = Field(
+        description="records changed outside the application: table, record uuid, field, stored and audited value"
+    )

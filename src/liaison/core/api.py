@@ -143,6 +143,7 @@ def _register() -> None:
     api.add_router("/follow-ups", engagement.follow_ups_router)
     api.add_router("/insights", insights.insights_router)
     api.add_router("/listening-priorities", insights.listening_priorities_router)
+    api.add_router("/insight-report", insights.insight_report_router)
     api.add_router("/inquiries", medinfo.inquiries_router)
     api.add_router("/safety-reports", safety.safety_reports_router)
     api.add_router("/audit-events", compliance.audit_events_router)

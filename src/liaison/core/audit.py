@@ -1,8 +1,9 @@
-"""Writing audit events: snapshots of audited records and the hash-chained event itself.
+"""Writing audit events: snapshots of audited records and the keyed, hash-chained event itself.
 
 The event row is written in the caller's transaction, so a change and its audit event commit or roll back
 together (Zulip's pattern). The chain is kept strictly sequential: on PostgreSQL by a transaction-scoped
-advisory lock, on SQLite because write transactions begin IMMEDIATE.
+advisory lock, on SQLite because write transactions begin IMMEDIATE. Each link is an HMAC under the audit key
+(core/audit_keys.py), which is never stored in the database.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .audit_keys import AuditKey, keyring
 from .context import current_context
 
 GENESIS_HASH = "0" * 64
@@ -42,12 +44,30 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+FINGERPRINT_PREFIX = "hmac:"
+
+
+def fingerprint(label: str, field: str, value: Any, key: AuditKey | None = None) -> str | None:
+    """A keyed fingerprint of a secret value (a password hash, a token hash): it shows in the trail that the value
+    changed, and lets `audit verify` notice one swapped in the database, without revealing anything about it."""
+    if value in (None, ""):
+        return None
+    key = key or keyring().current
+    mac = key.sign("chain", f"{label}.{field}\0{value}")[:32]
+    return f"{FINGERPRINT_PREFIX}{key.key_id}:{mac}"
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """Audited field values of `obj`; foreign keys as the related record's public uuid where it has one."""
+    """Audited field values of `obj`; foreign keys as the related record's public uuid where it has one, and
+    secrets (`audit_fingerprint`) as their keyed fingerprint."""
     excluded = set(getattr(obj, "audit_exclude", ()))
+    fingerprinted = set(getattr(obj, "audit_fingerprint", ()))
     values: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         if field.name in excluded or field.primary_key:
+            continue
+        if field.name in fingerprinted:
+            values[field.name] = fingerprint(obj._meta.label_lower, field.name, field.value_from_object(obj))
             continue
         if field.is_relation:
             related_id = getattr(obj, field.attname)
@@ -76,8 +96,16 @@ def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical(payload)).encode("utf-8")).hexdigest()
+def event_hash(prev_hash: str, payload: dict[str, Any], key: AuditKey | None) -> str:
+    """The link of one event: HMAC-SHA256 under the audit key of the previous link and the event's content.
+
+    `key=None` is the unkeyed SHA-256 of events written before the audit key existed (accepted by
+    `verify_chain` only at the start of a chain, before its first keyed event).
+    """
+    message = prev_hash + canonical(payload)
+    if key is None:
+        return hashlib.sha256(message.encode("utf-8")).hexdigest()
+    return key.sign("chain", message)
 
 
 def record_event(
@@ -96,6 +124,7 @@ def record_event(
 
     ctx = current_context()
     actor = ctx.actor
+    key = keyring().current
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -119,7 +148,8 @@ def record_event(
             changes=json_value(changes or {}),
             reason=reason if reason is not None else ctx.reason,
             prev_hash=prev_hash,
+            key_id=key.key_id,
         )
-        event.hash = event_hash(prev_hash, event.hash_payload())
+        event.hash = event_hash(prev_hash, event.hash_payload(), key)
         event.save(force_insert=True)
     return event

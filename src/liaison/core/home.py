@@ -1,4 +1,4 @@
-"""Home page, sign-in (throttled) and sign-out.
+"""Home page, sign-in (throttled per account and client address: accounts/throttle.py) and sign-out.
 
 The home page is a personal worklist: follow-ups that are due, recent interactions, drafts, and for the queue
 owners (medical information, drug safety) the size of their queue. Every figure comes from `restrict()`, so a
@@ -16,10 +16,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from liaison.accounts import throttle
 
 from .permissions import can
 from .validation import error_messages
@@ -182,50 +184,9 @@ def follow_up_done(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
 # --- sign-in with throttling -------------------------------------------------------------------------------------
 
 
-def client_address(request: HttpRequest) -> str:
-    """The address failed sign-ins are counted against.
-
-    REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it, and trusting it
-    would let an attacker pick a fresh address per attempt.
-    """
-    return (request.META.get("REMOTE_ADDR") or "unknown")[:64]
-
-
-def _recent_failures() -> Any:
-    from liaison.accounts.models import LoginAttempt
-
-    since = timezone.now() - dt.timedelta(seconds=settings.LOGIN_THROTTLE_SECONDS)
-    return LoginAttempt.objects.filter(at__gte=since)
-
-
-def is_throttled(username: str, address: str) -> bool:
-    """True once either the username or the address has used up its failed attempts in the window."""
-    from liaison.accounts.models import LoginAttempt
-
-    limit = settings.LOGIN_THROTTLE_ATTEMPTS
-    recent = _recent_failures()
-    key = LoginAttempt.key(username.strip().lower())
-    if key and recent.filter(username=key).count() >= limit:
-        return True
-    return recent.filter(address=address).count() >= limit
-
-
-def record_failure(username: str, address: str) -> None:
-    """Count one failed sign-in. LoginAttempt is bookkeeping, not a regulated record, so it is not audited."""
-    from liaison.accounts.models import LoginAttempt
-
-    LoginAttempt.objects.create(username=LoginAttempt.key(username.strip().lower()), address=address)
-
-
-def clear_failures(username: str) -> None:
-    """Forget a username's failed attempts after it signs in successfully (the address count stays)."""
-    from liaison.accounts.models import LoginAttempt
-
-    LoginAttempt.objects.filter(username=LoginAttempt.key(username.strip().lower())).delete()
-
-
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, refusing to even check the password once the attempts are used up."""
+    """Django's sign-in form; each password check first takes an attempt from the account's and the client
+    address's allowance (accounts/throttle.py), and is refused without checking once either is used up."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -234,24 +195,23 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self) -> dict[str, Any]:
-        username = self.data.get("username", "") or ""
-        address = client_address(self.request) if self.request else "unknown"
-        if is_throttled(username, address):
+        username = self.cleaned_data.get("username") or ""
+        if not username or not self.cleaned_data.get("password"):
+            return super().clean()  # the missing field is reported; no password is checked
+        address = throttle.client_address(self.request) if self.request else "unknown"
+        if not throttle.reserve_attempt(username, address):
             minutes = max(1, settings.LOGIN_THROTTLE_SECONDS // 60)
             raise ValidationError(
                 self.error_messages["throttled"], code="throttled", params={"minutes": minutes}
             )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            record_failure(username, address)
-            raise
-        clear_failures(username)
+        cleaned = super().clean()  # a failure keeps the reserved attempt: it is counted
+        throttle.release_attempt(username, address)
         return cleaned
 
 
 class LoginView(auth_views.LoginView):
-    """Sign-in page; answers 429 while throttled so that scripts see the refusal too."""
+    """Sign-in page; answers 429 while throttled so that scripts see the refusal too. A user who has an
+    authenticator, or whose role requires one, is then taken to the second step by accounts.mfa's middleware."""
 
     template_name = "registration/login.html"
     authentication_form = ThrottledAuthenticationForm

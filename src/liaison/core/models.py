@@ -117,12 +117,14 @@ class AuditedModel(PublicModel):
     """A regulated record: every create, update and delete writes a hash-chained audit event.
 
     The event holds the old and new value of each changed field; `audit_exclude` names fields that are not
-    worth auditing (bookkeeping timestamps). Saving with no audit context raises MissingAuditContext.
+    worth auditing (bookkeeping timestamps); `audit_fingerprint` names secrets audited only as a keyed fingerprint
+    (core.audit.fingerprint). Saving with no audit context raises MissingAuditContext.
     `immutable_fields` can never change once stored, whether through save(), update() or bulk_update().
     Deletes are audited by signal receivers, so rows removed by a cascade write their events too.
     """
 
     audit_exclude: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
+    audit_fingerprint: ClassVar[tuple[str, ...]] = ()
     immutable_fields: ClassVar[tuple[str, ...]] = ()
     immutable_error: ClassVar[type[ImmutableField]] = ImmutableField
 
@@ -269,3 +271,40 @@ def audit_many_to_many(
             action="update",
             changes={field.name: [None, values] if verb == "added" else [values, None]},
         )
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `liaison worker` process and its lease: the jobs it claimed are its own while it beats.
+
+    The worker writes its row before it claims anything and renews `beat_at` every few seconds from a thread,
+    also while a long job runs. A row older than LIAISON_WORKER_LEASE_SECONDS means the process is gone (killed,
+    crashed, its machine lost): any worker then hands its RUNNING jobs back to the queue (core/worker.py).
+    Bookkeeping, not a regulated record, so not audited.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} (pid {self.pid} on {self.hostname})"
+
+
+class PeriodicRun(models.Model):
+    """When a periodic job registered with `core.schedule.register_periodic` last ran and runs next.
+
+    One row per job name shared by every worker: a worker runs a job only after moving `next_run_at` forward in
+    one conditional UPDATE, so two workers never run the same due job twice. Not audited (bookkeeping).
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    next_run_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True)
+    last_finished_at = models.DateTimeField(null=True)
+    last_worker_id = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"periodic job {self.name}"

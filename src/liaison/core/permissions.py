@@ -59,10 +59,14 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
         "add": FIELD,
         "change": FIELD,
         "review": {R.MSL_MANAGER, R.MEDICAL_LEAD},
+        # Release (or withdraw) a rewritten summary of a reviewed insight for audiences beyond medical: the only
+        # way any insight wording reaches the commercial report (insights/actions.release_summary).
+        "release": {R.MSL_MANAGER, R.MEDICAL_LEAD},
     },
-    # The de-identified aggregate of insights (counts per area x priority x month, no group under five HCPs,
-    # example texts scrubbed): made for audiences beyond medical, and the only insight-derived thing commercial
-    # may see. It guards a derived report, not a model (insights/reports.py).
+    # The aggregate of insights (counts per area x priority x month, no group under five HCPs, and only the
+    # summaries medical reviewers released, never what the field wrote): made for audiences beyond medical, and
+    # the only insight-derived thing commercial may see. It guards a derived report, not a model
+    # (insights/reports.py).
     "insight_report": {
         "view": EVERYONE,
     },

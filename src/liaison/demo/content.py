@@ -51,6 +51,29 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ),
 )
 
+# What a medical reviewer released for audiences beyond medical, per listening priority: a rewrite of what the
+# field heard, never its wording (insights.actions.release_summary refuses a copy, a name or a date).
+RELEASED_SUMMARIES: dict[str, str] = {
+    "Biomarker testing turnaround": "Slow biomarker results still shape first-line choices at community sites; "
+    "reflex panel testing at diagnosis shortens the wait.",
+    "Sequencing after first-line immunotherapy": "Clinicians want real-world evidence to guide the second line "
+    "after checkpoint inhibitor progression.",
+    "Access to care outside academic centres": "Travel distance to infusion centres limits care for rural "
+    "patients; nurse navigators coordinate scheduling.",
+    "Guideline-directed therapy uptake in HFrEF": "Titration of heart failure therapy is slowed by prior "
+    "authorisation and unclear ownership after discharge.",
+    "Lipid goal attainment after acute coronary syndrome": "LDL-C is often not rechecked after discharge; "
+    "clinicians ask for simple discharge tools.",
+    "Remote monitoring and follow-up": "Heart failure clinics value remote data when it reaches the health "
+    "record, alongside periodic in-person visits.",
+    "Treatment escalation in relapsing MS": "Neurologists are moving to earlier high-efficacy therapy, limited "
+    "by payer step rules.",
+    "MRI monitoring practice": "MS imaging varies between centres; neurologists want a shared scanning "
+    "protocol.",
+    "Migraine prevention in primary care": "Primary care starts most migraine prevention and asks for concise "
+    "guidance on the options.",
+}
+
 # {area: [(title, description, [insight texts that answer it])]}
 PRIORITIES: dict[str, list[tuple[str, str, list[str]]]] = {
     "Oncology": [

@@ -30,7 +30,7 @@ from liaison.accounts.models import Product, Team, Territory, TherapeuticArea, U
 from liaison.core.context import audit_context
 from liaison.engagement.actions import log_interaction, update_follow_up
 from liaison.engagement.models import FollowUp, Interaction
-from liaison.insights.actions import create_insight, review_insight, save_listening_priority
+from liaison.insights.actions import create_insight, release_summary, review_insight, save_listening_priority
 from liaison.insights.models import Insight, InsightStatus, ListeningPriority
 from liaison.medinfo.actions import answer_inquiry, assign_inquiry, capture_inquiry, close_inquiry
 from liaison.medinfo.models import MedicalInquiry
@@ -248,6 +248,7 @@ class _Loader:
         self.standalone_insights()
         self.commercial_handoffs()
         self.review_insights()
+        self.release_summaries()
         self.progress("insight reviews", 1)
         self.work_inquiries()
         self.progress("medical information", 1)
@@ -626,6 +627,26 @@ class _Loader:
                     ),
                 )
 
+    def release_summaries(self) -> None:
+        """The medical lead releases a rewritten summary of one reviewed insight per listening priority and month
+        heard, so the aggregate report commercial colleagues read has words as well as counts (it shows a summary
+        only from a month whose group is large enough to be shown)."""
+        lena = self.users["lena"]
+        for title, summary in content.RELEASED_SUMMARIES.items():
+            reviewed = (
+                Insight.objects.filter(status=InsightStatus.REVIEWED, listening_priority__title=title)
+                .exclude(author=lena)
+                .select_related("interaction")
+                .order_by("-pk")
+            )
+            months: dict[str, Insight] = {}
+            for insight in reviewed:
+                heard = insight.interaction.occurred_at if insight.interaction_id else insight.created_at
+                months.setdefault(timezone.localtime(heard).strftime("%Y-%m"), insight)
+            for insight in months.values():
+                with self.acting(lena):
+                    release_summary(insight, acting_user=lena, summary=summary)
+
     def work_inquiries(self) -> None:
         """Medical information works the queue: the newest inquiries are open or in progress, older ones
         answered, and the oldest closed."""
@@ -647,7 +668,8 @@ class _Loader:
                     close_inquiry(inquiry, acting_user=iris, reason="answer delivered; no further questions")
 
     def triage_safety_reports(self) -> None:
-        """Drug safety forwards older reports to the safety database; the newest wait in the queue."""
+        """Drug safety forwards older reports to the safety database (the two most recent of them through the
+        outbox, for the worker to deliver); the newest wait in the queue."""
         sam = self.users["sam"]
         newest_first = list(SafetyReport.objects.order_by("-day_zero", "-pk").select_related("reported_by"))
         for rank, report in enumerate(newest_first):
@@ -661,6 +683,18 @@ class _Loader:
                         acting_user=sam,
                         status="in_review",
                         note="asked the MSL for the patient's age and sex",
+                    )
+                    continue
+                if rank < 6:
+                    # Forwarded through the outbox: the worker that `liaison serve` runs drops them into
+                    # $LIAISON_DATA_DIR/safety-outbox, where they await the safety database's acknowledgement
+                    # (or the case id drug safety types in).
+                    triage_report(
+                        report,
+                        acting_user=sam,
+                        status="forwarded",
+                        note="forwarded through the outbox",
+                        reporter_name=str(report.reported_by),
                     )
                     continue
                 triage_report(

@@ -7,6 +7,7 @@ is saved.
 
 from __future__ import annotations
 
+import json
 import uuid as uuid_lib
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -542,7 +543,9 @@ def watch_for_ae(*fields: forms.Field, hint: str = "attest") -> None:
                 "hx-trigger": "keyup changed delay:600ms, change",
                 "hx-target": "next .ae-live",
                 "hx-swap": "innerHTML",
-                "hx-vals": f'js:{{text: this.value, hint: "{hint}"}}',
+                # The text itself is added by app.js (data-text-from): the CSP allows no eval, so no `js:` values.
+                "hx-vals": json.dumps({"hint": hint}),
+                "data-text-from": "this",
                 "hx-params": "text,hint",
                 "hx-sync": "this:replace",
             }

@@ -18,8 +18,10 @@ from liaison.engagement.models import Interaction
 from liaison.intel.tasks import schedule_index
 from liaison.people.models import HCP
 from liaison.safety.actions import screen_texts
+from liaison_text.deidentify import deidentify, patient_identifier_warnings
 
 from .models import Insight, InsightStatus, ListeningPriority
+from .reports import known_names
 
 
 @transaction.atomic
@@ -174,6 +176,72 @@ def review_insight(
     insight.reviewed_at = timezone.now()
     insight.review_note = clean_text(note, "note", max_length=2000)
     insight.save()
+    return insight
+
+
+SUMMARY_MAX_LENGTH = 1000
+COPIED_WORDS = 8  # a run of this many words of the insight in the summary is a copy, not a rewrite
+
+
+def _summary_problems(summary: str, insight: Insight) -> list[str]:
+    """Why `summary` may not be released for `insight`: a copy of its wording, or anything identifying."""
+    problems = []
+    words = summary.lower().split()
+    original = " ".join(insight.text.lower().split())
+    runs = {" ".join(words[i : i + COPIED_WORDS]) for i in range(max(len(words) - COPIED_WORDS + 1, 1))}
+    if " ".join(words) == original or any(
+        run in original for run in runs if len(run.split()) >= COPIED_WORDS
+    ):
+        problems.append(
+            "repeats the insight's own wording: rewrite it in your words for readers outside medical"
+        )
+    if deidentify(summary, names=known_names()) != summary or patient_identifier_warnings(summary):
+        problems.append(
+            "holds a name, an identifier, contact details or a date: describe what was heard without them"
+        )
+    return problems
+
+
+@transaction.atomic
+def release_summary(insight: Insight, *, acting_user: User, summary: str) -> Insight:
+    """A medical reviewer releases a summary of a reviewed insight, rewritten for audiences beyond medical.
+
+    The released summary is the only insight wording the commercial report may show (and only where its group
+    is large enough to be shown at all); the insight's own text never leaves medical. Refused when the summary
+    copies the insight's wording or holds a name, identifier or date; not the author's to release.
+    """
+    require(acting_user, "insight", "release")
+    if not Insight.objects.restrict(acting_user, "release").filter(pk=insight.pk).exists():
+        raise ValidationError({"__all__": "you may not release this insight"})
+    if insight.status != InsightStatus.REVIEWED:
+        raise ValidationError(
+            {"status": f"only reviewed insights can be released (this one is {insight.status})"}
+        )
+    if insight.author_id == acting_user.pk:
+        raise ValidationError({"__all__": "you cannot release your own insight"})
+    summary = clean_text(summary, "released_summary", required=True, max_length=SUMMARY_MAX_LENGTH)
+    problems = _summary_problems(summary, insight)
+    if problems:
+        raise ValidationError({"released_summary": problems})
+    insight.released_summary = summary
+    insight.released_by = acting_user
+    insight.released_at = timezone.now()
+    with audit_reason("summary released for audiences beyond medical"):
+        insight.save(update_fields=["released_summary", "released_by", "released_at", "updated_at"])
+    return insight
+
+
+@transaction.atomic
+def withdraw_summary(insight: Insight, *, acting_user: User) -> Insight:
+    """Withdraw a released summary: the commercial report stops showing it at once (the audit trail keeps it)."""
+    require(acting_user, "insight", "release")
+    if not Insight.objects.restrict(acting_user, "release").filter(pk=insight.pk).exists():
+        raise ValidationError({"__all__": "you may not withdraw this summary"})
+    if not insight.released_summary:
+        raise ValidationError({"released_summary": "no summary has been released"})
+    insight.released_summary, insight.released_by, insight.released_at = "", None, None
+    with audit_reason("released summary withdrawn"):
+        insight.save(update_fields=["released_summary", "released_by", "released_at", "updated_at"])
     return insight
 
 

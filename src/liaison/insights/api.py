@@ -18,10 +18,13 @@ from liaison.people.models import HCP
 
 from . import actions
 from .models import Insight, ListeningPriority
+from .reports import build_insight_report
 from .schemas import (
     InsightCreate,
     InsightFilters,
     InsightRead,
+    InsightRelease,
+    InsightReportRead,
     InsightReview,
     InsightUpdate,
     ListeningPriorityFilters,
@@ -30,11 +33,19 @@ from .schemas import (
 
 insights_router = Router(tags=["insights"])
 listening_priorities_router = Router(tags=["listening-priorities"])
+insight_report_router = Router(tags=["insight-report"])
 
 
 def _insights() -> QuerySet:
     return Insight.objects.select_related(
-        "author", "interaction", "hcp", "therapeutic_area", "listening_priority", "product", "reviewed_by"
+        "author",
+        "interaction",
+        "hcp",
+        "therapeutic_area",
+        "listening_priority",
+        "product",
+        "reviewed_by",
+        "released_by",
     )
 
 
@@ -108,6 +119,60 @@ def review_insight(request: HttpRequest, uuid: UUID, payload: InsightReview) -> 
         listening_priority=resolve(ListeningPriority, user, payload.listening_priority, "listening_priority"),
     )
     return _insights().get(pk=insight.pk)
+
+
+@insights_router.post(
+    "/{uuid}/release", response=responses({200: InsightRead}), operation_id="insights_release"
+)
+def release_insight_summary(request: HttpRequest, uuid: UUID, payload: InsightRelease) -> Any:
+    """Release a rewritten summary of a reviewed insight for the aggregate report (managers and medical leads;
+    not your own). Releasing again replaces the wording."""
+    user = request.user
+    insight = get_restricted_or_404(Insight, user, uuid, "release")
+    actions.release_summary(insight, acting_user=user, summary=payload.summary)
+    return _insights().get(pk=insight.pk)
+
+
+@insights_router.post(
+    "/{uuid}/release/withdraw",
+    response=responses({200: InsightRead}),
+    operation_id="insights_release_withdraw",
+)
+def withdraw_insight_summary(request: HttpRequest, uuid: UUID) -> Any:
+    """Withdraw the released summary: the aggregate report stops showing it."""
+    user = request.user
+    insight = get_restricted_or_404(Insight, user, uuid, "release")
+    actions.withdraw_summary(insight, acting_user=user)
+    return _insights().get(pk=insight.pk)
+
+
+@insight_report_router.get("", response=responses({200: InsightReportRead}), operation_id="insight_report")
+def insight_report(request: HttpRequest) -> Any:
+    """The aggregate insight report, the same for every role that may open it (commercial included): counts per
+    therapeutic area x listening priority x month with no figure from fewer than five HCPs, and the summaries
+    medical reviewers released. No text written in the field, no record, no filter (two slices could be
+    subtracted)."""
+    report = build_insight_report(request.user)
+    return {
+        "minimum_hcps": report.minimum,
+        "months": report.months,
+        "rows": [
+            {
+                "therapeutic_area": row.area,
+                "priority": row.priority,
+                "cells": [
+                    {"month": m, "value": c.display} for m, c in zip(report.months, row.cells, strict=True)
+                ],
+                "total": row.total.display,
+                "summaries": row.examples,
+            }
+            for row in report.rows
+        ],
+        "month_totals": [
+            {"month": m, "value": c.display} for m, c in zip(report.months, report.month_totals, strict=True)
+        ],
+        "total": report.total.display,
+    }
 
 
 @listening_priorities_router.get(

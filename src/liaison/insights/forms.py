@@ -119,6 +119,20 @@ class ReviewForm(AccessibleForm):
             field.choices = [("", field.empty_label), *(iterator.choice(p) for p in priorities)]
 
 
+class ReleaseForm(AccessibleForm):
+    """A medical reviewer's summary of an insight, rewritten for audiences beyond medical (the commercial report)."""
+
+    released_summary = forms.CharField(
+        label="Summary for audiences beyond medical",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Shown on the aggregate insight report, which commercial colleagues read, once its group counts five "
+            "HCPs or more. Rewrite in your own words: no names, identifiers, dates or patient details."
+        ),
+    )
+
+
 class InsightFilterForm(AccessibleForm):
     """Filters of the insight list; bad values are reported and ignored."""
 

@@ -69,6 +69,13 @@ class Insight(AuditedModel):
     flag_override_reason = models.TextField(
         blank=True, help_text="Why the author saved despite the compliance flags; also on the audit event"
     )
+    # The only text of an insight that may leave medical: a summary a medical reviewer rewrote and released
+    # (actions.release_summary). The commercial report shows this, never `text`; empty when none is released.
+    released_summary = models.TextField(
+        blank=True, help_text="Rewritten by a medical reviewer for audiences beyond medical; empty if none"
+    )
+    released_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
 
     permission_resource: ClassVar[str] = "insight"
 

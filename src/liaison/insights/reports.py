@@ -1,16 +1,20 @@
-"""De-identified aggregate insight reports: what the field is hearing, for audiences beyond medical.
+"""Aggregate insight reports: what the field is hearing, for audiences beyond medical.
 
-The report counts submitted and reviewed insights per therapeutic area x listening priority x month, with a few
-example texts. It is the only insight-derived thing the commercial role may see (resource `"insight_report"` in
-core/permissions.py), so it is built to reveal nobody:
+The report counts submitted and reviewed insights per therapeutic area x listening priority x month, with the
+summaries medical reviewers released. It is the only insight-derived thing the commercial role may see (resource
+`"insight_report"` in core/permissions.py), so it is built to reveal nobody:
 
 - every figure stands for at least `MINIMUM_HCPS` distinct HCPs; a smaller group shows as "<5";
 - complementary suppression: in every row, column and margin, what the shown figures let a reader work out about
   the hidden ones (total minus shown cells) must itself cover at least five HCPs, else another cell is hidden
   (shown as an em dash: it is not small, it protects a small one);
 - rows and months whose every figure is hidden are left out entirely, so their existence is not revealed either;
-- example texts come only from cells that are shown, with HCP and patient names, identifiers and dates removed
-  (`liaison_text.deidentify`), the HCP names taken from the HCP table.
+- no text written in the field (an insight's `text`, its review note, anything else medical staff typed) is ever
+  read here: de-identification by known names and patterns misses too much ("Patient Jane Doe, 54, ...") to be
+  the barrier. The only wording shown is an insight's `released_summary`, which a medical reviewer rewrote and
+  released through `actions.release_summary` (permission `insight release`, audited);
+- released summaries come only from cells that are shown, and are run through `liaison_text.deidentify` again
+  (HCP and staff names from the database, patient names, identifiers and dates by pattern) as a second layer.
 
 Why it reads insights without `restrict()`: the report is company-wide by design and identical for every role that
 may open it; what makes it safe to show is the aggregation and suppression here, not a row policy. Nothing in it
@@ -19,7 +23,6 @@ is a record: no uuid, author, HCP, interaction or date below the month.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -29,6 +32,7 @@ from typing import Any
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from liaison.core.exports import csv_writer
 from liaison.core.permissions import require
 
 from .models import Insight, InsightStatus
@@ -84,6 +88,10 @@ class InsightReport:
     @property
     def empty(self) -> bool:
         return not self.rows and (self.total.suppressed or self.total.count == 0)
+
+    @property
+    def has_summaries(self) -> bool:
+        return any(row.examples for row in self.rows)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -148,7 +156,7 @@ def _insight_rows() -> list[dict[str, Any]]:
         .annotate(heard=Coalesce("interaction__occurred_at", "submitted_at", "created_at"))
         .values(
             "pk",
-            "text",
+            "released_summary",
             "status",
             "heard",
             "hcp_id",
@@ -197,15 +205,15 @@ def known_names() -> list[str]:
 
 
 def _examples(insights: Iterable[dict[str, Any]], names: list[str]) -> list[str]:
-    """Up to EXAMPLES_PER_ROW de-identified texts, reviewed insights first, newest first."""
+    """Up to EXAMPLES_PER_ROW released summaries, newest first, de-identified once more."""
     from liaison_text.deidentify import deidentify
 
     ranked = sorted(
-        insights, key=lambda i: (i["status"] != InsightStatus.REVIEWED, -i["heard"].timestamp(), i["pk"])
+        (i for i in insights if i["released_summary"]), key=lambda i: (-i["heard"].timestamp(), i["pk"])
     )
     out: list[str] = []
     for insight in ranked:
-        text = " ".join(deidentify(insight["text"], names=names).split())
+        text = " ".join(deidentify(insight["released_summary"], names=names).split())
         if text and text not in out:
             out.append(text)
         if len(out) == EXAMPLES_PER_ROW:
@@ -214,7 +222,8 @@ def _examples(insights: Iterable[dict[str, Any]], names: list[str]) -> list[str]
 
 
 def build_insight_report(user: Any, *, with_examples: bool = True) -> InsightReport:
-    """The de-identified aggregate report, as any role granted `insight_report` view sees it (all alike)."""
+    """The aggregate report, as any role granted `insight_report` view sees it (all alike): counts with small
+    cells suppressed, and released summaries only."""
     require(user, "insight_report", "view")
     insights = _insight_rows()
     rows: list[RowKey] = sorted({i["row"] for i in insights})
@@ -263,21 +272,16 @@ def build_insight_report(user: Any, *, with_examples: bool = True) -> InsightRep
     )
 
 
-def _csv_cell(value: str) -> str:
-    """Spreadsheets run a cell that starts with = + - @ as a formula; names typed by admins must stay text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def report_csv(report: InsightReport) -> str:
-    """The report's counts as CSV (no example texts): one row per area x priority, months as columns."""
+    """The report's counts as CSV (no summaries): one row per area x priority, months as columns."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["therapeutic_area", "listening_priority", *report.months, "total"])
     for row in report.rows:
         writer.writerow(
             [
-                _csv_cell(row.area),
-                _csv_cell(row.priority),
+                row.area,
+                row.priority,
                 *(c.display for c in row.cells),
                 row.total.display,
             ]

@@ -59,6 +59,12 @@ class InsightRead(Schema):
         description="flags in the text that the author overrode (empty when none remained)"
     )
     flag_override_reason: str
+    released_summary: str = Field(
+        description="the reviewer's rewrite released for audiences beyond medical (empty when none); the only "
+        "insight wording the aggregate report may show"
+    )
+    released_by: UserBrief | None
+    released_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -96,6 +102,40 @@ class InsightUpdate(Schema):
 class InsightReview(Schema):
     note: Text(2000) = ""
     listening_priority: UUID | None = Field(None, description="re-assign the listening priority")
+
+
+class InsightRelease(Schema):
+    summary: Text(1000) = Field(
+        description="rewritten for audiences beyond medical: not the insight's own wording, and no name, "
+        "identifier, contact detail or date"
+    )
+
+
+class InsightReportCell(Schema):
+    month: str
+    value: str = Field(
+        description='the count, "<5" for a group of fewer than five HCPs, "\u2014" when hidden'
+    )
+
+
+class InsightReportRow(Schema):
+    therapeutic_area: str
+    priority: str = Field(description='the listening priority (theme), or "No listening priority"')
+    cells: list[InsightReportCell]
+    total: str
+    summaries: list[str] = Field(
+        description="summaries medical reviewers released for this group, de-identified"
+    )
+
+
+class InsightReportRead(Schema):
+    """The aggregate insight report: counts with small cells suppressed and released summaries, nothing else."""
+
+    minimum_hcps: int
+    months: list[str]
+    rows: list[InsightReportRow]
+    month_totals: list[InsightReportCell]
+    total: str
 
 
 class InsightFilters(PageQuery):

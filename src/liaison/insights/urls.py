@@ -14,4 +14,5 @@ urlpatterns = [
     path("report.csv", views.insight_report_csv, name="insight_report_csv"),
     path("<uuid:uuid>/", views.insight_detail, name="insight_detail"),
     path("<uuid:uuid>/edit/", views.insight_edit, name="insight_edit"),
+    path("<uuid:uuid>/release/", views.insight_release, name="insight_release"),
 ]

@@ -13,13 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from liaison.compliance.queries import changelog_for
 from liaison.core.permissions import can, require
+from liaison.core.validation import error_messages
 from liaison.core.views import get_restricted_or_404
 from liaison.engagement.forms import apply_errors, parse_uuids, priority_choices
 from liaison.engagement.models import Interaction
 from liaison.engagement.views import ae_summary, flag_summary, hcp_autocomplete_url, paginate
 
 from . import actions
-from .forms import InsightEditForm, InsightFilterForm, InsightForm, ReviewForm
+from .forms import InsightEditForm, InsightFilterForm, InsightForm, ReleaseForm, ReviewForm
 from .models import Insight, InsightStatus
 from .reports import build_insight_report, report_csv
 
@@ -79,19 +80,39 @@ def insight_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _detail_queryset() -> Any:
+    return Insight.objects.select_related(
+        "author",
+        "therapeutic_area",
+        "listening_priority",
+        "hcp",
+        "product",
+        "reviewed_by",
+        "released_by",
+        "interaction",
+    )
+
+
+def _can_release(user: Any, insight: Insight) -> bool:
+    return (
+        insight.status == InsightStatus.REVIEWED
+        and insight.author_id != user.pk
+        and Insight.objects.restrict(user, "release").filter(pk=insight.pk).exists()
+    )
+
+
 @login_required
 @require_GET
 def insight_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
-    """One insight: text, links, review and safety reports; the changelog on its own tab."""
+    """One insight: text, links, review, released summary and safety reports; the changelog on its own tab."""
+    insight = get_restricted_or_404(Insight, request.user, uuid, queryset=_detail_queryset())
+    return _render_detail(request, insight)
+
+
+def _render_detail(
+    request: HttpRequest, insight: Insight, release_form: ReleaseForm | None = None
+) -> HttpResponse:
     user = request.user
-    insight = get_restricted_or_404(
-        Insight,
-        user,
-        uuid,
-        queryset=Insight.objects.select_related(
-            "author", "therapeutic_area", "listening_priority", "hcp", "product", "reviewed_by", "interaction"
-        ),
-    )
     tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
     context: dict[str, Any] = {
         "insight": insight,
@@ -109,7 +130,12 @@ def insight_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "interaction_visible": bool(insight.interaction_id)
         and Interaction.objects.restrict(user, "view").filter(pk=insight.interaction_id).exists(),
         "can_view_safety": can(user, "safety_report", "view"),
+        "can_release": _can_release(user, insight),
     }
+    if context["can_release"]:
+        context["release_form"] = release_form or ReleaseForm(
+            initial={"released_summary": insight.released_summary}
+        )
     if context["can_view_safety"]:
         from liaison.safety.models import SafetyReport
 
@@ -117,6 +143,38 @@ def insight_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     if tab == "changelog":
         context["events"] = changelog_for(insight, user)
     return render(request, "insights/insight_detail.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def insight_release(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """Release (or, with `action=withdraw`, withdraw) a reviewer's rewritten summary for the commercial report.
+
+    A refused summary re-renders the insight page with the message next to the field.
+    """
+    user = request.user
+    insight = get_restricted_or_404(Insight, user, uuid, "release", queryset=_detail_queryset())
+    if request.POST.get("action") == "withdraw":
+        try:
+            actions.withdraw_summary(insight, acting_user=user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(m for ms in error_messages(exc).values() for m in ms))
+        else:
+            messages.success(request, "Summary withdrawn: the insight report no longer shows it.")
+        return redirect("insights:insight_detail", uuid=insight.uuid)
+    form = ReleaseForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.release_summary(insight, acting_user=user, summary=form.cleaned_data["released_summary"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "Summary released: the insight report shows it while its group counts five HCPs or more.",
+            )
+            return redirect("insights:insight_detail", uuid=insight.uuid)
+    return _render_detail(request, insight, release_form=form)
 
 
 @login_required

@@ -6,7 +6,6 @@ Reads go through `restrict()`; writes through `loop.actions`.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from liaison.core.exports import csv_response
 from liaison.core.forms import add_action_errors as apply_errors
 from liaison.core.permissions import can, require
 from liaison.core.validation import error_messages
@@ -282,9 +282,7 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     """The report's tables as CSV (one row per area, then per team, then the total)."""
     require(request.user, "insight_action", "view")
     report = _report_context(request)["report"]
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="insight-to-action.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response("insight-to-action.csv")
     columns = ["group", "label", "reviewed", "fed_action", "rate", "with_outcome"]
     columns += ["median_days_to_action", "median_days_to_outcome"]
     writer.writerow(columns)

@@ -6,37 +6,31 @@ limited to Latin-1: anything else is replaced rather than failing the export.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 
 from fpdf import FPDF
 
+from liaison.core.exports import csv_writer
+
 from .services import Filters, Metric
 
 
 def _safe(value: object) -> str:
-    """Latin-1 text for the PDF core font; a spreadsheet formula prefix is neutralised in CSV separately."""
+    """Latin-1 text for the PDF core font (the CSV goes through liaison.core.exports instead)."""
     return str(value).encode("latin-1", "replace").decode("latin-1")
-
-
-def _csv_cell(value: object) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def metrics_csv(metrics: Iterable[Metric], f: Filters) -> str:
     """One block per metric: its title, headline and table; the filters on the first line."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["period", f.start.isoformat(), f.end.isoformat(), "filters", *f.query().values()])
     for m in metrics:
         writer.writerow([])
-        writer.writerow([_csv_cell(m.title), _csv_cell(m.headline)])
-        writer.writerow([_csv_cell(c) for c in m.columns])
-        for row in m.rows:
-            writer.writerow([_csv_cell(c) for c in row])
+        writer.writerow([m.title, m.headline])
+        writer.writerow(m.columns)
+        writer.writerows(m.rows)
     return out.getvalue()
 
 

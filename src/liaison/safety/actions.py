@@ -367,16 +367,51 @@ def triage_report(
     if report.assigned_to_id is None:
         report.assigned_to = acting_user
     forwarding = report.status == ReportStatus.FORWARDED and stored_status != ReportStatus.FORWARDED
-    if forwarding and report.safety_case_id and report.acknowledged_at is None:
-        # A case id typed in means the case already exists in the safety database (entered there by hand):
-        # sending it again would make a second case, so this is the acknowledgement instead.
+    # A case id on a forwarded report means the case exists in the safety database, whenever it is typed in:
+    # with the forward decision (entered there by hand: sending it would make a second case), or later, before
+    # or after the delivery. Either way it is the acknowledgement, and it stops the SLA clock.
+    acknowledging = (
+        report.status == ReportStatus.FORWARDED
+        and bool(report.safety_case_id)
+        and report.acknowledged_at is None
+    )
+    if acknowledging:
         report.acknowledged_at = timezone.now()
     report.save()
     if status == ReportStatus.FORWARDED:
         record_event("safetyreport.forwarded", obj=report, action="forward", reason=note or "forwarded")
+    if acknowledging:
+        _acknowledge_by_hand(report, acting_user=acting_user)
     if forwarding and report.acknowledged_at is None:
         enqueue_forwarding(report)
     return report
+
+
+def _acknowledge_by_hand(report: SafetyReport, *, acting_user: User) -> None:
+    """Record drug safety's typed-in case id as the acknowledgement, and close the report's outbox rows still
+    open (pending, sent or failed): the case exists, so nothing more may be sent for it. In the caller's
+    transaction."""
+    case_id = report.safety_case_id
+    keys = []
+    open_rows = SafetyOutbox.objects.select_for_update().filter(
+        report=report, status__in=(OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.FAILED)
+    )
+    for row in open_rows:
+        row.status, row.case_id, row.acknowledged_at = (
+            OutboxStatus.ACKNOWLEDGED,
+            case_id,
+            report.acknowledged_at,
+        )
+        row.next_attempt_at = None
+        row.save()
+        keys.append(row.idempotency_key)
+    closed = f"; outbox {', '.join(keys)} closed, nothing more is sent" if keys else ""
+    record_event(
+        "safetyreport.acknowledged",
+        obj=report,
+        action="acknowledge",
+        reason=f"case {case_id} entered by {acting_user.username}{closed}",
+    )
 
 
 def build_payload(report: SafetyReport, *, key: str, sequence: int) -> dict[str, Any]:

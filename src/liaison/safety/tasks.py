@@ -2,7 +2,9 @@
 
 The delivery job sends the outbox, collects acknowledgements and escalates against the SLA, then schedules its
 own next run (the next retry, acknowledgement poll or SLA threshold). At most one run waits in the queue at a
-time, however many reports are forwarded.
+time, however many reports are forwarded. Every worker also runs the delivery every DELIVERY_EVERY_SECONDS
+(`deliver_on_schedule`, a periodic job of `core.schedule`), so neither a lost job nor a crashed worker can stall
+delivery or escalation.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from django_tasks import task
 
 from liaison.core.context import audit_context
 
+from . import outbox
 
-@task()
+# How often every worker delivers and escalates, whatever the queue holds.
+DELIVERY_EVERY_SECONDS = 30
+# Ahead of everything else in the queue (indexing, digests, imports): a forward must not wait behind them.
+DELIVERY_PRIORITY = 50
+
+
+@task(priority=DELIVERY_PRIORITY)
 def deliver_safety_outbox() -> dict[str, Any]:
     """Deliver due outbox rows, collect acknowledgements, escalate; then schedule the next run."""
-    from . import outbox
-
     with audit_context(actor=None, source="job", reason="safety outbox delivery"):
         run = outbox.deliver()
     next_run = outbox.next_run_at()
@@ -35,6 +42,16 @@ def deliver_safety_outbox() -> dict[str, Any]:
         "failed": run.failed,
         "escalated": run.escalated,
     }
+
+
+def deliver_on_schedule() -> None:
+    """The periodic delivery run (registered in `SafetyConfig.ready`, run by every `liaison worker`).
+
+    Delivery must not depend on the chain of self-scheduled jobs alone: a forward whose job was never queued
+    (the server died between the commit and the enqueue) or a chain broken by a crash is picked up here, and
+    the SLA is escalated even when nothing is forwarded. The worker sets the audit context.
+    """
+    outbox.deliver()
 
 
 def schedule_delivery(at: dt.datetime | None = None) -> Any:

@@ -189,6 +189,7 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         if form.is_valid():
             cd = form.cleaned_data
             forwarding = cd["status"] == ReportStatus.FORWARDED and report.status != ReportStatus.FORWARDED
+            was_acknowledged = report.acknowledged_at is not None
             try:
                 actions.triage_report(
                     report,
@@ -210,6 +211,8 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
                     if forwarding and report.acknowledged_at is None
                     else "Report forwarded to the safety database."
                     if forwarding
+                    else "Case id recorded: the report is acknowledged and off the SLA queue."
+                    if report.acknowledged_at is not None and not was_acknowledged
                     else "Triage saved."
                 )
                 if forwarding and missing:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from liaison.core.permissions import can, require
@@ -64,11 +66,32 @@ def stakeholder_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 @login_required
 @require_GET
 def digest_preview(request: HttpRequest, uuid: Any) -> HttpResponse:
-    """The digest this stakeholder would receive now, as the e-mail will show it."""
+    """The digest this stakeholder would receive now, as the e-mail will show it (in a sandboxed frame)."""
     s = _stakeholder(request, uuid)
     require(request.user, "digest", "send")
-    html = services.render_html(services.build_digest(s))
-    return render(request, "stakeholders/digest_preview.html", {"s": s, "html": html})
+    return render(request, "stakeholders/digest_preview.html", {"s": s})
+
+
+# An e-mail body needs inline styles (mail clients ignore style sheets); it runs no script and may be framed only
+# by the preview page, whose own policy stays strict.
+EMAIL_BODY_CSP = {
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["'self'"],
+    "script-src": ["'none'"],
+    "frame-ancestors": ["'self'"],
+}
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+@csp_replace(EMAIL_BODY_CSP)
+def digest_preview_body(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """The HTML e-mail body of the digest preview, exactly as it is sent, for the preview page's frame."""
+    s = _stakeholder(request, uuid)
+    require(request.user, "digest", "send")
+    return HttpResponse(services.render_html(services.build_digest(s)))
 
 
 @login_required
