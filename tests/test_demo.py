@@ -67,9 +67,10 @@ def test_clean_demo_texts_raise_no_safety_flag_and_ae_notes_do():
 
 def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifies(db):
     from liaison.accounts.models import User
-    from liaison.compliance.chain import verify_chain
-    from liaison.compliance.reconcile import reconcile
+    from liaison.compliance.anchors import check_anchors
+    from liaison.compliance.chain import chain_head, verify_chain
     from liaison.compliance.models import AuditEvent
+    from liaison.compliance.reconcile import reconcile
     from liaison.core.roles import Role
     from liaison.demo import DEMO_PASSWORD, load_demo, planned_steps
     from liaison.engagement.models import Interaction
@@ -106,6 +107,12 @@ def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifie
     # ... and every record holds exactly what the replay of its audit events gives: nothing bypassed the trail.
     records = reconcile()
     assert records.ok and records.records > 100, [d.describe() for d in records.discrepancies[:5]]
+    anchored = check_anchors(chain_head())
+    assert (
+        anchored.ok
+        and anchored.latest["reason"] == "demo loaded"
+        and anchored.latest["seq"] == report.head.seq
+    )
 
 
 def test_it_does_not_load_twice(db):

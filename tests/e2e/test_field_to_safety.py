@@ -155,7 +155,7 @@ def test_it_carries_an_adverse_event_from_the_msl_to_drug_safety_and_hides_it_fr
     expect(created).to_contain_text("severe rash after the second dose")
     expect(created).to_contain_text("in_person")
     shot(page, "e2e-06-audit-log")
-    page.get_by_role("button", name=re.compile("Verify chain", re.I)).click()
-    expect(page.locator("main")).to_contain_text(re.compile("intact", re.I))
+    page.get_by_role("button", name=re.compile("Verify audit trail", re.I)).click()
+    expect(page.locator("main")).to_contain_text(re.compile("Audit trail verified", re.I))
     shot(page, "e2e-07-audit-verified")
     assert page.problems == []  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from liaison.accounts.actions import (
     save_therapeutic_area,
 )
 from liaison.accounts.models import Product, Team, Territory, TherapeuticArea, User
+from liaison.compliance.anchors import write_anchor
 from liaison.core.context import audit_context
 from liaison.engagement.actions import log_interaction, update_follow_up
 from liaison.engagement.models import FollowUp, Interaction
@@ -209,6 +210,7 @@ def load_demo(*, size: str = "full", progress: Callable[[str, int], None] | None
     started = time.monotonic()
     with transaction.atomic():
         _Loader(SIZES[size], progress or (lambda stage, steps: None)).run()
+    write_anchor("demo loaded")  # the demo's audit trail is anchored outside the database from the start
     return DemoSummary(
         loaded=True, counts=count_rows(), seconds=time.monotonic() - started, message="demo data set loaded"
     )
