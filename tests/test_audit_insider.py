@@ -43,8 +43,9 @@ def unkeyed_hash(prev: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256((prev + canonical(payload)).encode("utf-8")).hexdigest()
 
 
-def forge_append(**overrides: Any) -> int:
-    """Append an event the way an insider would: the right prev_hash, a hash computed without the key."""
+def forge_append(*, key_id: str | None = None) -> int:
+    """Append an event the way an insider would: the right prev_hash, a hash computed without the key (naming
+    the head's key unless `key_id` says otherwise)."""
     head = AuditEvent.objects.order_by("-seq").first()
     forged = AuditEvent(
         uuid="11111111-2222-3333-4444-555555555555",
@@ -59,8 +60,7 @@ def forge_append(**overrides: Any) -> int:
         object_repr="dave",
         changes={"role": ["commercial", "admin"]},
         prev_hash=head.hash,
-        key_id=head.key_id,
-        **overrides,
+        key_id=head.key_id if key_id is None else key_id,
     )
     forged.hash = unkeyed_hash(head.hash, forged.hash_payload())
     forged.save(force_insert=True)
@@ -102,23 +102,11 @@ def test_a_forged_event_appended_with_the_unkeyed_hash_is_caught(interaction):
 
 
 def test_a_forged_event_without_a_key_after_the_chain_was_keyed_is_caught(interaction):
-    head = AuditEvent.objects.order_by("-seq").first()
-    forged = AuditEvent(
-        uuid="11111111-2222-3333-4444-555555555556",
-        occurred_at=timezone.now(),
-        actor_username="ada",
-        source="web",
-        request_id="x",
-        event_type="hcp.updated",
-        action="update",
-        prev_hash=head.hash,
-    )
-    forged.hash = unkeyed_hash(head.hash, forged.hash_payload())
-    forged.save(force_insert=True)
+    seq = forge_append(key_id="")
 
     report = verify_chain()
 
-    assert not report.ok and "no audit key" in report.problem
+    assert not report.ok and report.broken_seq == seq and "no audit key" in report.problem
 
 
 def test_an_edited_event_re_chained_the_applications_way_is_caught(interaction):

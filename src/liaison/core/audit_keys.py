@@ -49,10 +49,10 @@ class AuditKey:
     secret: bytes
 
     def derived(self, purpose: str) -> bytes:
-        """The sub-key for one purpose (HMAC of the purpose under the secret)."""
+        """The sub-key for one purpose (HMAC of the purpose under the secret), computed once per key."""
         if purpose not in PURPOSES:
             raise ValueError(f"unknown audit key purpose {purpose!r}")
-        return hmac.new(self.secret, f"liaison-audit/{purpose}".encode(), hashlib.sha256).digest()
+        return _derive(self.secret, purpose)
 
     def sign(self, purpose: str, message: str | bytes) -> str:
         """Hex HMAC-SHA256 of `message` under this key's sub-key for `purpose`."""
@@ -76,6 +76,11 @@ class Keyring:
 
     def ids(self) -> list[str]:
         return [k.key_id for k in self.keys]
+
+
+@cache
+def _derive(secret: bytes, purpose: str) -> bytes:
+    return hmac.new(secret, f"liaison-audit/{purpose}".encode(), hashlib.sha256).digest()
 
 
 def new_secret() -> str:
