@@ -1,8 +1,8 @@
 # Liaison: the commands a developer or operator needs. Every target works on a fresh clone and can be re-run.
 #   make demo          install, load the demo data set, serve it on http://127.0.0.1:$(PORT) (with its worker)
 #   make test          install test dependencies and run the whole test suite (SQLite, or DATABASE_URL)
-#                      PYTEST_ARGS="-x tests/test_cli.py" narrows it
-#   make lint          ruff, migrations check, import boundary
+#                      PYTEST_ARGS="-x tests/cli/test_cli.py" narrows it
+#   make lint          ruff, migrations check, the app layers (import-linter), the Django-free boundary
 #   make check-deploy  Django's deployment checklist with production settings
 #   make clean         remove the virtual environment and caches (keeps ./data)
 
@@ -66,6 +66,7 @@ lint: install-test
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(BIN)/python .ci/import_boundary.py
 
 check-deploy: install

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Django's command-line utility; operators use `liaison` (src/liaison/cli.py) instead."""
+"""Django's command-line utility; operators use `liaison` (src/liaison/cli/) instead."""
 
 import os
 import sys

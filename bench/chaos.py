@@ -59,7 +59,7 @@ NOTES = [
 
 SEED = """
 import json, sys
-from liaison.cli import setup_django
+from liaison.cli.common import setup_django
 setup_django()
 from liaison.accounts.actions import create_api_token, create_user, save_product, save_therapeutic_area
 from liaison.core.context import audit_context

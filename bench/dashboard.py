@@ -10,7 +10,7 @@ engagement plans (yearly KOL plans for a tenth of the tiered HCPs, quarterly one
 plans with tier targets for four territories), reviewers' ratings on three insights in five (one in five
 rated twice), a theme per listening priority and year with a tenth of its reviewed insights and one action each,
 and HCP feedback on one interaction in seven, all with raw INSERTs (the audit trail of the app's write
-path is not what is measured here). It then times `metrics.services.dashboard()` plus the page's template render
+path is not what is measured here). It then times `metrics.dashboard.dashboard()` plus the page's template render
 as a medical lead (every team), p50 and p95 over `--runs`, for the default period (the last 90 days), a full year
 and the longest period the filters allow (3 x 366 days). Side by side it times a naive version of two metrics (KOL coverage and proactive share) that
 loads each interaction as an object and counts in Python, on `--naive-n` interactions of the same database.
@@ -81,7 +81,7 @@ def populate(n: int, seed: int = 7) -> dict:
 
     from liaison.engagement.models import FollowUp, HcpFeedback, Interaction, InteractionAttendee
     from liaison.insights.models import Insight
-    from liaison.loop.models import Action, InsightRating, Theme
+    from liaison.loop.models import InsightAction, InsightRating, Theme
     from liaison.people.models import HCP
     from liaison.planning.models import EngagementPlan
 
@@ -282,7 +282,7 @@ def populate(n: int, seed: int = 7) -> dict:
                 "AND strftime('%Y', n.submitted_at) = t.description WHERE n.id % 10 = 0"
             )
         insert(
-            Action,
+            InsightAction,
             {
                 "uuid": uid,
                 "created_at": "t.description || '-07-01 00:00:00'",
@@ -325,11 +325,12 @@ def render_once(user, f) -> float:
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 
-    from liaison.metrics import services
-    from liaison.metrics.charts import bar_chart
+    from liaison.core.charts import bar_chart
+    from liaison.metrics.dashboard import dashboard
+    from liaison.metrics.filters import filter_choices
 
     started = time.perf_counter()
-    cards = [(m, bar_chart(m.bars)) for m in services.dashboard(user, f)]
+    cards = [(m, bar_chart(m.bars)) for m in dashboard(user, f)]
     request = RequestFactory().get("/metrics/")
     request.user = user
     render_to_string(
@@ -338,7 +339,7 @@ def render_once(user, f) -> float:
             "cards": cards,
             "f": f,
             "qs": "",
-            "choices": services.filter_choices(user),
+            "choices": filter_choices(user),
             "values": {},
             "perms_stakeholders": False,
             "drill": None,
@@ -351,7 +352,7 @@ def render_once(user, f) -> float:
 def naive_once(user, f, limit: int) -> float:
     """KOL coverage and proactive share the slow way: every interaction and attendee as objects."""
     from liaison.engagement.models import Interaction
-    from liaison.metrics import services
+    from liaison.metrics.reach import planned_visits, tiered_hcps
 
     started = time.perf_counter()
     visits: dict[int, int] = {}
@@ -360,8 +361,8 @@ def naive_once(user, f, limit: int) -> float:
         proactive += interaction.initiation == "proactive"
         for hcp in interaction.attendees.all():
             visits[hcp.pk] = visits.get(hcp.pk, 0) + 1
-    for hcp in services.tiered_hcps(user, f):
-        _ = visits.get(hcp.pk, 0) >= services.planned_visits(hcp.tier, f.days)
+    for hcp in tiered_hcps(user, f):
+        _ = visits.get(hcp.pk, 0) >= planned_visits(hcp.tier, f.days)
     return time.perf_counter() - started
 
 
@@ -397,7 +398,7 @@ def main() -> None:
                 cur.execute("ANALYZE")
         from django.utils import timezone
 
-        from liaison.metrics import services
+        from liaison.metrics.filters import MAX_PERIOD_DAYS, parse_filters
 
         lead = world["lead"]
         today = timezone.localdate()
@@ -411,17 +412,17 @@ def main() -> None:
         cases = (
             ("dashboard, last 90 days", 90),
             ("dashboard, last 365 days", 365),
-            (f"dashboard, last {services.MAX_PERIOD_DAYS} days (max)", services.MAX_PERIOD_DAYS),
+            (f"dashboard, last {MAX_PERIOD_DAYS} days (max)", MAX_PERIOD_DAYS),
         )
         for label, days in cases:
-            f = services.parse_filters(lead, {"start": (today - timedelta(days=days - 1)).isoformat()})
+            f = parse_filters(lead, {"start": (today - timedelta(days=days - 1)).isoformat()})
             render_once(lead, f)  # warm the page cache
             times = [render_once(lead, f) for _ in range(args.runs)]
             print(
                 f"{label + f' ({args.n:,} interactions)':<52} {pct(times, 0.5) * 1000:>8.0f} "
                 f"{pct(times, 0.95) * 1000:>8.0f}"
             )
-        f = services.parse_filters(lead, {})
+        f = parse_filters(lead, {})
         naive = [naive_once(lead, f, args.naive_n) for _ in range(3)]
         fast_times = [render_once(lead, f) for _ in range(3)]
         print(

@@ -282,7 +282,7 @@ def audit_factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str,
             "description",
             "Slow PD-L1 turnaround in community clinics",
         ),
-        "loop.action": (
+        "loop.insightaction": (
             lambda: {
                 "theme": theme(),
                 "title": "Brief the lab partners",

@@ -1,4 +1,4 @@
-"""Planting marked medical records and crawling the whole site for them: the machinery of tests/test_firewall.py.
+"""Planting marked medical records and crawling the whole site for them: the machinery of tests/security/test_firewall.py.
 
 The firewall proof works like a dye test. Every medical free-text field of every kind of medical record gets a
 unique marker string ("MARKER-NOTES-7f3a", ...), written through the actions like any user would. Then a crawler
@@ -226,8 +226,8 @@ def plant_markers(world: dict[str, Any], hcp: Any) -> Planted:
     (medical information) answers, sam (drug safety) triages the reports, mona reviews an insight, lena adds a
     listening priority, and edits with audit reasons leave markers in the audit trail.
     """
-    from liaison.compliance.models import AuditEvent
     from liaison.core.context import audit_context
+    from liaison.core.models import AuditEvent
     from liaison.engagement.actions import create_follow_up, log_interaction, update_interaction
     from liaison.insights.actions import create_insight, review_insight, save_listening_priority
     from liaison.medinfo.actions import answer_inquiry, capture_inquiry, close_inquiry

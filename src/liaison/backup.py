@@ -56,6 +56,8 @@ BATCH = 500
 
 # Rebuilt by `migrate` itself (content types, permissions) or worthless after a restore (sessions).
 SKIPPED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# Models that moved between apps or were renamed keep their table; a backup taken before names the old label.
+MOVED = {"compliance.auditevent": "core.auditevent", "loop.action": "loop.insightaction"}
 
 Progress = Callable[[str, int], None]
 
@@ -386,7 +388,7 @@ def restore_backup(path: Path, *, progress: Progress | None = None) -> BackupRep
         while line:
             header = json.loads(line)
             label, columns, count = header["table"], header["columns"], header["rows"]
-            model = models_by_label.get(label)
+            model = models_by_label.get(MOVED.get(label, label))
             if model is None:
                 raise BackupError(
                     f"the backup holds table {label}, which this version of Liaison does not have"
@@ -451,7 +453,8 @@ def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
     fields = list(model._meta.concrete_fields)
     size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
     for start in range(0, len(objs), size):
-        model._base_manager._insert(
+        # QuerySet._insert is the private call bulk_create makes; the stubs leave it out of Manager.
+        model._base_manager._insert(  # type: ignore[attr-defined]
             objs[start : start + size], fields=fields, raw=True, using=connection.alias
         )
 

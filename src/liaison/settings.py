@@ -108,11 +108,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "liaison.accounts.middleware.BearerTokenMiddleware",
     "liaison.core.middleware.AuditContextMiddleware",
     "liaison.core.exceptions.PermissionDeniedMiddleware",
 ]
 
-ROOT_URLCONF = "liaison.urls"
+ROOT_URLCONF = "liaison.web.urls"
 WSGI_APPLICATION = "liaison.wsgi.application"
 
 TEMPLATES = [

@@ -16,9 +16,9 @@ os.environ.setdefault("LIAISON_AUDIT_ANCHOR_FILE", os.path.join(_SECRETS, "audit
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# Personas sign in with force_login all over the suite; tests/test_mfa.py turns the per-role second factor on
+# Personas sign in with force_login all over the suite; tests/accounts/test_mfa.py turns the per-role second factor on
 # with override_settings (production default: admin, compliance, drug safety).
-LIAISON_MFA_REQUIRED_ROLES: list[str] = []
+LIAISON_MFA_REQUIRED_ROLES = []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -47,7 +47,8 @@ def open_binary(path: Path | str) -> Iterator[IO[bytes]]:
         raise SkippedInput(path, "missing file")
     if path.stat().st_size == 0:
         raise SkippedInput(path, "empty file")
-    raw: IO[bytes] = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # noqa: SIM115
+    # GzipFile reads like any binary file, though typeshed does not declare it an IO[bytes].
+    raw: IO[bytes] = cast(IO[bytes], gzip.open(path, "rb")) if is_gzip(path) else open(path, "rb")  # noqa: SIM115
     try:
         head = raw.peek(512)[:512] if hasattr(raw, "peek") else b""
         sniff = head.lstrip().lower()
@@ -72,7 +73,7 @@ def open_text(path: Path | str, encoding: str = "utf-8-sig", errors: str = "stri
     `errors="replace"` suits multi-gigabyte government CSVs where one stray byte must not cost the whole file.
     """
     with open_binary(path) as raw:
-        yield io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")  # type: ignore[arg-type]
+        yield io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
 
 
 def sha256_of(path: Path | str, chunk: int = 1 << 20) -> str:

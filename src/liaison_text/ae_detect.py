@@ -357,8 +357,8 @@ def _sentence_of(text: str, start: int, end: int) -> tuple[int, int]:
     left = 0
     for m in _SENTENCE_END.finditer(text, 0, start):
         left = m.end()
-    m = _SENTENCE_END.search(text, end)
-    return left, (m.start() if m else len(text))
+    after = _SENTENCE_END.search(text, end)
+    return left, (after.start() if after else len(text))
 
 
 def _in_event_context(text: str, event: Span, drugs: Sequence[Span]) -> bool:

@@ -77,7 +77,7 @@ AE_TERMS: tuple[str, ...] = (
     r"suffered",
     r"injection[- ]site",
     r"pain",
-    # Added after missed field phrasings in tests/test_detector.py.
+    # Added after missed field phrasings in tests/safety/test_detector.py.
     r"passed away",
     r"faint(?:ed|ing)?",
     r"syncope",

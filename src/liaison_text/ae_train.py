@@ -519,9 +519,9 @@ def train(
     dense_all = _dense(
         values, embeddings, texts, use_embeddings, lexicon_features, spans if relation_features else None
     )
-    if not lexicon_features:
-        spans = [None] * len(texts)
-    tokens = [_masked_tokens(t, s) for t, s in zip(texts, spans, strict=True)]
+    # The token features mask the lexicon's spans, and none without the lexicon.
+    masked: list[list[Span]] | list[None] = spans if lexicon_features else [None] * len(texts)
+    tokens = [_masked_tokens(t, s) for t, s in zip(texts, masked, strict=True)]
 
     def fit(index: np.ndarray) -> TrainedModel:
         vocabulary, idf = _fit_vocabulary((tokens[i] for i in index), min_df, max_terms)
@@ -540,12 +540,12 @@ def train(
             lexicon_features,
             relation_features,
         )
-        tfidf = _tfidf([texts[i] for i in index], [spans[i] for i in index], vocabulary, idf)
+        tfidf = _tfidf([texts[i] for i in index], [masked[i] for i in index], vocabulary, idf)
         model.weights, model.bias = _logistic(tfidf, y[index], l2, (dense - mean) / std, dense_l2)
         return model
 
     def score(model: TrainedModel, index: np.ndarray) -> np.ndarray:
-        tfidf = _tfidf([texts[i] for i in index], [spans[i] for i in index], model.vocabulary, model.idf)
+        tfidf = _tfidf([texts[i] for i in index], [masked[i] for i in index], model.vocabulary, model.idf)
         dense = (dense_all[index] - model.dense_mean) / model.dense_std
         return 1.0 / (1.0 + np.exp(-model.decision((tfidf, dense))))
 

@@ -1,7 +1,7 @@
-"""Group embedded field texts into themes, and name each theme by its most distinctive words.
+"""Group embedded field texts into clusters, and name each cluster by its most distinctive words.
 
 `cluster` uses HDBSCAN (scikit-learn): it finds the number of clusters itself, and leaves texts that belong to
-no dense group as noise (-1) instead of forcing them into a theme, which is what a reviewer of field insights
+no dense group as noise (-1) instead of forcing them into a cluster, which is what a reviewer of field insights
 wants. HDBSCAN's cost grows faster than linearly and its neighbour trees help little in 384 dimensions (20k
 vectors took 7 minutes on 2 cores), so it runs on a 32-dimensional PCA projection, and beyond `sample_size`
 texts on a random sample; every other text joins the nearest cluster centroid when close enough (else noise).

@@ -192,7 +192,8 @@ class VectorIndex:
         fetch = int(want / live) + 1 if allowed is None else int(want * 2 / (max(share or 0.5, 1e-3) * live))
         while True:
             fetch = min(fetch, len(self._graph_ids))
-            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, fetch))
+            # faiss's bundled stubs leave out SearchParametersHNSW, which the library has.
+            params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, fetch))  # type: ignore[attr-defined]
             scores, positions = self._graph.search(query[None, :], fetch, params=params)
             hits = []
             for pos, score in zip(positions[0].tolist(), scores[0].tolist(), strict=True):

@@ -1,8 +1,9 @@
-"""Theme volume per month and emerging themes: a sudden rise measured against the theme's own history.
+"""Volume per month of each series (in the app: a listening priority's signals) and its emerging months: a
+sudden rise measured against the series' own history.
 
-Each theme has its own normal level (a broad priority hears ten signals a month, a narrow one one), so a rise is
-judged against that theme's trailing months, not against other themes. For month t with count x_t and the mean
-lambda of the HISTORY (6) months before it, we ask how surprising x_t would be if the theme still produced
+Each series has its own normal level (a broad priority hears ten signals a month, a narrow one one), so a rise is
+judged against that series' trailing months, not against other series. For month t with count x_t and the mean
+lambda of the HISTORY (6) months before it, we ask how surprising x_t would be if the series still produced
 signals at its usual rate, i.e. under a Poisson(lambda) model:
 
     p = P(X >= x_t | lambda)            (upper tail)
@@ -10,7 +11,7 @@ signals at its usual rate, i.e. under a Poisson(lambda) model:
 
 Month t is *emerging* when p < ALPHA (0.01), x_t >= MIN_COUNT (3: two signals are never a trend) and
 x_t >= RATIO (2) x lambda (a rise that matters in size, not only in significance). lambda is floored at
-FLOOR (0.5 a month) so a theme that was silent for months does not turn its first single mention into
+FLOOR (0.5 a month) so a series that was silent for months does not turn its first single mention into
 "infinitely surprising", and at least MIN_HISTORY (3) earlier months are needed before any month is judged.
 
 Counts are what the caller decides to count; the app counts *signals* (near-duplicate insights from several
@@ -36,7 +37,7 @@ FLOOR = 0.5
 
 @dataclass(frozen=True)
 class MonthPoint:
-    """One month of one theme: its count, the baseline it was judged against and the verdict."""
+    """One month of one series: its count, the baseline it was judged against and the verdict."""
 
     month: str
     count: int
@@ -69,7 +70,7 @@ def detect(
     ratio: float = RATIO,
     floor: float = FLOOR,
 ) -> list[MonthPoint]:
-    """Judge every month of one theme's monthly counts (oldest first) against its trailing history."""
+    """Judge every month of one series' monthly counts (oldest first) against its trailing history."""
     if months is None:
         months = [str(i) for i in range(len(counts))]
     if len(months) != len(counts):
@@ -112,12 +113,12 @@ def month_range(first: str, last: str) -> list[str]:
 def monthly_counts(
     items: Iterable[tuple[str, dt.date | dt.datetime]], months: Sequence[str]
 ) -> dict[str, list[int]]:
-    """{theme: [count per month in `months`]} from (theme, date) pairs; dates outside `months` are ignored."""
+    """{series: [count per month in `months`]} from (series, date) pairs; dates outside `months` are ignored."""
     index = {m: i for i, m in enumerate(months)}
     out: dict[str, list[int]] = {}
-    for theme, when in items:
+    for series, when in items:
         i = index.get(month_key(when))
         if i is None:
             continue
-        out.setdefault(theme, [0] * len(months))[i] += 1
+        out.setdefault(series, [0] * len(months))[i] += 1
     return out

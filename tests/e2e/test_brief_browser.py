@@ -1,5 +1,5 @@
 """The pre-call brief in a browser at 1024 px: an MSL opens it from the HCP record, checks a planned meeting
-and sees every section render; the print stylesheet hides the navigation. Data as in tests/test_briefs.py (the
+and sees every section render; the print stylesheet hides the navigation. Data as in tests/briefs/test_briefs.py (the
 HCP's own paper is the real PubMed record 29768149). With LIAISON_UPDATE_DOCS_IMAGES=1 the page is saved to
 docs/img/brief.png."""
 
@@ -14,7 +14,7 @@ from e2e_helpers import DOCS_IMG, shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 from personas import PASSWORD  # noqa: E402
-from test_briefs import kol_hcp  # noqa: E402, F401 - the fixture
+from tests.briefs.test_briefs import kol_hcp  # noqa: E402, F401 - the fixture
 
 
 def login(page: Any, username: str) -> None:

@@ -33,7 +33,7 @@ def test_the_msl_sees_the_flag_as_she_types_and_saves_with_a_reason(
 ) -> None:
     from playwright.sync_api import expect
 
-    from liaison.compliance.models import AuditEvent
+    from liaison.core.models import AuditEvent
     from liaison.engagement.models import Interaction
 
     login(page, "alice")

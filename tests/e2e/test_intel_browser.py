@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 from test_kol_browser import login  # noqa: E402
 
-from test_intel_app import IMMEDIATE, PD_L1, PD_L1_AGAIN  # noqa: E402
+from tests.intel.test_intel import IMMEDIATE, PD_L1, PD_L1_AGAIN  # noqa: E402
 
 CARDIO = "Prior authorisation for newer heart failure drugs takes two to four weeks at most practices here."
 
@@ -21,7 +21,7 @@ CARDIO = "Prior authorisation for newer heart failure drugs takes two to four we
 def indexed(world: dict[str, Any], settings: Any) -> dict[str, Any]:
     from liaison.core.context import audit_context
     from liaison.insights.actions import create_insight
-    from liaison.intel import services
+    from liaison.intel.index import INDEX
 
     settings.TASKS = IMMEDIATE
     out = {}
@@ -34,7 +34,7 @@ def indexed(world: dict[str, Any], settings: Any) -> dict[str, Any]:
             out[name] = create_insight(
                 acting_user=world[name], text=text, therapeutic_area=world[area], submit=True, screen=False
             )
-    services.INDEX.rebuild()
+    INDEX.rebuild()
     return out
 
 

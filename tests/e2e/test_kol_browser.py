@@ -1,7 +1,7 @@
 """KOL pages in a browser at 1024 px: an MSL opens the ranking, a person's breakdown and their co-author
 network (SVG with its table), then accepts an identity suggestion in the queue (htmx row swap), after first
 being told that a reason is required. Data: real PubMed, ClinicalTrials.gov and Open Payments records, scored
-as in tests/test_web_kol.py."""
+as in tests/kol/test_web.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from e2e_helpers import shot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 from personas import PASSWORD  # noqa: E402
-from test_web_kol import build_kol_world  # noqa: E402
+from tests.kol.test_web import build_kol_world  # noqa: E402
 
 
 @pytest.fixture

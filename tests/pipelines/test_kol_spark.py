@@ -14,9 +14,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from liaison_pipelines.kol import Weights, score_area
-from liaison_pipelines.kol import spark as kol_spark
+from liaison_pipelines.kol import Weights, score_area, spark_setup
 from liaison_pipelines.kol.pagerank import incidence_pagerank
+from liaison_pipelines.kol.spark_pagerank import pagerank_spark
 from liaison_pipelines.tables import PipelineTables
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -27,8 +27,8 @@ OUTPUTS = ("scores.parquet", "evidence.parquet", "payments_context.parquet")
 
 def _spark_missing() -> str:
     try:
-        kol_spark.check_spark()
-    except kol_spark.SparkUnavailable as exc:
+        spark_setup.check_spark()
+    except spark_setup.SparkUnavailable as exc:
         return str(exc)
     return ""
 
@@ -38,7 +38,7 @@ needs_spark = pytest.mark.skipif(bool(_spark_missing()), reason=_spark_missing()
 
 @pytest.fixture(scope="module")
 def spark():
-    with kol_spark.spark_session(partitions=2) as session:
+    with spark_setup.spark_session(partitions=2) as session:
         yield session
 
 
@@ -122,7 +122,7 @@ def test_its_pagerank_takes_the_same_steps_as_the_sparse_local_one(spark):
     incidence = spark.createDataFrame(
         [(f"P{p}", pmid, n) for p, pmid, n in multi], "person_id string, pmid long, n int"
     )
-    result = kol_spark.pagerank_spark(
+    result = pagerank_spark(
         nodes,
         incidence,
         n_persons,
@@ -145,14 +145,14 @@ def test_its_pagerank_takes_the_same_steps_as_the_sparse_local_one(spark):
 
 def test_it_names_the_extra_to_install_when_pyspark_is_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark", None)  # `import pyspark` now raises ImportError
-    with pytest.raises(kol_spark.SparkUnavailable, match=r"pip install 'liaison\[spark\]'"):
-        kol_spark.check_spark()
+    with pytest.raises(spark_setup.SparkUnavailable, match=r"pip install 'liaison\[spark\]'"):
+        spark_setup.check_spark()
 
 
 def test_it_asks_for_java_17_when_no_java_is_found(monkeypatch, tmp_path):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "no-jdk"))
-    with pytest.raises(kol_spark.SparkUnavailable, match="needs a Java 17 runtime"):
-        kol_spark.java_version()
+    with pytest.raises(spark_setup.SparkUnavailable, match="needs a Java 17 runtime"):
+        spark_setup.java_version()
 
 
 def test_it_refuses_a_java_older_than_17(monkeypatch, tmp_path):
@@ -161,8 +161,8 @@ def test_it_refuses_a_java_older_than_17(monkeypatch, tmp_path):
     java.write_text("#!/bin/sh\necho 'openjdk version \"1.8.0_392\"' >&2\n")
     java.chmod(0o755)
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jdk"))
-    with pytest.raises(kol_spark.SparkUnavailable, match="found Java 8"):
-        kol_spark.java_version()
+    with pytest.raises(spark_setup.SparkUnavailable, match="found Java 8"):
+        spark_setup.java_version()
 
 
 def test_a_missing_table_fails_before_spark_starts(tmp_path):
@@ -174,6 +174,6 @@ def test_a_missing_table_fails_before_spark_starts(tmp_path):
 
 
 def test_shuffle_partitions_stay_small_for_small_inputs():
-    assert kol_spark.shuffle_partitions(0) == 1
-    assert kol_spark.shuffle_partitions(10 * 1024**3) == 161
-    assert kol_spark.shuffle_partitions(10**15) == 200
+    assert spark_setup.shuffle_partitions(0) == 1
+    assert spark_setup.shuffle_partitions(10 * 1024**3) == 161
+    assert spark_setup.shuffle_partitions(10**15) == 200

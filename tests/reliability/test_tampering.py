@@ -30,11 +30,11 @@ from django.utils import timezone
 from audit_support import audit_factories, set_audit_guards
 from liaison import backup as backups
 from liaison.compliance.anchors import anchor_file, write_anchor
-from liaison.compliance.models import AuditEvent
 from liaison.compliance.reconcile import audited_models
 from liaison.compliance.verification import verify_all
 from liaison.core.audit import canonical
 from liaison.core.audit_keys import AuditKey
+from liaison.core.models import AuditEvent
 
 TAMPERINGS = int(os.environ.get("LIAISON_TAMPERINGS", "1000"))
 SEED = 20261207

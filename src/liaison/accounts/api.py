@@ -6,10 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Q
-from django.http import HttpRequest
 from ninja import Query, Router
 
-from liaison.core.api_common import page_of, paginate, responses, visible
+from liaison.core.api_common import ApiRequest, apply_filters, limit_offset_page, page_of, responses, visible
+from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import MATRIX, role_can
 from liaison.core.views import get_restricted_or_404
 
@@ -27,8 +27,12 @@ therapeutic_areas_router = Router(tags=["therapeutic-areas"])
 products_router = Router(tags=["products"])
 
 
+def _products() -> RestrictQuerySet:
+    return Product.objects.select_related("therapeutic_area")
+
+
 @me_router.get("", response=responses({200: MeRead}), operation_id="me_read")
-def read_me(request: HttpRequest) -> Any:
+def read_me(request: ApiRequest) -> Any:
     """The authenticated user, their role and what the role may do."""
     user = request.user
     permissions = {
@@ -53,38 +57,38 @@ def read_me(request: HttpRequest) -> Any:
 @therapeutic_areas_router.get(
     "", response=responses({200: page_of(TherapeuticAreaRead)}), operation_id="therapeutic_areas_list"
 )
-def list_therapeutic_areas(request: HttpRequest, filters: Query[TherapeuticAreaFilters]) -> Any:
+def list_therapeutic_areas(request: ApiRequest, filters: Query[TherapeuticAreaFilters]) -> Any:
     """Therapeutic areas, by name; filter by `q` (name or code) and `active`."""
-    qs = visible(TherapeuticArea, request.user)
-    if filters.q:
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(code__icontains=filters.q))
-    if filters.active is not None:
-        qs = qs.filter(active=filters.active)
-    return paginate(qs, filters)
+    qs = apply_filters(
+        visible(TherapeuticArea, request.user),
+        filters,
+        {"q": lambda q: Q(name__icontains=q) | Q(code__icontains=q), "active": "active"},
+    )
+    return limit_offset_page(qs, filters)
 
 
 @therapeutic_areas_router.get(
     "/{uuid}", response=responses({200: TherapeuticAreaRead}), operation_id="therapeutic_areas_read"
 )
-def read_therapeutic_area(request: HttpRequest, uuid: UUID) -> Any:
+def read_therapeutic_area(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(TherapeuticArea, request.user, uuid)
 
 
 @products_router.get("", response=responses({200: page_of(ProductRead)}), operation_id="products_list")
-def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> Any:
+def list_products(request: ApiRequest, filters: Query[ProductFilters]) -> Any:
     """Products; filter by `q` (brand or generic name), `therapeutic_area` (uuid) and `active`."""
-    qs = visible(Product, request.user).select_related("therapeutic_area")
-    if filters.q:
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(generic_name__icontains=filters.q))
-    if filters.therapeutic_area:
-        qs = qs.filter(therapeutic_area__uuid=filters.therapeutic_area)
-    if filters.active is not None:
-        qs = qs.filter(active=filters.active)
-    return paginate(qs, filters)
+    qs = apply_filters(
+        visible(Product, request.user, queryset=_products()),
+        filters,
+        {
+            "q": lambda q: Q(name__icontains=q) | Q(generic_name__icontains=q),
+            "therapeutic_area": "therapeutic_area__uuid",
+            "active": "active",
+        },
+    )
+    return limit_offset_page(qs, filters)
 
 
 @products_router.get("/{uuid}", response=responses({200: ProductRead}), operation_id="products_read")
-def read_product(request: HttpRequest, uuid: UUID) -> Any:
-    return get_restricted_or_404(
-        Product, request.user, uuid, queryset=Product.objects.select_related("therapeutic_area")
-    )
+def read_product(request: ApiRequest, uuid: UUID) -> Any:
+    return get_restricted_or_404(Product, request.user, uuid, queryset=_products())

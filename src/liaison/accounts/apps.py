@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the system checks of the sign-in settings."""
-        from .checks import sign_in_settings  # models are loaded only once the app registry is ready
+        # Imported here: checks imports the throttle's model, which loads only once the app registry is ready.
+        from .checks import sign_in_settings
 
         checks.register(sign_in_settings, checks.Tags.security)

@@ -1,4 +1,5 @@
-"""Forms for the administration pages (users, reference data, listening priorities) and API tokens.
+"""Forms for the administration pages (users, reference data, listening priorities) and API tokens, and the
+choice lists of therapeutic areas and products that the field-medical forms offer.
 
 They collect and type-check input; `accounts.actions` and `insights.actions` validate and save.
 """
@@ -12,7 +13,17 @@ from django import forms
 from liaison.core.forms import LiaisonForm, LongText, TextList
 from liaison.core.roles import Role
 
-from .models import Team, Territory, TherapeuticArea, User
+from .models import Product, Team, Territory, TherapeuticArea, User
+
+
+def area_choices(user: User) -> Any:
+    """Active therapeutic areas the user may see."""
+    return TherapeuticArea.objects.restrict(user, "view").filter(active=True)
+
+
+def product_choices(user: User) -> Any:
+    """Active products the user may see, with their therapeutic area."""
+    return Product.objects.restrict(user, "view").filter(active=True).select_related("therapeutic_area")
 
 
 class _UuidChoice(forms.ModelChoiceField):
@@ -100,16 +111,6 @@ class ProductForm(LiaisonForm):
     active = forms.BooleanField(required=False, initial=True)
 
 
-class ListeningPriorityForm(LiaisonForm):
-    therapeutic_area = _UuidChoice(TherapeuticArea.objects.all())
-    title = forms.CharField(max_length=200, help_text="A question the field should listen for.")
-    description = LongText(max_length=5000)
-    order = forms.IntegerField(
-        min_value=0, max_value=1000, initial=0, help_text="Lower numbers are listed first."
-    )
-    active = forms.BooleanField(required=False, initial=True)
-
-
 class TeamForm(LiaisonForm):
     name = forms.CharField(max_length=120, label="Team name")
     therapeutic_area = _UuidChoice(TherapeuticArea.objects.all(), required=False, empty_label="None")
@@ -135,8 +136,8 @@ def user_initial(user: User) -> dict[str, Any]:
         "email": user.email,
         "title": user.title,
         "role": user.role,
-        "team": user.team.uuid if user.team_id else None,
-        "territory": user.territory.uuid if user.territory_id else None,
+        "team": user.team.uuid if user.team is not None else None,
+        "territory": user.territory.uuid if user.territory is not None else None,
         "therapeutic_areas": [a.uuid for a in user.therapeutic_areas.all()],
         "is_active": user.is_active,
     }

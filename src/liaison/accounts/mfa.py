@@ -4,7 +4,7 @@ After the password, a session is "verified" only once a code from the user's aut
 is entered (django-otp's `OTPMiddleware` keeps that state in the session). `SecondFactorMiddleware` holds an
 unverified session to two pages: a user who has an authenticator is sent to enter a code, and a user whose role
 is in `LIAISON_MFA_REQUIRED_ROLES` and has none yet is sent to enrol one; sign-out stays open. The REST API is
-left alone: it authenticates with bearer tokens, never with the session (core/middleware.py), and a token is
+left alone: it authenticates with bearer tokens, never with the session (accounts/middleware.py), and a token is
 issued only from a signed-in, verified session. The writes (enrolment, recovery codes, resets) are in
 accounts/actions.py, each with its audit event.
 """
@@ -12,7 +12,7 @@ accounts/actions.py, each with its audit event.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import segno
@@ -23,23 +23,26 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+if TYPE_CHECKING:
+    from .models import User
+
 # Recovery codes issued at a time; each works once.
 RECOVERY_CODES = 10
 # Session key of the authenticator secret shown during enrolment, until a code from it confirms it.
 PENDING_KEY = "liaison_mfa_pending_key"
 
 
-def second_factor_required(user: Any) -> bool:
+def second_factor_required(user: User) -> bool:
     """Whether the user's role must sign in with a second factor (`LIAISON_MFA_REQUIRED_ROLES`)."""
     return bool(getattr(user, "role", "")) and user.role in settings.LIAISON_MFA_REQUIRED_ROLES
 
 
-def authenticator_of(user: Any) -> TOTPDevice | None:
+def authenticator_of(user: User) -> TOTPDevice | None:
     """The user's confirmed TOTP authenticator, if any."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def recovery_codes_left(user: Any) -> int:
+def recovery_codes_left(user: User) -> int:
     """How many unused recovery codes the user has."""
     return sum(d.token_set.count() for d in StaticDevice.objects.filter(user=user, confirmed=True))
 
@@ -63,7 +66,8 @@ class SecondFactorMiddleware:
         if (
             user.is_authenticated
             and not path.startswith(("/api/", settings.STATIC_URL))
-            and not user.is_verified()  # type: ignore[union-attr]
+            # django-otp's OTPMiddleware gives request.user is_verified(); no stub can know of it.
+            and not user.is_verified()  # type: ignore[attr-defined]
         ):
             if authenticator_of(user) is not None:
                 target = reverse("accounts:mfa_verify")

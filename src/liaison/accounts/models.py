@@ -84,6 +84,8 @@ class Territory(AuditedModel):
         return self.name
 
 
+# django-stubs cannot follow from_queryset() on the generic UserManager as a base class, so User.objects is
+# typed loosely.
 class LiaisonUserManager(UserManager.from_queryset(AuditedQuerySet)):  # type: ignore[misc]
     pass
 
@@ -97,7 +99,7 @@ class User(AbstractUser, AuditedModel):
     therapeutic_areas = models.ManyToManyField(TherapeuticArea, blank=True, related_name="users")
     title = models.CharField(max_length=120, blank=True)
 
-    objects = LiaisonUserManager()
+    objects: ClassVar[LiaisonUserManager] = LiaisonUserManager()
     permission_resource: ClassVar[str] = "user"
     audit_exclude: ClassVar[tuple[str, ...]] = (
         "created_at",

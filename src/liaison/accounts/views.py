@@ -1,14 +1,16 @@
-"""Administration pages (users, therapeutic areas, products, listening priorities, teams, territories), the
-signed-in user's own API tokens and second factor (authenticator, recovery codes).
+"""Administration pages (users, therapeutic areas, products, teams, territories; other apps register their
+sections, such as insights' listening priorities), the signed-in user's own API tokens and second factor
+(authenticator, recovery codes).
 
-Each page checks the permission matrix for its resource; saving goes through `accounts.actions` or
-`insights.actions.save_listening_priority`, whose validation errors are shown next to the fields.
+Each page checks the permission matrix for its resource; saving goes through `accounts.actions`, whose
+validation errors are shown next to the fields.
 """
 
 from __future__ import annotations
 
 from base64 import b32encode
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -25,15 +27,14 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from liaison.compliance.queries import changelog_for
-from liaison.core.forms import LiaisonForm, add_action_errors
+from liaison.core.generic_views import Check, ObjectEditView, ObjectListView, Render, save_with_form
 from liaison.core.permissions import PermissionDenied, can, require
+from liaison.core.queries import changelog_for
 from liaison.core.roles import Role
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 
 from . import actions, mfa
 from .forms import (
-    ListeningPriorityForm,
     ProductForm,
     ResetSecondFactorForm,
     SecondFactorCodeForm,
@@ -47,61 +48,93 @@ from .forms import (
 )
 from .models import ApiToken, Product, Team, Territory, TherapeuticArea, User
 
-# (key, title, description, resource, url name): the sections of the administration home page.
-SECTIONS = (
-    ("users", "Users", "Accounts, roles, teams and territories.", "user", "accounts:user_list"),
-    (
+
+@dataclass(frozen=True)
+class AdminSection:
+    """One section of the administration pages: a card on the overview (with its count) and a link in their
+    navigation. Apps above accounts add theirs with `register_admin_section` (insights: listening priorities)."""
+
+    key: str
+    title: str
+    description: str
+    resource: str
+    url_name: str
+    count: Callable[[Any], int]
+
+
+SECTIONS: list[AdminSection] = [
+    AdminSection(
+        "users",
+        "Users",
+        "Accounts, roles, teams and territories.",
+        "user",
+        "accounts:user_list",
+        lambda u: User.objects.restrict(u, "view").filter(is_active=True).count(),
+    ),
+    AdminSection(
         "areas",
         "Therapeutic areas",
         "Disease areas and the MeSH subtrees that define them.",
         "therapeutic_area",
         "accounts:area_list",
+        lambda u: TherapeuticArea.objects.restrict(u, "view").count(),
     ),
-    ("products", "Products", "Products and their approved indications.", "product", "accounts:product_list"),
-    (
-        "priorities",
-        "Listening priorities",
-        "Key insight topics per therapeutic area.",
-        "listening_priority",
-        "accounts:priority_list",
+    AdminSection(
+        "products",
+        "Products",
+        "Products and their approved indications.",
+        "product",
+        "accounts:product_list",
+        lambda u: Product.objects.restrict(u, "view").count(),
     ),
-    ("teams", "Teams", "Field teams.", "user", "accounts:team_list"),
-    ("territories", "Territories", "The regions MSLs cover.", "user", "accounts:territory_list"),
-)
+    AdminSection(
+        "teams",
+        "Teams",
+        "Field teams.",
+        "user",
+        "accounts:team_list",
+        lambda u: Team.objects.restrict(u, "view").count(),
+    ),
+    AdminSection(
+        "territories",
+        "Territories",
+        "The regions MSLs cover.",
+        "user",
+        "accounts:territory_list",
+        lambda u: Territory.objects.restrict(u, "view").count(),
+    ),
+]
+
+
+def register_admin_section(section: AdminSection, *, after: str) -> None:
+    """Add an app's section after the one keyed `after` (called from the app's `ready()`; idempotent)."""
+    if any(s.key == section.key for s in SECTIONS):
+        return
+    position = next(n for n, s in enumerate(SECTIONS) if s.key == after)
+    SECTIONS.insert(position + 1, section)
+
+
 MANAGED = ("user", "therapeutic_area", "product", "listening_priority")
 
 
-def has_admin_access(user: Any) -> bool:
+def has_admin_access(user: User) -> bool:
     """Administration is for roles that manage reference data or may read the user list."""
     return can(user, "user", "view") or any(can(user, r, a) for r in MANAGED for a in ("add", "change"))
 
 
-def _require_admin_page(user: Any, resource: str, action: str = "view") -> None:
+def require_admin_page(user: User, resource: str, action: str = "view") -> None:
     if not has_admin_access(user):
         raise PermissionDenied(user, resource, action)
     require(user, resource, action)
 
 
-def _page(request: AuthenticatedRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+def admin_page(request: AuthenticatedRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """Render an administration page with the section links this role may open (and, on a record's edit
     page, its changelog for roles that may read the audit trail)."""
     if context.get("record") is not None:
         context["events"] = changelog_for(context["record"], request.user)
-    links = [
-        (title, url_name)
-        for _k, title, _d, resource, url_name in SECTIONS
-        if can(request.user, resource, "view")
-    ]
+    links = [(s.title, s.url_name) for s in SECTIONS if can(request.user, s.resource, "view")]
     return render(request, template, {"admin_links": links, **context})
-
-
-def _run(form: LiaisonForm, save: Callable[[], Any]) -> Any:
-    """Call an action; its validation errors land on the form. Returns the saved record or None."""
-    try:
-        return save()
-    except ValidationError as exc:
-        add_action_errors(form, exc)
-        return None
 
 
 @login_required
@@ -110,32 +143,18 @@ def admin_home(request: AuthenticatedRequest) -> HttpResponse:
     """Administration overview: one card per section this role may open."""
     if not has_admin_access(request.user):
         raise PermissionDenied(request.user, "user", "view")
-    counts = {
-        "users": lambda u: User.objects.restrict(u, "view").filter(is_active=True).count(),
-        "areas": lambda u: TherapeuticArea.objects.restrict(u, "view").count(),
-        "products": lambda u: Product.objects.restrict(u, "view").count(),
-        "priorities": lambda u: _priority_model().objects.restrict(u, "view").filter(active=True).count(),
-        "teams": lambda u: Team.objects.restrict(u, "view").count(),
-        "territories": lambda u: Territory.objects.restrict(u, "view").count(),
-    }
     cards = [
         {
-            "title": title,
-            "description": description,
-            "url_name": url_name,
-            "count": counts[key](request.user),
-            "manage": can(request.user, resource, "add"),
+            "title": s.title,
+            "description": s.description,
+            "url_name": s.url_name,
+            "count": s.count(request.user),
+            "manage": can(request.user, s.resource, "add"),
         }
-        for key, title, description, resource, url_name in SECTIONS
-        if can(request.user, resource, "view")
+        for s in SECTIONS
+        if can(request.user, s.resource, "view")
     ]
-    return _page(request, "accounts/admin_home.html", {"cards": cards})
-
-
-def _priority_model() -> Any:
-    from liaison.insights.models import ListeningPriority
-
-    return ListeningPriority
+    return admin_page(request, "accounts/admin_home.html", {"cards": cards})
 
 
 # --- users -----------------------------------------------------------------------------------------------------
@@ -144,12 +163,12 @@ def _priority_model() -> Any:
 @login_required
 @require_GET
 def user_list(request: AuthenticatedRequest) -> HttpResponse:
-    _require_admin_page(request.user, "user")
+    require_admin_page(request.user, "user")
     users = User.objects.restrict(request.user, "view").select_related("team", "territory")
     role = request.GET.get("role") or ""
     if role in Role.values:
         users = users.filter(role=role)
-    return _page(
+    return admin_page(
         request,
         "accounts/user_list.html",
         {
@@ -165,7 +184,7 @@ def user_list(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_new(request: AuthenticatedRequest) -> HttpResponse:
-    _require_admin_page(request.user, "user", "add")
+    require_admin_page(request.user, "user", "add")
     form = UserCreateForm(request.POST or None, choices_for=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -191,11 +210,11 @@ def user_new(request: AuthenticatedRequest) -> HttpResponse:
                     raise ValidationError({"password": exc.messages}) from exc
                 raise
 
-        user = _run(form, create)
+        user = save_with_form(form, create)
         if user is not None:
             messages.success(request, f"User {user.username} was created.")
             return redirect("accounts:user_list")
-    return _page(
+    return admin_page(
         request,
         "accounts/form.html",
         {
@@ -211,7 +230,7 @@ def user_new(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
-    _require_admin_page(request.user, "user", "change")
+    require_admin_page(request.user, "user", "change")
     target = get_restricted_or_404(User, request.user, uuid, "change")
     form = UserEditForm(request.POST or None, initial=user_initial(target), choices_for=request.user)
     if request.method == "POST" and form.is_valid():
@@ -241,11 +260,11 @@ def user_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
                     raise ValidationError({"new_password": exc.messages}) from exc
             return saved
 
-        if _run(form, save) is not None:
+        if save_with_form(form, save) is not None:
             messages.success(request, f"User {target.username} was updated.")
             return redirect("accounts:user_list")
         target.refresh_from_db()
-    return _page(
+    return admin_page(
         request,
         "accounts/form.html",
         {
@@ -264,295 +283,83 @@ def user_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     )
 
 
-# --- therapeutic areas and products ----------------------------------------------------------------------------
+# --- therapeutic areas, products, teams and territories: generic pages -------------------------------------------
 
 
-@login_required
-@require_GET
-def area_list(request: AuthenticatedRequest) -> HttpResponse:
-    _require_admin_page(request.user, "therapeutic_area")
-    return _page(
-        request,
-        "accounts/area_list.html",
-        {
-            "areas": TherapeuticArea.objects.restrict(request.user, "view"),
-            "can_add": can(request.user, "therapeutic_area", "add"),
-            "can_change": can(request.user, "therapeutic_area", "change"),
-        },
-    )
+@dataclass(frozen=True, kw_only=True)
+class AdminListView(ObjectListView):
+    """A list of reference data among the administration pages."""
+
+    check: Check = require_admin_page
+    render: Render = admin_page
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def area_form(request: AuthenticatedRequest, uuid: str | None = None) -> HttpResponse:
-    area = None
-    if uuid is None:
-        _require_admin_page(request.user, "therapeutic_area", "add")
-        initial: dict[str, Any] = {"active": True}
-    else:
-        _require_admin_page(request.user, "therapeutic_area", "change")
-        area = get_restricted_or_404(TherapeuticArea, request.user, uuid, "change")
-        initial = {
-            "name": area.name,
-            "code": area.code,
-            "description": area.description,
-            "mesh_tree_numbers": area.mesh_tree_numbers,
-            "active": area.active,
-        }
-    form = TherapeuticAreaForm(request.POST or None, initial=initial, choices_for=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        saved = _run(
-            form,
-            lambda: actions.save_therapeutic_area(
-                area,
-                acting_user=request.user,
-                name=d["name"],
-                code=d["code"],
-                description=d["description"],
-                mesh_tree_numbers=d["mesh_tree_numbers"],
-                active=d["active"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, f"Therapeutic area {saved.name} was saved.")
-            return redirect("accounts:area_list")
-    return _page(
-        request,
-        "accounts/form.html",
-        {
-            "form": form,
-            "title": "New therapeutic area" if area is None else f"Edit {area.name}",
-            "back": "accounts:area_list",
-            "record": area,
-            "back_label": "Therapeutic areas",
-            "submit": "Save",
-        },
-    )
+@dataclass(frozen=True, kw_only=True)
+class AdminEditView(ObjectEditView):
+    """The form of one record of reference data among the administration pages, with its changelog."""
+
+    template: str = "accounts/form.html"
+    check: Check = require_admin_page
+    render: Render = admin_page
 
 
-@login_required
-@require_GET
-def product_list(request: AuthenticatedRequest) -> HttpResponse:
-    _require_admin_page(request.user, "product")
-    return _page(
-        request,
-        "accounts/product_list.html",
-        {
-            "products": Product.objects.restrict(request.user, "view").select_related("therapeutic_area"),
-            "can_add": can(request.user, "product", "add"),
-            "can_change": can(request.user, "product", "change"),
-        },
-    )
+area_list = AdminListView(model=TherapeuticArea, template="accounts/area_list.html", rows="areas").as_view()
+area_form = AdminEditView(
+    model=TherapeuticArea,
+    form=TherapeuticAreaForm,
+    save=actions.save_therapeutic_area,
+    initial=lambda area: {
+        "name": area.name,
+        "code": area.code,
+        "description": area.description,
+        "mesh_tree_numbers": area.mesh_tree_numbers,
+        "active": area.active,
+    },
+    list_url="accounts:area_list",
+    list_title="Therapeutic areas",
+    title_new="New therapeutic area",
+    message="Therapeutic area {obj.name} was saved.",
+).as_view()
 
+product_list = AdminListView(
+    model=Product, template="accounts/product_list.html", rows="products", related=("therapeutic_area",)
+).as_view()
+product_form = AdminEditView(
+    model=Product,
+    form=ProductForm,
+    save=actions.save_product,
+    initial=lambda product: {
+        "name": product.name,
+        "generic_name": product.generic_name,
+        "therapeutic_area": product.therapeutic_area.uuid,
+        "approved_indications": "\n".join(product.approved_indications),
+        "active": product.active,
+    },
+    list_url="accounts:product_list",
+    list_title="Products",
+    title_new="New product",
+    message="Product {obj.name} was saved.",
+).as_view()
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def product_form(request: AuthenticatedRequest, uuid: str | None = None) -> HttpResponse:
-    product = None
-    if uuid is None:
-        _require_admin_page(request.user, "product", "add")
-        initial: dict[str, Any] = {"active": True}
-    else:
-        _require_admin_page(request.user, "product", "change")
-        product = get_restricted_or_404(Product, request.user, uuid, "change")
-        initial = {
-            "name": product.name,
-            "generic_name": product.generic_name,
-            "therapeutic_area": product.therapeutic_area.uuid,
-            "approved_indications": "\n".join(product.approved_indications),
-            "active": product.active,
-        }
-    form = ProductForm(request.POST or None, initial=initial, choices_for=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        saved = _run(
-            form,
-            lambda: actions.save_product(
-                product,
-                acting_user=request.user,
-                name=d["name"],
-                generic_name=d["generic_name"],
-                therapeutic_area=d["therapeutic_area"],
-                approved_indications=d["approved_indications"],
-                active=d["active"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, f"Product {saved.name} was saved.")
-            return redirect("accounts:product_list")
-    return _page(
-        request,
-        "accounts/form.html",
-        {
-            "form": form,
-            "title": "New product" if product is None else f"Edit {product.name}",
-            "back": "accounts:product_list",
-            "record": product,
-            "back_label": "Products",
-            "submit": "Save",
-        },
-    )
-
-
-# --- listening priorities --------------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def priority_list(request: AuthenticatedRequest) -> HttpResponse:
-    _require_admin_page(request.user, "listening_priority")
-    model = _priority_model()
-    areas = list(TherapeuticArea.objects.restrict(request.user, "view"))
-    priorities = model.objects.restrict(request.user, "view").select_related("therapeutic_area")
-    selected = next((a for a in areas if str(a.uuid) == request.GET.get("area")), None)
-    if selected is not None:
-        priorities = priorities.filter(therapeutic_area=selected)
-    groups: dict[Any, list[Any]] = {}
-    for p in priorities:
-        groups.setdefault(p.therapeutic_area, []).append(p)
-    return _page(
-        request,
-        "accounts/priority_list.html",
-        {
-            "groups": groups,
-            "areas": areas,
-            "selected": selected,
-            "can_add": can(request.user, "listening_priority", "add"),
-            "can_change": can(request.user, "listening_priority", "change"),
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def priority_form(request: AuthenticatedRequest, uuid: str | None = None) -> HttpResponse:
-    from liaison.insights.actions import save_listening_priority
-
-    model = _priority_model()
-    priority = None
-    if uuid is None:
-        _require_admin_page(request.user, "listening_priority", "add")
-        initial: dict[str, Any] = {"active": True, "order": 0, "therapeutic_area": request.GET.get("area")}
-    else:
-        _require_admin_page(request.user, "listening_priority", "change")
-        priority = get_restricted_or_404(model, request.user, uuid, "change")
-        initial = {
-            "therapeutic_area": priority.therapeutic_area.uuid,
-            "title": priority.title,
-            "description": priority.description,
-            "order": priority.order,
-            "active": priority.active,
-        }
-    form = ListeningPriorityForm(request.POST or None, initial=initial, choices_for=request.user)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        saved = _run(
-            form,
-            lambda: save_listening_priority(
-                priority,
-                acting_user=request.user,
-                therapeutic_area=d["therapeutic_area"],
-                title=d["title"],
-                description=d["description"],
-                active=d["active"],
-                order=d["order"],
-            ),
-        )
-        if saved is not None:
-            messages.success(request, f"Listening priority “{saved.title}” was saved.")
-            return redirect("accounts:priority_list")
-    return _page(
-        request,
-        "accounts/form.html",
-        {
-            "form": form,
-            "title": "New listening priority" if priority is None else "Edit listening priority",
-            "subtitle": priority.title if priority else "",
-            "back": "accounts:priority_list",
-            "record": priority,
-            "back_label": "Listening priorities",
-            "submit": "Save",
-        },
-    )
-
-
-@login_required
-@require_POST
-def priority_toggle(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
-    """Deactivate (or reactivate) a listening priority; deactivated ones stay on past insights."""
-    from liaison.insights.actions import save_listening_priority
-
-    _require_admin_page(request.user, "listening_priority", "change")
-    p = get_restricted_or_404(_priority_model(), request.user, uuid, "change")
-    try:
-        save_listening_priority(
-            p,
-            acting_user=request.user,
-            therapeutic_area=p.therapeutic_area,
-            title=p.title,
-            description=p.description,
-            active=not p.active,
-            order=p.order,
-        )
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    else:
-        messages.success(request, f"“{p.title}” is now {'active' if p.active else 'inactive'}.")
-    return redirect("accounts:priority_list")
-
-
-# --- teams and territories -------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def team_list(request: AuthenticatedRequest) -> HttpResponse:
-    _require_admin_page(request.user, "user")
-    can_add = can(request.user, "user", "add")
-    form = TeamForm(request.POST if request.method == "POST" else None, choices_for=request.user)
-    if request.method == "POST":
-        require(request.user, "user", "add")
-        if form.is_valid():
-            d = form.cleaned_data
-            saved = _run(
-                form,
-                lambda: actions.save_team(
-                    None, acting_user=request.user, name=d["name"], therapeutic_area=d["therapeutic_area"]
-                ),
-            )
-            if saved is not None:
-                messages.success(request, f"Team {saved.name} was created.")
-                return redirect("accounts:team_list")
-    teams = Team.objects.restrict(request.user, "view").select_related("therapeutic_area")
-    return _page(request, "accounts/team_list.html", {"teams": teams, "form": form, "can_add": can_add})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def territory_list(request: AuthenticatedRequest) -> HttpResponse:
-    _require_admin_page(request.user, "user")
-    can_add = can(request.user, "user", "add")
-    form = TerritoryForm(request.POST if request.method == "POST" else None, choices_for=request.user)
-    if request.method == "POST":
-        require(request.user, "user", "add")
-        if form.is_valid():
-            d = form.cleaned_data
-            saved = _run(
-                form,
-                lambda: actions.save_territory(
-                    None, acting_user=request.user, name=d["name"], team=d["team"], regions=d["regions"]
-                ),
-            )
-            if saved is not None:
-                messages.success(request, f"Territory {saved.name} was created.")
-                return redirect("accounts:territory_list")
-    territories = Territory.objects.restrict(request.user, "view").select_related("team")
-    return _page(
-        request,
-        "accounts/territory_list.html",
-        {"territories": territories, "form": form, "can_add": can_add},
-    )
+# Teams and territories are created on their list pages.
+team_list = AdminListView(
+    model=Team,
+    template="accounts/team_list.html",
+    rows="teams",
+    related=("therapeutic_area",),
+    form=TeamForm,
+    save=actions.save_team,
+    message="Team {obj.name} was created.",
+).as_view()
+territory_list = AdminListView(
+    model=Territory,
+    template="accounts/territory_list.html",
+    rows="territories",
+    related=("team",),
+    form=TerritoryForm,
+    save=actions.save_territory,
+    message="Territory {obj.name} was created.",
+).as_view()
 
 
 # --- my API tokens ---------------------------------------------------------------------------------------------
@@ -571,7 +378,7 @@ def tokens(request: AuthenticatedRequest) -> HttpResponse:
     raw = None
     created = None
     if request.method == "POST" and form.is_valid():
-        result = _run(
+        result = save_with_form(
             form,
             lambda: actions.create_api_token(
                 request.user, name=form.cleaned_data["name"], acting_user=request.user
@@ -647,7 +454,7 @@ def mfa_setup(request: AuthenticatedRequest) -> HttpResponse:
     form = SecondFactorCodeForm(request.POST or None)
     form.fields["code"].help_text = "The 6-digit code your authenticator app shows for Liaison."
     if request.method == "POST" and form.is_valid():
-        result = _run(
+        result = save_with_form(
             form, lambda: actions.enroll_authenticator(user, key=key, code=form.cleaned_data["code"])
         )
         if result is not None:
@@ -685,7 +492,7 @@ def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("accounts:mfa_setup")
     form = SecondFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = _run(form, lambda: actions.verify_second_factor(user, form.cleaned_data["code"]))
+        device = save_with_form(form, lambda: actions.verify_second_factor(user, form.cleaned_data["code"]))
         if device is not None:
             otp_login(request, device)
             if isinstance(device, StaticDevice):
@@ -722,7 +529,7 @@ def recovery_codes_new(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def user_mfa_reset(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     """An administrator removes a user's authenticator and recovery codes (a lost phone)."""
-    _require_admin_page(request.user, "user", "change")
+    require_admin_page(request.user, "user", "change")
     target = get_restricted_or_404(User, request.user, uuid, "change")
     form = ResetSecondFactorForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -737,7 +544,7 @@ def user_mfa_reset(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
 @require_POST
 def user_unlock(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     """An administrator lifts a user's lock-out after failed sign-ins."""
-    _require_admin_page(request.user, "user", "change")
+    require_admin_page(request.user, "user", "change")
     target = get_restricted_or_404(User, request.user, uuid, "change")
     actions.unlock_sign_in(target, acting_user=request.user)
     messages.success(request, f"{target.username} may sign in again.")

@@ -6,16 +6,15 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
 from ninja import Query, Router
 
-from liaison.core.api_common import responses
+from liaison.core.api_common import ApiRequest, responses
 from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 from liaison.people.models import HCP
 
+from .queries import OWN_WORK_NOTE, RESOURCE, Brief, compose_brief
 from .schemas import BriefQuery, BriefRead
-from .services import OWN_WORK_NOTE, RESOURCE, Brief, compose_brief
 
 briefs_router = Router(tags=["briefs"])
 
@@ -53,14 +52,9 @@ def brief_as_dict(brief: Brief) -> dict[str, Any]:
 
 
 @briefs_router.get("/{uuid}/brief", response=responses({200: BriefRead}), operation_id="hcps_brief")
-def read_brief(request: HttpRequest, uuid: UUID, planned: Query[BriefQuery]) -> Any:
+def read_brief(request: ApiRequest, uuid: UUID, planned: Query[BriefQuery]) -> Any:
     """The pre-call brief of one HCP, optionally checked against a planned meeting (`at`, `channel`)."""
     require(request.user, RESOURCE, "view")
     hcp = get_restricted_or_404(HCP, request.user, uuid)
     brief = compose_brief(hcp, request.user, at=planned.at, channel=planned.channel or "")
     return brief_as_dict(brief)
-
-
-def register(api: Any) -> None:
-    """Mount the brief under /hcps (core/api.py calls this before its catch-all router)."""
-    api.add_router("/hcps", briefs_router)

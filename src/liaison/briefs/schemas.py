@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 
@@ -14,7 +15,7 @@ class BriefQuery(Schema):
     """The planned meeting: `at` (ISO 8601; without a zone, the server's) and `channel`, both optional."""
 
     at: Instant | None = None
-    channel: choices_of(Channel) | None = None  # type: ignore[valid-type]
+    channel: Annotated[str, choices_of(Channel)] | None = None
 
 
 class BriefAffiliationRead(Schema):

@@ -12,7 +12,7 @@ from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 from liaison.people.models import HCP
 
 from .forms import PlannedMeetingForm
-from .services import RESOURCE, compose_brief
+from .queries import RESOURCE, compose_brief
 
 
 @login_required

@@ -30,9 +30,9 @@ from django.utils import timezone
 
 from liaison.core.audit import canonical
 from liaison.core.audit_keys import keyring
+from liaison.core.models import AuditEvent
 
 from .chain import ChainHead, chain_head
-from .models import AuditEvent
 
 logger = logging.getLogger(__name__)
 ANCHOR_VERSION = 1

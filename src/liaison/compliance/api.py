@@ -5,51 +5,59 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.db.models import Q
 from ninja import Query, Router
 
-from liaison.core.api_common import page_of, paginate, responses, visible
+from liaison.core.api_common import ApiRequest, apply_filters, limit_offset_page, page_of, responses, visible
+from liaison.core.models import AuditEvent
 from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 
-from .models import AuditEvent
 from .schemas import AuditChainReport, AuditEventFilters, AuditEventRead
 from .verification import verify_all
 
 audit_events_router = Router(tags=["audit-events"])
 
 
+def _event_type(value: str) -> Q:
+    """One event type, or every type under a prefix that ends in "." ("hcp.")."""
+    return Q(event_type__startswith=value) if value.endswith(".") else Q(event_type=value)
+
+
+def _actor(value: str) -> Q:
+    """The actor by uuid, or else by username."""
+    try:
+        return Q(actor_uuid=str(UUID(value)))
+    except ValueError:
+        return Q(actor_username=value)
+
+
 @audit_events_router.get(
     "", response=responses({200: page_of(AuditEventRead)}), operation_id="audit_events_list"
 )
-def list_audit_events(request: HttpRequest, filters: Query[AuditEventFilters]) -> Any:
+def list_audit_events(request: ApiRequest, filters: Query[AuditEventFilters]) -> Any:
     """Audit events, newest first; filter by `object_uuid`, `event_type`, `object_type`, `actor`,
     `since`/`until`."""
-    qs = visible(AuditEvent, request.user)
-    if filters.object_uuid:
-        qs = qs.filter(object_uuid=str(filters.object_uuid))
-    if filters.event_type:
-        et = filters.event_type
-        qs = qs.filter(event_type__startswith=et) if et.endswith(".") else qs.filter(event_type=et)
-    if filters.object_type:
-        qs = qs.filter(object_type=filters.object_type)
-    if filters.actor:
-        try:
-            qs = qs.filter(actor_uuid=str(UUID(filters.actor)))
-        except ValueError:
-            qs = qs.filter(actor_username=filters.actor)
-    if filters.since:
-        qs = qs.filter(occurred_at__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(occurred_at__lte=filters.until)
-    return paginate(qs, filters)
+    qs = apply_filters(
+        visible(AuditEvent, request.user),
+        filters,
+        {
+            "object_uuid": lambda value: Q(object_uuid=str(value)),
+            "event_type": _event_type,
+            "object_type": "object_type",
+            "actor": _actor,
+            "since": "occurred_at__gte",
+            "until": "occurred_at__lte",
+        },
+    )
+    return limit_offset_page(qs, filters)
 
 
 # Registered before "/{uuid}" so that "verify" is not taken for a malformed uuid.
 @audit_events_router.get(
     "/verify", response=responses({200: AuditChainReport}), operation_id="audit_events_verify"
 )
-def verify_audit_chain(request: HttpRequest) -> Any:
+def verify_audit_chain(request: ApiRequest) -> Any:
     """Verify the keyed chain, its anchors outside the database and every audited record."""
     require(request.user, "audit_event", "verify")
     report = verify_all()
@@ -78,5 +86,5 @@ def verify_audit_chain(request: HttpRequest) -> Any:
 @audit_events_router.get(
     "/{uuid}", response=responses({200: AuditEventRead}), operation_id="audit_events_read"
 )
-def read_audit_event(request: HttpRequest, uuid: UUID) -> Any:
+def read_audit_event(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(AuditEvent, request.user, uuid)

@@ -9,6 +9,7 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         """Anchor the audit chain head outside the database on a schedule in the worker (compliance/anchors.py)."""
+        # Imported here: these modules import models, which load only once the app registry is ready.
         from liaison.core.schedule import register_periodic
 
         from . import checks  # noqa: F401 - registers the deployment checks

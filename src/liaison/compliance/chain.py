@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 from liaison.core.audit import GENESIS_HASH, event_hash
 from liaison.core.audit_keys import AuditKey, Keyring, keyring
-
-from .models import AuditEvent
+from liaison.core.models import AuditEvent
 
 
 @dataclass(frozen=True)

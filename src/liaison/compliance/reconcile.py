@@ -21,13 +21,11 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
-from liaison.core.audit import FINGERPRINT_PREFIX, fingerprint, json_value
+from liaison.core.audit import FINGERPRINT_PREFIX, fingerprint, json_value, object_type_of
 from liaison.core.audit_keys import keyring
-from liaison.core.models import AuditedModel
+from liaison.core.models import AuditedModel, AuditEvent
 
-from .models import AuditEvent
-
-_EMPTY = (None, "", [], {})
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
 _DELETED = object()
 
 
@@ -102,7 +100,9 @@ def _m2m_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
     return [
         f
         for f in model._meta.many_to_many
-        if f.name not in excluded and f.remote_field.through._meta.auto_created
+        if f.name not in excluded
+        and f.remote_field.through is not None
+        and f.remote_field.through._meta.auto_created
     ]
 
 
@@ -127,12 +127,14 @@ def _norm(f: models.Field | None, value: Any) -> Any:
     return value
 
 
-def replay(label: str) -> dict[str, Any]:
+def replay(model: type[models.Model]) -> dict[str, Any]:
     """Each record's values as its `created`, `updated` and `deleted` events leave them, by record uuid.
 
-    Many-to-many changes are events with [None, added] or [removed, None]; they are replayed as sets.
+    Events are found by the model's audit object type (`core.audit.object_type_of`: a renamed model's history
+    keeps its old name). Many-to-many changes are events with [None, added] or [removed, None]; they are
+    replayed as sets.
     """
-    model = apps.get_model(label)
+    label = object_type_of(model)
     m2m = {f.name for f in _m2m_fields(model)}
     states: dict[str, Any] = {}
     events = (
@@ -174,6 +176,7 @@ def current_values(model: type[models.Model], batch: int = 2000) -> Iterator[tup
     m2m_values: dict[str, dict[Any, set[str]]] = {}
     for f in m2m:
         through = f.remote_field.through
+        assert through is not None  # set for every many-to-many field once the models are loaded
         source = f.m2m_field_name()
         target = f.m2m_reverse_field_name()
         target_has_uuid = hasattr(f.related_model, "uuid")
@@ -197,12 +200,12 @@ def reconcile(progress: Callable[[str, int], None] | None = None, *, limit: int 
     """Compare every audited record with the replay of its audit events."""
     report = ReconcileReport(limit=limit)
     for model in audited_models():
-        label = model._meta.label_lower
+        label = object_type_of(model)
         table = model._meta.db_table
         fields_by_name: dict[str, models.Field] = {f.name: f for f in _compared_fields(model)}
         fields_by_name.update({f.name: f for f in _m2m_fields(model)})
         fingerprinted = set(getattr(model, "audit_fingerprint", ()))
-        states = replay(label)
+        states = replay(model)
         report.models += 1
         count = 0
         for record_uuid, current in current_values(model):

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liaison.core.audit import record_event
 from liaison.core.forms import LiaisonForm
+from liaison.core.models import AuditEvent
 from liaison.core.permissions import can, require
 from liaison.core.views import AuthenticatedRequest
 
-from .models import AuditEvent
 from .verification import verify_all
 
 PAGE_SIZE = 50

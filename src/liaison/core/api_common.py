@@ -1,4 +1,5 @@
-"""Shared building blocks of the REST API: error and page schemas, input types, pagination, reference lookup.
+"""Shared building blocks of the REST API: error and page schemas, input types, pagination, filters, reference
+lookup.
 
 Every app's `api.py` builds on these so that all resources page, filter, fail and resolve references the same
 way. Error bodies are always JSON with a `detail` key:
@@ -14,18 +15,22 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, Literal, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, create_model
+from pydantic import AfterValidator, ConfigDict, GetPydanticSchema, create_model
 
+from .models import Restricted, RestrictQuerySet
 from .permissions import require
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -33,6 +38,13 @@ DEFAULT_LIMIT = 25
 MAX_OFFSET = 10_000_000
 # Free-text limits that mirror settings.MAX_TEXT_LENGTH and the actions' own limits; the actions re-check.
 LONG_TEXT = 20_000
+
+
+class ApiRequest(HttpRequest):
+    """For type checkers: the request an API operation gets. `BearerAuth` (web/api.py) let it through, so its
+    user is the bearer token's active Liaison user."""
+
+    user: User
 
 
 # ---- errors -------------------------------------------------------------------------------------------------
@@ -132,14 +144,13 @@ Instant = Annotated[dt.datetime, AfterValidator(_sane_instant)]
 Day = Annotated[dt.date, AfterValidator(_sane_date)]
 
 
-def Text(max_length: int = LONG_TEXT) -> Any:
-    """A free-text body field of at most `max_length` characters (the action cleans and re-checks it)."""
-    return Annotated[str, Field(max_length=max_length)]
-
-
-def choices_of(choices: type[models.Choices]) -> Any:
-    """A Literal type of a model's choice values, so the OpenAPI lists them as an enum."""
-    return Literal[tuple(choices.values)]  # type: ignore[valid-type]
+def choices_of(choices: type[models.Choices]) -> GetPydanticSchema:
+    """`Annotated[str, choices_of(X)]`: one of a model's choice values. Pydantic validates and documents it as the
+    Literal of those values, so the OpenAPI lists them as an enum; type checkers see a plain `str`."""
+    literal = cast(Any, Literal)[
+        tuple(choices.values)
+    ]  # a Literal built at run time from the model's choices
+    return GetPydanticSchema(lambda _source, handler: handler(literal))
 
 
 # ---- pagination ---------------------------------------------------------------------------------------------
@@ -164,11 +175,13 @@ S = TypeVar("S", bound=Schema)
 def page_of(item: type[S]) -> type[PageBase]:
     """The page schema of a list of `item`: {"items": [...], "count": N, "limit": L, "offset": O}."""
     name = item.__name__.removesuffix("Read") + "Page"
-    return create_model(name, __base__=PageBase, items=(list[item], ...))  # type: ignore[call-overload,valid-type]
+    # A list of a type known only at run time, which pydantic takes as it would `list[ItemRead]`.
+    return create_model(name, __base__=PageBase, items=(cast(Any, list)[item], ...))
 
 
-def paginate(queryset: QuerySet, query: PageQuery) -> dict[str, Any]:
-    """One page of an already restricted and filtered queryset, with the total count."""
+def limit_offset_page(queryset: QuerySet, query: PageQuery) -> dict[str, Any]:
+    """One limit/offset page of an already restricted and filtered queryset, with the total count, for an API
+    list. (An HTML list's numbered page is `core.views.requested_page`.)"""
     return {
         "items": list(queryset[query.offset : query.offset + query.limit]),
         "count": queryset.count(),
@@ -177,21 +190,54 @@ def paginate(queryset: QuerySet, query: PageQuery) -> dict[str, Any]:
     }
 
 
+def loaded_page(ids: QuerySet, query: PageQuery, rows: QuerySet) -> dict[str, Any]:
+    """A limit/offset page of `ids` (a filtered, ordered queryset), its records then loaded from `rows` in the
+    page's order: for lists whose filters need DISTINCT or whose rows prefetch a lot, the page is chosen on
+    primary keys alone and the prefetching runs for that page only."""
+    page = limit_offset_page(ids.values_list("pk", flat=True), query)
+    loaded = {row.pk: row for row in rows.filter(pk__in=page["items"])}
+    page["items"] = [loaded[pk] for pk in page["items"]]
+    return page
+
+
+# ---- filters ------------------------------------------------------------------------------------------------
+
+# How a query parameter narrows a list: the ORM lookup its value is compared with, or a function of the value
+# that returns the condition.
+Lookup = str | Callable[[Any], Q]
+
+
+def apply_filters(queryset: QuerySet, filters: Schema, lookups: Mapping[str, Lookup]) -> QuerySet:
+    """`queryset` narrowed by each filter in `lookups` that the request gave, one `.filter()` per filter.
+
+    A filter not given (None, or text that is empty once stripped) narrows nothing; False and 0 are values.
+    """
+    for name, lookup in lookups.items():
+        value = getattr(filters, name)
+        if value is None or value == "":
+            continue
+        queryset = queryset.filter(lookup(value) if callable(lookup) else Q(**{lookup: value}))
+    return queryset
+
+
 # ---- reads through the choke point --------------------------------------------------------------------------
 
 
-def visible(model: type[models.Model], user: Any, action: str = "view") -> QuerySet:
-    """Rows of `model` the user may `action`, after checking that the role may `action` the resource at all.
+def visible(
+    model: Restricted, user: User, action: str = "view", *, queryset: RestrictQuerySet | None = None
+) -> QuerySet:
+    """Rows of `model` (of `queryset`, with its joins and prefetches) the user may `action`, after checking that
+    the role may `action` the resource at all.
 
     Lists use this so that a role without the permission gets a 403 (not an empty page whose count could
     still be compared with other answers).
     """
-    require(user, model.permission_resource, action)  # type: ignore[attr-defined,arg-type]
-    return model.objects.restrict(user, action)  # type: ignore[attr-defined]
+    require(user, model.permission_resource, action)
+    return (queryset if queryset is not None else model.objects).restrict(user, action)
 
 
 def resolve(
-    model: type[models.Model], user: Any, value: UUID | None, field: str, *, queryset: QuerySet | None = None
+    model: Restricted, user: User, value: UUID | None, field: str, *, queryset: QuerySet | None = None
 ) -> Any:
     """The visible record a request body names by uuid, or a 422 on `field`; None stays None.
 
@@ -199,7 +245,7 @@ def resolve(
     """
     if value is None:
         return None
-    qs = queryset if queryset is not None else model.objects.restrict(user, "view")  # type: ignore[attr-defined]
+    qs = queryset if queryset is not None else model.objects.restrict(user, "view")
     found = qs.filter(uuid=value).first()
     if found is None:
         label = model._meta.verbose_name
@@ -208,13 +254,13 @@ def resolve(
 
 
 def resolve_many(
-    model: type[models.Model], user: Any, values: Sequence[UUID] | None, field: str
+    model: Restricted, user: User, values: Sequence[UUID] | None, field: str
 ) -> list[Any] | None:
     """The visible records named by a list of uuids, in the given order; 422 naming the first unknown one."""
     if values is None:
         return None
     wanted = list(dict.fromkeys(values))
-    rows = {row.uuid: row for row in model.objects.restrict(user, "view").filter(uuid__in=wanted)}  # type: ignore[attr-defined]
+    rows = {row.uuid: row for row in model.objects.restrict(user, "view").filter(uuid__in=wanted)}
     missing = [str(v) for v in wanted if v not in rows]
     if missing:
         raise DjangoValidationError({field: f"unknown {model._meta.verbose_name}: {missing[0]}"})

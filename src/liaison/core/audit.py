@@ -47,6 +47,15 @@ def json_value(value: Any) -> Any:
 FINGERPRINT_PREFIX = "hmac:"
 
 
+def object_type_of(model: Any) -> str:
+    """The object type that audit events name a record (or model) by: "app_label.modelname".
+
+    A model renamed after its events were written keeps its old name in `audit_label`, so that its history
+    (event types, object types, fingerprints, the reconciliation's replay) still reads as one.
+    """
+    return getattr(model, "audit_label", "") or model._meta.label_lower
+
+
 def fingerprint(label: str, field: str, value: Any, key: AuditKey | None = None) -> str | None:
     """A keyed fingerprint of a secret value (a password hash, a token hash): it shows in the trail that the value
     changed, and lets `audit verify` notice one swapped in the database, without revealing anything about it."""
@@ -67,7 +76,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
         if field.name in excluded or field.primary_key:
             continue
         if field.name in fingerprinted:
-            values[field.name] = fingerprint(obj._meta.label_lower, field.name, field.value_from_object(obj))
+            values[field.name] = fingerprint(object_type_of(obj), field.name, field.value_from_object(obj))
             continue
         if field.is_relation:
             related_id = getattr(obj, field.attname)
@@ -75,7 +84,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
                 values[field.name] = None
                 continue
             related_model = field.related_model
-            if hasattr(related_model, "uuid"):
+            if related_model is not None and hasattr(related_model, "uuid"):
                 related_uuid = (
                     related_model._base_manager.filter(pk=related_id).values_list("uuid", flat=True).first()
                 )
@@ -120,7 +129,8 @@ def record_event(
     object_repr: str | None = None,
 ) -> Any:
     """Append one event to the audit chain inside the current transaction and return it."""
-    from liaison.compliance.models import AuditEvent
+    # Deferred: core.models imports this module (AuditedModel.save calls record_event) and defines AuditEvent.
+    from .models import AuditEvent
 
     ctx = current_context()
     actor = ctx.actor
@@ -140,7 +150,7 @@ def record_event(
             request_id=ctx.request_id,
             event_type=event_type,
             action=action or event_type.rsplit(".", 1)[-1],
-            object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
+            object_type=object_type or (object_type_of(obj) if obj is not None else ""),
             object_uuid=object_uuid or (str(getattr(obj, "uuid", "") or "") if obj is not None else ""),
             object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[
                 :200

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
@@ -40,7 +40,7 @@ def new_request_id() -> str:
 
 @contextmanager
 def audit_context(
-    *, actor: Any, source: str, request_id: str | None = None, reason: str = ""
+    *, actor: User | None, source: str, request_id: str | None = None, reason: str = ""
 ) -> Iterator[AuditContext]:
     """Run the block with `actor` acting from `source`; nested contexts replace the outer one."""
     if source not in SOURCES:

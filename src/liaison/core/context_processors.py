@@ -8,8 +8,8 @@ from django.http import HttpRequest
 
 from .permissions import can
 
-NAV = (
-    # (label, url name, resource, action)
+NAV: tuple[tuple[str, str, str | None, str | None], ...] = (
+    # (label, url name, resource, action); no resource: every signed-in user
     ("Home", "home", None, None),
     ("HCPs", "people:hcp_list", "hcp", "view"),
     ("Log interaction", "engagement:interaction_new", "interaction", "add"),
@@ -34,7 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         (label, url_name)
         for label, url_name, resource, action in NAV
-        if resource is None or can(user, resource, action)
+        if resource is None or action is None or can(user, resource, action)
     ]
     # "Route a request" is the commercial hand-off; medical roles reach capture from the inquiry queue.
     if can(user, "inquiry", "view"):

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from .permissions import PermissionDenied
+from .views import permission_denied
 
 
 class PermissionDeniedMiddleware:
@@ -21,7 +22,5 @@ class PermissionDeniedMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, PermissionDenied | DjangoPermissionDenied):
-            from .views import permission_denied
-
             return permission_denied(request, exception)
         return None

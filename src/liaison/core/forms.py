@@ -2,18 +2,31 @@
 
 Forms only collect and type-check input; the actions validate for real (they are also called by the API, the
 CLI and jobs). When an action refuses input, `add_action_errors` puts each message next to the field it is
-about, so a user never sees a 500 or a message detached from its cause.
+about, so a user never sees a 500 or a message detached from its cause. `AccessibleForm`, the uuid-keyed
+choice fields and the small input helpers below are what the field-medical pages (interactions, insights,
+inquiries, safety reports) build their forms from.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid as uuid_lib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from .validation import error_messages
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
+
+F = TypeVar("F", bound=forms.Field)
+
+# What a datetime-local input posts, with or without seconds, and the same with a space in place of the "T".
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 # Action messages are written to follow the field name ("is required", "must be one of ..."); shown next to the
 # field they need a subject, which these prefixes detect.
@@ -71,7 +84,7 @@ class TextList(forms.CharField):
             return ", ".join(str(v) for v in value)
         return value
 
-    def clean(self, value: Any) -> list[str]:  # type: ignore[override]
+    def clean(self, value: Any) -> list[str]:
         # Validate the raw text first (length, NUL bytes), then split it.
         text = super().clean(value) or ""
         parts = [p.strip() for chunk in text.splitlines() for p in chunk.replace(";", ",").split(",")]
@@ -87,7 +100,7 @@ class LiaisonForm(forms.Form):
 
     required_css_class = "required"
 
-    def __init__(self, *args: Any, choices_for: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices_for: User | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if choices_for is not None:
@@ -95,3 +108,60 @@ class LiaisonForm(forms.Form):
                 qs = getattr(field, "queryset", None)
                 if isinstance(field, forms.ModelChoiceField) and qs is not None and hasattr(qs, "restrict"):
                     field.queryset = qs & qs.model.objects.restrict(choices_for, "view")
+
+
+class AccessibleForm(LiaisonForm):
+    """A LiaisonForm that leaves "required" to the server, so every error shows the same way: next to its field.
+
+    Django 5.2 already links each widget to its help text and error list (aria-describedby) and marks it
+    aria-invalid; `core/_field.html` renders the elements those ids name.
+    """
+
+    use_required_attribute = False
+
+
+class UUIDModelChoiceField(forms.ModelChoiceField):
+    """Choices keyed by the public uuid, never the database id."""
+
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uuid")
+        kwargs.setdefault("empty_label", "—")
+        super().__init__(queryset, **kwargs)
+
+
+class UUIDModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def __init__(self, queryset: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("to_field_name", "uuid")
+        super().__init__(queryset, **kwargs)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """`form.fields[name]` as the field class it is declared with (`kind`, for type checkers only: `fields` holds
+    plain `Field`s to them), so that setting its `queryset`, `choices` or `max_length` is checked."""
+    return cast(F, form.fields[name])
+
+
+def text_limit() -> int:
+    """The longest free text accepted anywhere (settings.MAX_TEXT_LENGTH)."""
+    return int(settings.MAX_TEXT_LENGTH)
+
+
+def parse_uuids(values: Iterable[str]) -> list[uuid_lib.UUID] | None:
+    """The UUIDs in `values` in order, de-duplicated; None if any value is not a UUID."""
+    out: list[uuid_lib.UUID] = []
+    for value in values:
+        value = (value or "").strip()
+        if not value:
+            continue
+        try:
+            parsed = uuid_lib.UUID(value)
+        except (ValueError, AttributeError, TypeError):
+            return None
+        if parsed not in out:
+            out.append(parsed)
+    return out
+
+
+def now_local() -> Any:
+    """Now, to the minute, in the site's time zone (what a datetime-local input shows)."""
+    return timezone.localtime().replace(second=0, microsecond=0)

@@ -3,26 +3,114 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, cast
 
 from django.db import models, transaction
+from django.db.models.options import Options
 from django.db.models.signals import class_prepared, m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
 
-from .audit import diff, record_event, snapshot
+from .audit import diff, json_value, object_type_of, record_event, snapshot
 from .context import current_context
 from .permissions import can
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from liaison.accounts.models import User
+
+
+class Restricted(Protocol):
+    """A model class as restrict() and the generic reads use it (every PublicModel, and AuditEvent): its resource
+    in the permission matrix, its row policy and its manager built on RestrictQuerySet. The class object itself
+    implements this protocol, so its class attributes are written here as plain members."""
+
+    permission_resource: str
+    _meta: Options[Any]
+    objects: Any  # each model's own manager type, built from a RestrictQuerySet
+
+    def scope(self, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet: ...
 
 
 class RestrictQuerySet(models.QuerySet):
     """A queryset with the one permission-aware read choke point."""
 
-    def restrict(self, user: Any, action: str = "view") -> Self:
+    def restrict(self, user: User | AnonymousUser | None, action: str = "view") -> Self:
         """Rows `user` may `action`: none unless the matrix grants it, then narrowed by the row policy."""
-        resource = self.model.permission_resource
-        if not can(user, resource, action):
+        model = cast(Restricted, self.model)
+        if not can(user, model.permission_resource, action):
             return self.none()
-        return self.model.scope(self, user, action)
+        # The row policy only filters this queryset, which keeps its class.
+        return cast(Self, model.scope(self, user, action))
+
+
+class AuditEvent(models.Model):
+    """One change to a regulated record, or one regulated act (routing, forwarding, signing, verifying).
+
+    It lives in core, beside `AuditedModel` whose writes append it (core/audit.py `record_event`). Its table
+    keeps the name it had when compliance owned it. Rows are never updated or deleted: database triggers
+    (compliance migrations 0002-0003) reject both on SQLite and PostgreSQL. `hash` = HMAC-SHA256 under the audit key `key_id` of (prev_hash + canonical JSON of the other
+    fields), so any edit, deletion, insertion or reordering breaks the chain at a point `liaison audit verify`
+    names, and nobody without the key (which is not in the database) can re-chain it.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor_uuid = models.CharField(max_length=36, blank=True, db_index=True)
+    actor_username = models.CharField(max_length=150)
+    actor_role = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=20)
+    request_id = models.CharField(max_length=64, db_index=True)
+    event_type = models.CharField(max_length=80, db_index=True)
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=80, db_index=True)
+    object_uuid = models.CharField(max_length=36, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    # The audit key that signed this event ("" for events written before the chain was keyed).
+    key_id = models.CharField(max_length=32, blank=True, default="")
+
+    objects = RestrictQuerySet.as_manager()
+    permission_resource: ClassVar[str] = "audit_event"
+
+    class Meta:
+        db_table = "compliance_auditevent"
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_uuid", "seq"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.event_type} {self.object_repr}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
+        return queryset
+
+    def hash_payload(self) -> dict[str, Any]:
+        """What the link covers: every field but the links themselves (and key_id only once keyed, so that
+        events written before the key existed keep their hashes)."""
+        payload = {
+            "uuid": str(self.uuid),
+            "occurred_at": json_value(self.occurred_at),
+            "actor_uuid": self.actor_uuid,
+            "actor_username": self.actor_username,
+            "actor_role": self.actor_role,
+            "source": self.source,
+            "request_id": self.request_id,
+            "event_type": self.event_type,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_uuid": self.object_uuid,
+            "object_repr": self.object_repr,
+            "changes": self.changes,
+            "reason": self.reason,
+        }
+        if self.key_id:
+            payload["key_id"] = self.key_id
+        return payload
 
 
 class ImmutableField(ValueError):
@@ -49,7 +137,7 @@ class AuditedQuerySet(RestrictQuerySet):
             # Lock through a primary-key subquery: FOR UPDATE on the queryset itself fails on PostgreSQL when it
             # has DISTINCT or an outer join (a row policy with an OR across a nullable foreign key).
             pks = list(self.values_list("pk", flat=True))
-            base = self.model._base_manager
+            base = cast("type[AuditedModel]", self.model)._base_manager
             before = {row.pk: snapshot(row) for row in base.select_for_update().filter(pk__in=pks)}
             count = super().update(**kwargs)
             for row in base.filter(pk__in=before).order_by("pk"):
@@ -60,9 +148,10 @@ class AuditedQuerySet(RestrictQuerySet):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         """QuerySet.delete, one row at a time so that each row (and each cascaded row) writes its event."""
-        total, per_model = 0, {}
+        total = 0
+        per_model: dict[str, int] = {}
         with transaction.atomic():
-            for row in list(self):
+            for row in cast("list[AuditedModel]", list(self)):
                 n, detail = row.delete()
                 total += n
                 for label, k in detail.items():
@@ -76,7 +165,7 @@ class AuditedQuerySet(RestrictQuerySet):
         """QuerySet.bulk_create, with one `created` event per row."""
         with transaction.atomic():
             created = super().bulk_create(objs, *args, **kwargs)
-            for obj in created:
+            for obj in cast("list[AuditedModel]", created):
                 record_event(f"{obj.audit_name}.created", obj=obj, action="create", changes=_created(obj))
         return created
 
@@ -108,7 +197,7 @@ class PublicModel(models.Model):
         abstract = True
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         """Row-level policy; the default lets every holder of the permission see every row."""
         return queryset
 
@@ -120,9 +209,12 @@ class AuditedModel(PublicModel):
     worth auditing (bookkeeping timestamps); `audit_fingerprint` names secrets audited only as a keyed fingerprint
     (core.audit.fingerprint). Saving with no audit context raises MissingAuditContext.
     `immutable_fields` can never change once stored, whether through save(), update() or bulk_update().
+    `audit_label` keeps the "app_label.modelname" a renamed model's events were written under (object type, and
+    the model part of event types); empty means the model's own label.
     Deletes are audited by signal receivers, so rows removed by a cascade write their events too.
     """
 
+    audit_label: ClassVar[str] = ""
     audit_exclude: ClassVar[tuple[str, ...]] = ("created_at", "updated_at")
     audit_fingerprint: ClassVar[tuple[str, ...]] = ()
     immutable_fields: ClassVar[tuple[str, ...]] = ()
@@ -164,11 +256,11 @@ class AuditedModel(PublicModel):
     @property
     def audit_name(self) -> str:
         """The model part of this record's event types, e.g. "interaction" in "interaction.updated"."""
-        return self._meta.model_name or type(self).__name__.lower()
+        return object_type_of(self).rpartition(".")[2] or type(self).__name__.lower()
 
     def _check_immutable(self, stored: models.Model) -> None:
         for name in self.immutable_fields:
-            attname = self._meta.get_field(name).attname
+            attname = cast("models.Field[Any, Any]", self._meta.get_field(name)).attname
             before, after = getattr(stored, attname), getattr(self, attname)
             if before is not None and before != after:
                 raise self.immutable_error(f"{name} of {self._meta.verbose_name} cannot be changed")
@@ -180,7 +272,7 @@ def _before_delete(sender: Any, instance: AuditedModel, **_: Any) -> None:
     current_context()
     instance._audit_deleted = (  # type: ignore[attr-defined]
         snapshot(instance),
-        instance._meta.label_lower,
+        object_type_of(instance),
         str(instance.uuid),
         str(instance),
     )

@@ -12,11 +12,13 @@ priority).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from .roles import Role
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from liaison.accounts.models import User
 
 R = Role
@@ -66,7 +68,7 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
     # The aggregate of insights (counts per area x priority x month, no group under five HCPs, and only the
     # summaries medical reviewers released, never what the field wrote): made for audiences beyond medical, and
     # the only insight-derived thing commercial may see. It guards a derived report, not a model
-    # (insights/reports.py).
+    # (insights/aggregate_report.py).
     "insight_report": {
         "view": EVERYONE,
     },
@@ -183,7 +185,7 @@ ACTIONS = tuple(sorted({action for actions in MATRIX.values() for action in acti
 class PermissionDenied(Exception):
     """Raised by `require()`; views turn it into 403, the API into a JSON 403."""
 
-    def __init__(self, user: User | None, resource: str, action: str) -> None:
+    def __init__(self, user: User | AnonymousUser | None, resource: str, action: str) -> None:
         self.resource, self.action = resource, action
         super().__init__(f"not allowed: {action} {resource.replace('_', ' ')}")
 
@@ -195,14 +197,15 @@ def role_can(role: str | None, resource: str, action: str) -> bool:
     return role in MATRIX.get(resource, {}).get(action, set())
 
 
-def can(user: User | None, resource: str, action: str) -> bool:
-    """True when an active, authenticated user's role is granted `action` on `resource`."""
+def can(user: User | AnonymousUser | None, resource: str, action: str) -> TypeGuard[User]:
+    """True when an active, authenticated user's role is granted `action` on `resource` (so, for type checkers,
+    `user` is then a signed-in `User`)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return role_can(user.role, resource, action)
 
 
-def require(user: User | None, resource: str, action: str) -> None:
+def require(user: User | AnonymousUser | None, resource: str, action: str) -> None:
     """Raise PermissionDenied unless `can(user, resource, action)`."""
     if not can(user, resource, action):
         raise PermissionDenied(user, resource, action)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from .roles import Role
 
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
-def team_scope(queryset: QuerySet, user: Any, owner_field: str) -> QuerySet:
+
+def team_scope(queryset: QuerySet, user: User, owner_field: str) -> QuerySet:
     """MSLs see their own records and their team's; managers see their team's; other roles see all rows.
 
     `owner_field` is the lookup path to the owning user (e.g. "owner" or "author").

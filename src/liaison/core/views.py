@@ -9,23 +9,37 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from .models import Restricted, RestrictQuerySet
 from .permissions import PermissionDenied, can
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_htmx.middleware import HtmxDetails
+
     from liaison.accounts.models import User
+
+PAGE_SIZE = 25
 
 
 class AuthenticatedRequest(HttpRequest):
-    """For type checkers: a request behind `login_required`, whose user is a Liaison user."""
+    """For type checkers: a request behind `login_required`, whose user is a Liaison user (and which
+    django-htmx's middleware has given its `htmx` details)."""
 
-    user: User  # type: ignore[assignment]
+    user: User
+    htmx: HtmxDetails
 
 
 def get_restricted_or_404(
-    model: Any, user: Any, uuid: Any, action: str = "view", queryset: Any = None
+    model: Restricted,
+    user: User | AnonymousUser,
+    uuid: Any,
+    action: str = "view",
+    queryset: RestrictQuerySet | None = None,
 ) -> Any:
     """The record with this public uuid if `user` may `action` it; otherwise 404, whether it exists or not.
 
@@ -37,8 +51,14 @@ def get_restricted_or_404(
     qs = (queryset if queryset is not None else model.objects).restrict(user, action)
     try:
         return qs.get(uuid=uuid)
-    except (model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise Http404("Not found") from exc
+
+
+def requested_page(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of `queryset` for an HTML list; a bad or out-of-range page number gives the nearest
+    valid page. (The API's limit/offset pages are `core.api_common.limit_offset_page`.)"""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

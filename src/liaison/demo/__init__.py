@@ -5,7 +5,8 @@ See data/*/SOURCE.txt for where each file came from and under which terms it may
 """
 
 from .content import DEMO_PASSWORD
-from .loader import SIZES, DemoSummary, count_rows, database_is_empty, demo_logins, load_demo, planned_steps
+from .loader import DemoSummary, count_rows, database_is_empty, demo_logins, load_demo, planned_steps
+from .plan import SIZES
 
 __all__ = [
     "DEMO_PASSWORD",

@@ -1,7 +1,7 @@
 """The fictional parts of the demo: the company's products, listening priorities and the words of field notes.
 
 The people, places and MeSH terms are real (see sources.py); everything written here is invented. The "clean"
-texts avoid every term the AE lexicon flags (tests/test_demo.py checks it), so that exactly the notes meant
+texts avoid every term the AE lexicon flags (tests/demo/test_demo.py checks it), so that exactly the notes meant
 to raise a safety report do so.
 """
 
@@ -234,4 +234,16 @@ MATERIALS: tuple[str, ...] = (
     "Published phase 3 manuscript reprint",
     "Medical education calendar",
     "",
+)
+
+# What HCPs said about an exchange (the demo's HCP feedback); clean of adverse-event wording by test.
+FEEDBACK_COMMENTS = (
+    "",
+    "",
+    "Found the subgroup data directly relevant to her clinic.",
+    "Wants the full trial design slides before the next tumour board.",
+    "Useful, though he would have liked more time on dosing schedules.",
+    "Said the biomarker testing summary answered questions from his fellows.",
+    "Already knew most of the data; asked for real-world evidence next time.",
+    "Appreciated the balanced discussion of the open questions.",
 )

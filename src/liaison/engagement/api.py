@@ -6,16 +6,26 @@ from typing import Any
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from liaison.accounts.models import Product, TherapeuticArea
-from liaison.core.api_common import page_of, paginate, resolve, resolve_many, responses, visible
+from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.core import hooks
+from liaison.core.api_common import (
+    ApiRequest,
+    apply_filters,
+    limit_offset_page,
+    loaded_page,
+    page_of,
+    resolve,
+    resolve_many,
+    responses,
+    visible,
+)
+from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import require
+from liaison.core.queries import related_restricted
 from liaison.core.views import get_restricted_or_404
-from liaison.insights.models import Insight, ListeningPriority
 from liaison.people.models import HCP
-from liaison.safety.models import SafetyReport
 
 from . import actions
 from .models import FollowUp, HcpFeedback, Interaction, InteractionAttendee
@@ -36,24 +46,26 @@ interactions_router = Router(tags=["interactions"])
 follow_ups_router = Router(tags=["follow-ups"])
 
 
-def _interactions(user: Any) -> QuerySet:
+def _interactions(user: User) -> RestrictQuerySet:
     """Interactions with everything InteractionRead shows, the linked records narrowed to what `user` may see."""
     return Interaction.objects.select_related("owner", "therapeutic_area").prefetch_related(
         Prefetch("attendance", queryset=InteractionAttendee.objects.select_related("hcp").order_by("pk")),
         "products",
         Prefetch(
             "safety_reports",
-            queryset=SafetyReport.objects.restrict(user, "view"),
+            queryset=related_restricted(Interaction, "safety_reports", user),
             to_attr="visible_safety_reports",
         ),
-        Prefetch("insights", queryset=Insight.objects.restrict(user, "view"), to_attr="visible_insights"),
+        Prefetch(
+            "insights", queryset=related_restricted(Interaction, "insights", user), to_attr="visible_insights"
+        ),
         Prefetch(
             "follow_ups", queryset=FollowUp.objects.restrict(user, "view"), to_attr="visible_follow_ups"
         ),
     )
 
 
-def _interaction_refs(user: Any, payload: InteractionCreate | InteractionUpdate) -> dict[str, Any]:
+def _interaction_refs(user: User, payload: InteractionCreate | InteractionUpdate) -> dict[str, Any]:
     """The action's `data` (only fields sent, references resolved), without attendees/products/submit/reason."""
     data = payload.model_dump(
         exclude_unset=True,
@@ -79,32 +91,27 @@ def _interaction_refs(user: Any, payload: InteractionCreate | InteractionUpdate)
 @interactions_router.get(
     "", response=responses({200: page_of(InteractionRead)}), operation_id="interactions_list"
 )
-def list_interactions(request: HttpRequest, filters: Query[InteractionFilters]) -> Any:
+def list_interactions(request: ApiRequest, filters: Query[InteractionFilters]) -> Any:
     """Interactions you may see, newest first; filter by `hcp` (attendee), `since`/`until` (occurred_at),
     `channel`, `status`, `owner`, `therapeutic_area`."""
-    qs = visible(Interaction, request.user)
-    if filters.hcp:
-        qs = qs.filter(attendance__hcp__uuid=filters.hcp)
-    if filters.since:
-        qs = qs.filter(occurred_at__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(occurred_at__lte=filters.until)
-    if filters.channel:
-        qs = qs.filter(channel=filters.channel)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.owner:
-        qs = qs.filter(owner__uuid=filters.owner)
-    if filters.therapeutic_area:
-        qs = qs.filter(therapeutic_area__uuid=filters.therapeutic_area)
-    page = paginate(qs.distinct().values_list("pk", flat=True), filters)
-    rows = {row.pk: row for row in _interactions(request.user).filter(pk__in=page["items"])}
-    page["items"] = [rows[pk] for pk in page["items"]]
-    return page
+    qs = apply_filters(
+        visible(Interaction, request.user),
+        filters,
+        {
+            "hcp": "attendance__hcp__uuid",
+            "since": "occurred_at__gte",
+            "until": "occurred_at__lte",
+            "channel": "channel",
+            "status": "status",
+            "owner": "owner__uuid",
+            "therapeutic_area": "therapeutic_area__uuid",
+        },
+    )
+    return loaded_page(qs.distinct(), filters, _interactions(request.user))
 
 
 @interactions_router.post("", response=responses({201: InteractionRead}), operation_id="interactions_create")
-def create_interaction(request: HttpRequest, payload: InteractionCreate) -> Any:
+def create_interaction(request: ApiRequest, payload: InteractionCreate) -> Any:
     """Log an interaction with its attendees, inline insights and follow-ups. Submitting needs the AE
     attestation; a "yes", or AE terms in the text, raise a safety report, listed in `safety_reports`."""
     user = request.user
@@ -113,6 +120,7 @@ def create_interaction(request: HttpRequest, payload: InteractionCreate) -> Any:
     products = resolve_many(Product, user, payload.products, "products")
     data = _interaction_refs(user, payload)
     data.setdefault("ae_attestation", "")
+    priorities = hooks.listening_priorities(user)
     insights = [
         {
             "text": item.text,
@@ -120,7 +128,11 @@ def create_interaction(request: HttpRequest, payload: InteractionCreate) -> Any:
                 TherapeuticArea, user, item.therapeutic_area, "insights.therapeutic_area"
             ),
             "listening_priority": resolve(
-                ListeningPriority, user, item.listening_priority, "insights.listening_priority"
+                priorities.model,
+                user,
+                item.listening_priority,
+                "insights.listening_priority",
+                queryset=priorities,
             ),
             "product": resolve(Product, user, item.product, "insights.product"),
             "hcp": resolve(HCP, user, item.hcp, "insights.hcp"),
@@ -151,14 +163,14 @@ def create_interaction(request: HttpRequest, payload: InteractionCreate) -> Any:
 @interactions_router.get(
     "/{uuid}", response=responses({200: InteractionRead}), operation_id="interactions_read"
 )
-def read_interaction(request: HttpRequest, uuid: UUID) -> Any:
+def read_interaction(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(Interaction, request.user, uuid, queryset=_interactions(request.user))
 
 
 @interactions_router.patch(
     "/{uuid}", response=responses({200: InteractionRead}), operation_id="interactions_update"
 )
-def update_interaction(request: HttpRequest, uuid: UUID, payload: InteractionUpdate) -> Any:
+def update_interaction(request: ApiRequest, uuid: UUID, payload: InteractionUpdate) -> Any:
     """Edit an interaction (only the fields sent). A submitted one needs a `reason` and keeps its time;
     new AE text raises a safety report."""
     user = request.user
@@ -179,7 +191,7 @@ def update_interaction(request: HttpRequest, uuid: UUID, payload: InteractionUpd
     return _interactions(user).get(pk=interaction.pk)
 
 
-def _feedback(user: Any, interaction: Interaction) -> QuerySet:
+def _feedback(user: User, interaction: Interaction) -> QuerySet:
     return (
         HcpFeedback.objects.restrict(user, "view")
         .filter(interaction=interaction)
@@ -193,7 +205,7 @@ def _feedback(user: Any, interaction: Interaction) -> QuerySet:
     response=responses({200: list[HcpFeedbackRead]}),
     operation_id="interactions_feedback_list",
 )
-def list_feedback(request: HttpRequest, uuid: UUID) -> Any:
+def list_feedback(request: ApiRequest, uuid: UUID) -> Any:
     """What the attendees said the interaction was worth (1-5), one record per HCP."""
     user = request.user
     require(user, "hcp_feedback", "view")
@@ -206,7 +218,7 @@ def list_feedback(request: HttpRequest, uuid: UUID) -> Any:
     response=responses({200: HcpFeedbackRead, 201: HcpFeedbackRead}),
     operation_id="interactions_feedback_record",
 )
-def record_feedback(request: HttpRequest, uuid: UUID, payload: HcpFeedbackCreate) -> Any:
+def record_feedback(request: ApiRequest, uuid: UUID, payload: HcpFeedbackCreate) -> Any:
     """Record an attendee's feedback on a submitted interaction: 201 when new, 200 when it updated the HCP's
     earlier feedback (the audit trail keeps the old values)."""
     user = request.user
@@ -226,30 +238,30 @@ def record_feedback(request: HttpRequest, uuid: UUID, payload: HcpFeedbackCreate
     return Status(200 if existed else 201, _feedback(user, interaction).get(pk=feedback.pk))
 
 
-def _follow_ups() -> QuerySet:
+def _follow_ups() -> RestrictQuerySet:
     return FollowUp.objects.select_related("owner", "hcp", "interaction")
 
 
 @follow_ups_router.get("", response=responses({200: page_of(FollowUpRead)}), operation_id="follow_ups_list")
-def list_follow_ups(request: HttpRequest, filters: Query[FollowUpFilters]) -> Any:
+def list_follow_ups(request: ApiRequest, filters: Query[FollowUpFilters]) -> Any:
     """Follow-ups you may see, soonest due first; filter by `status`, `hcp`, `interaction`, `due_before`,
     `owner`."""
-    qs = visible(FollowUp, request.user).select_related("owner", "hcp", "interaction")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.hcp:
-        qs = qs.filter(hcp__uuid=filters.hcp)
-    if filters.interaction:
-        qs = qs.filter(interaction__uuid=filters.interaction)
-    if filters.due_before:
-        qs = qs.filter(due_date__lte=filters.due_before)
-    if filters.owner:
-        qs = qs.filter(owner__uuid=filters.owner)
-    return paginate(qs, filters)
+    qs = apply_filters(
+        visible(FollowUp, request.user, queryset=_follow_ups()),
+        filters,
+        {
+            "status": "status",
+            "hcp": "hcp__uuid",
+            "interaction": "interaction__uuid",
+            "due_before": "due_date__lte",
+            "owner": "owner__uuid",
+        },
+    )
+    return limit_offset_page(qs, filters)
 
 
 @follow_ups_router.post("", response=responses({201: FollowUpRead}), operation_id="follow_ups_create")
-def create_follow_up(request: HttpRequest, payload: FollowUpCreate) -> Any:
+def create_follow_up(request: ApiRequest, payload: FollowUpCreate) -> Any:
     """Promise something to an HCP by a date; you own it."""
     user = request.user
     require(user, "follow_up", "add")
@@ -264,12 +276,12 @@ def create_follow_up(request: HttpRequest, payload: FollowUpCreate) -> Any:
 
 
 @follow_ups_router.get("/{uuid}", response=responses({200: FollowUpRead}), operation_id="follow_ups_read")
-def read_follow_up(request: HttpRequest, uuid: UUID) -> Any:
+def read_follow_up(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(FollowUp, request.user, uuid, queryset=_follow_ups())
 
 
 @follow_ups_router.patch("/{uuid}", response=responses({200: FollowUpRead}), operation_id="follow_ups_update")
-def update_follow_up(request: HttpRequest, uuid: UUID, payload: FollowUpUpdate) -> Any:
+def update_follow_up(request: ApiRequest, uuid: UUID, payload: FollowUpUpdate) -> Any:
     """Complete, cancel, reschedule or reword a follow-up."""
     follow_up = get_restricted_or_404(FollowUp, request.user, uuid, "change")
     actions.update_follow_up(

@@ -1,24 +1,33 @@
-"""Web forms for interactions and follow-ups, plus the form helpers the other field-medical apps share.
+"""Web forms for interactions and follow-ups. The live AE check (`watch_for_ae`) and the listening-priority
+select are used by the insights and medinfo forms too.
 
-Forms only collect and type-check input; the actions validate for real. `apply_errors` puts an action's
-ValidationError back onto the form, next to the field it concerns, so the page says what to fix and nothing
-is saved.
+Forms only collect and type-check input; the actions validate for real. The views put an action's
+ValidationError back onto the form (`core.forms.add_action_errors`), next to the field it concerns, so the page
+says what to fix and nothing is saved.
 """
 
 from __future__ import annotations
 
 import json
-import uuid as uuid_lib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 
-from liaison.accounts.models import Product, TherapeuticArea
-from liaison.core.forms import LiaisonForm, add_action_errors
+from liaison.accounts.forms import area_choices, product_choices
+from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.compliance.forms import FlagOverrideMixin
+from liaison.core import hooks
+from liaison.core.forms import (
+    DATETIME_INPUT_FORMATS,
+    AccessibleForm,
+    UUIDModelChoiceField,
+    UUIDModelMultipleChoiceField,
+    field_of,
+    parse_uuids,
+    text_limit,
+)
+from liaison.people.forms import HCPListField, HCPPickerMixin, visible_hcps
 from liaison.people.models import HCP, Channel
 
 from .models import (
@@ -31,137 +40,9 @@ from .models import (
     Purpose,
 )
 
-DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 BLANK = [("", "—")]
 # What the live AE check advises: answer the attestation, or that submitting/routing tells drug safety.
 AE_HINTS = ("attest", "submit", "route")
-
-
-def text_limit() -> int:
-    """The longest free text accepted anywhere (settings.MAX_TEXT_LENGTH)."""
-    return int(settings.MAX_TEXT_LENGTH)
-
-
-class AccessibleForm(LiaisonForm):
-    """A LiaisonForm that leaves "required" to the server, so every error shows the same way: next to its field.
-
-    Django 5.2 already links each widget to its help text and error list (aria-describedby) and marks it
-    aria-invalid; `core/_field.html` renders the elements those ids name.
-    """
-
-    use_required_attribute = False
-
-
-apply_errors = add_action_errors
-
-
-class FlagOverrideMixin(forms.Form):
-    """The author's way past compliance flags: tick "keep this wording" and say why (stored and audited).
-
-    Works without JavaScript: a refused save shows the flags next to the field, and these two inputs are always on
-    the form.
-    """
-
-    flag_override = forms.BooleanField(
-        label="Keep the flagged wording",
-        required=False,
-        help_text="Only if the wording is accurate and needed, e.g. a verbatim quote of the HCP.",
-    )
-    flag_override_reason = forms.CharField(
-        label="Why the flagged wording stays",
-        required=False,
-        max_length=500,
-        help_text="Kept on the record and in the audit trail for compliance review.",
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cd = super().clean() or {}
-        if cd.get("flag_override") and not (cd.get("flag_override_reason") or "").strip():
-            self.add_error("flag_override_reason", "Say why the flagged wording should stay.")
-        return cd
-
-    def override_reason(self) -> str:
-        """The reason to hand to the action: only when the author ticked the override."""
-        cd = getattr(self, "cleaned_data", {})
-        return (cd.get("flag_override_reason") or "").strip() if cd.get("flag_override") else ""
-
-
-def parse_uuids(values: Iterable[str]) -> list[uuid_lib.UUID] | None:
-    """The UUIDs in `values` in order, de-duplicated; None if any value is not a UUID."""
-    out: list[uuid_lib.UUID] = []
-    for value in values:
-        value = (value or "").strip()
-        if not value:
-            continue
-        try:
-            parsed = uuid_lib.UUID(value)
-        except (ValueError, AttributeError, TypeError):
-            return None
-        if parsed not in out:
-            out.append(parsed)
-    return out
-
-
-def visible_hcps(user: Any, uuids: Sequence[uuid_lib.UUID]) -> list[HCP]:
-    """The HCPs with these uuids that `user` may see, in the order given."""
-    found = {h.uuid: h for h in HCP.objects.restrict(user, "view").filter(uuid__in=list(uuids))}
-    return [found[u] for u in uuids if u in found]
-
-
-def area_choices(user: Any) -> Any:
-    return TherapeuticArea.objects.restrict(user, "view").filter(active=True)
-
-
-def product_choices(user: Any) -> Any:
-    return Product.objects.restrict(user, "view").filter(active=True).select_related("therapeutic_area")
-
-
-class UUIDModelChoiceField(forms.ModelChoiceField):
-    """Choices keyed by the public uuid, never the database id."""
-
-    def __init__(self, queryset: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("to_field_name", "uuid")
-        kwargs.setdefault("empty_label", "—")
-        super().__init__(queryset, **kwargs)
-
-
-class UUIDModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def __init__(self, queryset: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("to_field_name", "uuid")
-        super().__init__(queryset, **kwargs)
-
-
-class HCPListField(forms.Field):
-    """One or more HCP uuids from hidden inputs (the attendee chips); resolved against what the user may see."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value: Any) -> list[uuid_lib.UUID]:
-        if value in (None, ""):
-            return []
-        values = value if isinstance(value, list | tuple) else [value]
-        parsed = parse_uuids(str(v) for v in values)
-        if parsed is None:
-            raise ValidationError("Pick HCPs from the search results.", code="invalid")
-        return parsed
-
-
-class HCPPickerMixin:
-    """Resolves the HCP uuids of an `hcp_field` against `HCP.objects.restrict(user, "view")`."""
-
-    user: Any
-    hcp_field = "attendees"
-
-    def resolve_hcps(self, uuids: Sequence[uuid_lib.UUID]) -> list[HCP]:
-        people = visible_hcps(self.user, uuids)
-        if len(people) != len(uuids):
-            raise ValidationError("One of the HCPs picked no longer exists; search for them again.")
-        return people
-
-
-def now_local() -> Any:
-    """Now, to the minute, in the site's time zone (what a datetime-local input shows)."""
-    return timezone.localtime().replace(second=0, microsecond=0)
 
 
 class InteractionForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
@@ -233,13 +114,13 @@ class InteractionForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["therapeutic_area"].queryset = area_choices(user)
-        self.fields["products"].queryset = product_choices(user)
+        field_of(self, "therapeutic_area", forms.ModelChoiceField).queryset = area_choices(user)
+        field_of(self, "products", forms.ModelChoiceField).queryset = product_choices(user)
         for name in ("notes", "materials_shared"):
-            self.fields[name].max_length = text_limit()
+            field_of(self, name, forms.CharField).max_length = text_limit()
             self.fields[name].validators.append(_max_length_validator())
         watch_for_ae(self.fields["notes"], self.fields["materials_shared"])
 
@@ -335,16 +216,6 @@ class PriorityChoiceField(UUIDModelChoiceField):
         return f"{obj.title} ({obj.therapeutic_area.name})"
 
 
-def priority_choices(user: Any) -> Any:
-    from liaison.insights.models import ListeningPriority
-
-    return (
-        ListeningPriority.objects.restrict(user, "view")
-        .filter(active=True)
-        .select_related("therapeutic_area")
-    )
-
-
 class InsightRowForm(AccessibleForm):
     """One inline insight on the interaction form. The fields keep the same names on every row."""
 
@@ -363,9 +234,11 @@ class InsightRowForm(AccessibleForm):
         widget=PrioritySelect(attrs={"data-priority-select": ""}),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["insight_priority"].queryset = priority_choices(user)
+        field_of(self, "insight_priority", forms.ModelChoiceField).queryset = (
+            hooks.listening_priorities(user).filter(active=True).select_related("therapeutic_area")
+        )
         watch_for_ae(self.fields["insight_text"])
 
     @property
@@ -405,7 +278,7 @@ RowForm = TypeVar("RowForm", bound="AccessibleForm")
 
 
 def row_forms(
-    form_class: type[RowForm], data: Any, names: Sequence[str], *, user: Any | None = None, minimum: int = 1
+    form_class: type[RowForm], data: Any, names: Sequence[str], *, user: User | None = None, minimum: int = 1
 ) -> list[RowForm]:
     """Bind one small form per repeated row (parallel lists of same-named inputs); at least `minimum` rows."""
     kwargs: dict[str, Any] = {"user": user} if user is not None else {}
@@ -440,9 +313,9 @@ class InteractionFilterForm(AccessibleForm):
         label="Status", required=False, choices=[("", "Any")] + list(InteractionStatus.choices)
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["therapeutic_area"].queryset = area_choices(user)
+        field_of(self, "therapeutic_area", forms.ModelChoiceField).queryset = area_choices(user)
 
 
 class FollowUpFilterForm(AccessibleForm):
@@ -491,14 +364,15 @@ class HcpFeedbackForm(AccessibleForm):
         help_text="The HCP's words where you have them. Checked for adverse-event mentions.",
     )
 
-    def __init__(self, *args: Any, user: Any, interaction: Interaction, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, interaction: Interaction, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["hcp"].queryset = (
+        present = (
             HCP.objects.restrict(user, "view")
             .filter(attendance__interaction=interaction)
             .order_by("last_name", "first_name")
         )
-        attendees = list(self.fields["hcp"].queryset[:2])
+        field_of(self, "hcp", forms.ModelChoiceField).queryset = present
+        attendees = list(present[:2])
         if len(attendees) == 1:  # most meetings are one-to-one: nothing to choose
             self.initial.setdefault("hcp", attendees[0].uuid)
         watch_for_ae(self.fields["comment"], hint="submit")
@@ -511,7 +385,7 @@ class FlagCheckForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["text"].max_length = text_limit()
+        field_of(self, "text", forms.CharField).max_length = text_limit()
         self.fields["text"].validators.append(_max_length_validator())
 
 
@@ -523,7 +397,7 @@ class AECheckForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["text"].max_length = text_limit()
+        field_of(self, "text", forms.CharField).max_length = text_limit()
         self.fields["text"].validators.append(_max_length_validator())
 
 

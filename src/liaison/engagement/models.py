@@ -88,8 +88,12 @@ class Interaction(AuditedModel):
         return f"{self.get_channel_display()} on {self.occurred_at:%Y-%m-%d}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "owner")
+
+    def audit_related_uuids(self) -> list[Any]:
+        """Rows whose audit events belong in this interaction's changelog: its attendees."""
+        return list(InteractionAttendee.objects.filter(interaction=self).values_list("uuid", flat=True))
 
 
 class InteractionAttendee(AuditedModel):
@@ -135,7 +139,7 @@ class FollowUp(AuditedModel):
         return f"Follow-up due {self.due_date}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "owner")
 
 
@@ -183,5 +187,5 @@ class HcpFeedback(AuditedModel):
         return f"feedback {self.value}/5 on {self.interaction}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "interaction__owner")

@@ -1,13 +1,13 @@
 """API schemas for interactions, follow-ups and HCP feedback (Dispatch style: XCreate / XUpdate / XRead / XBrief)."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import ProductBrief, TherapeuticAreaBrief, UserBrief
-from liaison.core.api_common import Day, Instant, PageQuery, Text, choices_of
+from liaison.core.api_common import LONG_TEXT, Day, Instant, PageQuery, choices_of
 from liaison.people.models import Channel
 from liaison.people.schemas import HCPBrief
 
@@ -94,7 +94,7 @@ class InteractionRead(Schema):
 class InlineInsight(Schema):
     """An insight captured with the interaction; area defaults to the interaction's, HCP to the sole attendee."""
 
-    text: Text(5000)
+    text: Annotated[str, Field(max_length=5000)]
     therapeutic_area: UUID | None = None
     listening_priority: UUID | None = None
     product: UUID | None = None
@@ -104,7 +104,7 @@ class InlineInsight(Schema):
 class InlineFollowUp(Schema):
     """A follow-up promised in the interaction; the HCP defaults to the first attendee."""
 
-    description: Text(2000)
+    description: Annotated[str, Field(max_length=2000)]
     due_date: Day
     hcp: UUID | None = None
 
@@ -114,22 +114,22 @@ class InteractionCreate(Schema):
     occurred_at: Instant = Field(
         description="when it happened (Day 0 for any safety report); not in the future"
     )
-    channel: choices_of(Channel)
-    purpose: choices_of(Purpose)
+    channel: Annotated[str, choices_of(Channel)]
+    purpose: Annotated[str, choices_of(Purpose)]
     duration_minutes: int = Field(30, ge=1, le=1440)
     therapeutic_area: UUID | None = None
-    topics: list[Text(200)] = Field([], max_length=50)
+    topics: list[Annotated[str, Field(max_length=200)]] = Field([], max_length=50)
     products: list[UUID] = Field([], max_length=50)
-    materials_shared: Text() = ""
-    notes: Text() = ""
-    initiation: choices_of(Initiation) = Initiation.PROACTIVE.value
-    ae_attestation: choices_of(AEAttestation) | None = Field(
+    materials_shared: Annotated[str, Field(max_length=LONG_TEXT)] = ""
+    notes: Annotated[str, Field(max_length=LONG_TEXT)] = ""
+    initiation: Annotated[str, choices_of(Initiation)] = Initiation.PROACTIVE.value
+    ae_attestation: Annotated[str, choices_of(AEAttestation)] | None = Field(
         None, description="required to submit: did the HCP mention an adverse event or special situation?"
     )
     submit: bool = Field(True, description="false saves a draft")
     insights: list[InlineInsight] = Field([], max_length=20)
     follow_ups: list[InlineFollowUp] = Field([], max_length=20)
-    flag_override_reason: Text(500) = Field(
+    flag_override_reason: Annotated[str, Field(max_length=500)] = Field(
         "",
         description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
     )
@@ -140,20 +140,20 @@ class InteractionUpdate(Schema):
     clears). A submitted interaction needs a `reason`, and its time is fixed: it is Day 0 for safety."""
 
     occurred_at: Instant | None = None
-    channel: choices_of(Channel) | None = None
-    purpose: choices_of(Purpose) | None = None
+    channel: Annotated[str, choices_of(Channel)] | None = None
+    purpose: Annotated[str, choices_of(Purpose)] | None = None
     duration_minutes: int | None = Field(None, ge=1, le=1440)
     therapeutic_area: UUID | None = None
-    topics: list[Text(200)] | None = Field(None, max_length=50)
-    materials_shared: Text() | None = None
-    notes: Text() | None = None
-    initiation: choices_of(Initiation) | None = None
-    ae_attestation: choices_of(AEAttestation) | None = None
+    topics: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50)
+    materials_shared: Annotated[str, Field(max_length=LONG_TEXT)] | None = None
+    notes: Annotated[str, Field(max_length=LONG_TEXT)] | None = None
+    initiation: Annotated[str, choices_of(Initiation)] | None = None
+    ae_attestation: Annotated[str, choices_of(AEAttestation)] | None = None
     attendees: list[UUID] | None = Field(None, min_length=1, max_length=200)
     products: list[UUID] | None = Field(None, max_length=50)
     submit: bool | None = Field(None, description="true submits a draft")
-    reason: Text(500) = ""
-    flag_override_reason: Text(500) = Field(
+    reason: Annotated[str, Field(max_length=500)] = ""
+    flag_override_reason: Annotated[str, Field(max_length=500)] = Field(
         "",
         description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
     )
@@ -163,8 +163,8 @@ class InteractionFilters(PageQuery):
     hcp: UUID | None = Field(None, description="an attendee's uuid")
     since: Instant | None = None
     until: Instant | None = None
-    channel: choices_of(Channel) | None = None
-    status: choices_of(InteractionStatus) | None = None
+    channel: Annotated[str, choices_of(Channel)] | None = None
+    status: Annotated[str, choices_of(InteractionStatus)] | None = None
     owner: UUID | None = None
     therapeutic_area: UUID | None = None
 
@@ -187,20 +187,20 @@ class FollowUpRead(Schema):
 
 
 class FollowUpCreate(Schema):
-    description: Text(2000)
+    description: Annotated[str, Field(max_length=2000)]
     due_date: Day
     hcp: UUID | None = None
     interaction: UUID | None = None
 
 
 class FollowUpUpdate(Schema):
-    status: choices_of(FollowUpStatus) | None = None
+    status: Annotated[str, choices_of(FollowUpStatus)] | None = None
     due_date: Day | None = None
-    description: Text(2000) | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
 
 
 class FollowUpFilters(PageQuery):
-    status: choices_of(FollowUpStatus) | None = None
+    status: Annotated[str, choices_of(FollowUpStatus)] | None = None
     hcp: UUID | None = None
     interaction: UUID | None = None
     due_before: Day | None = None
@@ -231,8 +231,8 @@ class HcpFeedbackCreate(Schema):
 
     hcp: UUID = Field(description="an attendee of the interaction")
     value: int = Field(ge=1, le=5, description="1 (not valuable) to 5 (very valuable)")
-    source: choices_of(FeedbackSource)
+    source: Annotated[str, choices_of(FeedbackSource)]
     received_on: Day = Field(
         description="when the HCP said it: not before the interaction, not in the future"
     )
-    comment: Text(2000) = ""
+    comment: Annotated[str, Field(max_length=2000)] = ""

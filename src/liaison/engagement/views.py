@@ -7,13 +7,12 @@ in one transaction).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +20,17 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from liaison.compliance.queries import changelog_for
+from liaison.accounts.forms import area_choices
+from liaison.compliance.flags import compliance_flags
+from liaison.core import hooks
+from liaison.core.forms import add_action_errors as apply_errors
+from liaison.core.forms import now_local, parse_uuids
 from liaison.core.permissions import PermissionDenied, can, require
-from liaison.core.views import get_restricted_or_404
+from liaison.core.queries import changelog_for, visible_related
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
+from liaison.people.forms import visible_hcps
 from liaison.people.models import HCPStatus
+from liaison.people.views import hcp_autocomplete_url
 from liaison_text.ae_lexicon import Detection
 
 from . import actions
@@ -39,15 +45,13 @@ from .forms import (
     InteractionEditForm,
     InteractionFilterForm,
     InteractionForm,
-    apply_errors,
-    now_local,
-    parse_uuids,
     row_forms,
-    visible_hcps,
 )
 from .models import FollowUp, FollowUpStatus, HcpFeedback, Interaction, InteractionStatus
 
-PAGE_SIZE = 25
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
+
 INSIGHT_ROW = ["insight_text", "insight_priority"]
 FOLLOW_UP_ROW = ["followup_description", "followup_due"]
 
@@ -66,18 +70,9 @@ CATEGORY_LABELS = {
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Helpers shared with the insights, medinfo and safety pages
+# Helpers; the live AE check's `ae_summary` and `category_label` are shared with the insights, medinfo and
+# safety pages
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-    """The requested page of `queryset`; a bad or out-of-range page number gives the nearest valid page."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def hcp_autocomplete_url() -> str:
-    """The HCP search endpoint every picker uses (active, unmerged HCPs the user may view)."""
-    return reverse("people:hcp_autocomplete")
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
@@ -99,11 +94,9 @@ def ae_summary(text: str) -> dict[str, Any] | None:
 
     A detector failure is reported (never silently treated as "no AE"): drug safety reviews the text then.
     """
-    from liaison.safety.actions import run_detector
-
     if not (text or "").strip():
         return None
-    detection: Detection | None = run_detector(text)
+    detection: Detection | None = hooks.run_detector(text)
     if detection is None:
         return {"failed": True}
     if not detection.flagged:
@@ -115,13 +108,6 @@ def ae_summary(text: str) -> dict[str, Any] | None:
         "categories": [category_label(c) for c in detection.categories],
         "hedged_only": all(s.hedged for s in detection.spans),
     }
-
-
-def flag_summary(text: str) -> list[dict[str, Any]]:
-    """The compliance flags in `text`, ready for `engagement/_flags.html` (empty when none)."""
-    if not (text or "").strip():
-        return []
-    return actions.compliance_flags(text)
 
 
 def apply_flag_errors(exc: ValidationError, rows: list[Any]) -> ValidationError:
@@ -142,7 +128,7 @@ def apply_flag_errors(exc: ValidationError, rows: list[Any]) -> ValidationError:
     return ValidationError(rest) if rest else ValidationError({})
 
 
-def _deny_unless_any(user: Any, *pairs: tuple[str, str]) -> None:
+def _deny_unless_any(user: User, *pairs: tuple[str, str]) -> None:
     if not any(can(user, resource, action) for resource, action in pairs):
         resource, action = pairs[0]
         raise PermissionDenied(user, resource, action)
@@ -207,14 +193,12 @@ def _check_before_submit(form: InteractionForm, insight_rows: list[InsightRowFor
         form.add_error("therapeutic_area", "Choose the therapeutic area of the insights.")
 
 
-def default_area(user: Any, hcps: list[Any]) -> Any:
+def default_area(user: User, hcps: list[Any]) -> Any:
     """The therapeutic area to preselect: the attendee's only area, else the area of the user's team.
 
     Insights need an area, and an MSL nearly always logs within their own team's area; preselecting it saves a
     step without hiding anything (the choice is on screen and can be changed).
     """
-    from .forms import area_choices
-
     allowed = area_choices(user)
     if hcps:
         areas = list(hcps[0].therapeutic_areas.all())
@@ -226,10 +210,8 @@ def default_area(user: Any, hcps: list[Any]) -> Any:
     return None
 
 
-def _safety_message(user: Any, interaction: Interaction) -> str:
-    from liaison.safety.models import SafetyReport
-
-    reports = list(SafetyReport.objects.restrict(user, "view").filter(interaction=interaction))
+def _safety_message(user: User, interaction: Interaction) -> str:
+    reports = list(visible_related(interaction, "safety_reports", user))
     if not reports:
         return ""
     refs = ", ".join(str(r.uuid)[:8] for r in reports)
@@ -239,7 +221,7 @@ def _safety_message(user: Any, interaction: Interaction) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interaction_new(request: HttpRequest) -> HttpResponse:
+def interaction_new(request: AuthenticatedRequest) -> HttpResponse:
     """The one-page interaction log: attendees, details, AE attestation, inline insights and follow-ups."""
     user = request.user
     require(user, "interaction", "add")
@@ -300,12 +282,16 @@ def interaction_new(request: HttpRequest) -> HttpResponse:
 
 
 def _form_context(
-    request: HttpRequest, form: InteractionForm, insight_rows: list, follow_up_rows: list, **extra: Any
+    request: AuthenticatedRequest,
+    form: InteractionForm,
+    insight_rows: list,
+    follow_up_rows: list,
+    **extra: Any,
 ) -> dict[str, Any]:
     user = request.user
     for row in insight_rows:
         row.ae = ae_summary(row.data.get("insight_text", "")) if row.is_bound else None
-        row.flags = flag_summary(row.data.get("insight_text", "")) if row.is_bound else []
+        row.flags = compliance_flags(row.data.get("insight_text", "")) if row.is_bound else []
     return {
         "form": form,
         "insight_rows": insight_rows,
@@ -316,7 +302,7 @@ def _form_context(
         "autocomplete_url": hcp_autocomplete_url(),
         "ae_notes": ae_summary(form.data.get("notes", "")) if form.is_bound else None,
         "ae_materials": ae_summary(form.data.get("materials_shared", "")) if form.is_bound else None,
-        "flags_notes": flag_summary(form.data.get("notes", "")) if form.is_bound else [],
+        "flags_notes": compliance_flags(form.data.get("notes", "")) if form.is_bound else [],
         "row_errors": any(r.errors for r in [*insight_rows, *follow_up_rows]),
         **extra,
     }
@@ -324,7 +310,7 @@ def _form_context(
 
 @login_required
 @require_POST
-def ae_check(request: HttpRequest) -> HttpResponse:
+def ae_check(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the AE and special-situation terms in the posted `text`, with a hint to answer "yes".
 
     Always 200 so that htmx swaps the answer in; an empty body means nothing was found. Medical roles only: the
@@ -343,7 +329,7 @@ def ae_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def flag_check(request: HttpRequest) -> HttpResponse:
+def flag_check(request: AuthenticatedRequest) -> HttpResponse:
     """htmx: the compliance flags (superlatives, comparative claims, promotional calls, off-label indications) in
     the posted `text`, shown next to the field as the author types.
 
@@ -354,7 +340,7 @@ def flag_check(request: HttpRequest) -> HttpResponse:
     form = FlagCheckForm(request.POST)
     if not form.is_valid():
         return render(request, "engagement/_flags.html", {"invalid": True})
-    return render(request, "engagement/_flags.html", {"flags": flag_summary(form.cleaned_data["text"])})
+    return render(request, "engagement/_flags.html", {"flags": compliance_flags(form.cleaned_data["text"])})
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -364,7 +350,7 @@ def flag_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def interaction_list(request: HttpRequest) -> HttpResponse:
+def interaction_list(request: AuthenticatedRequest) -> HttpResponse:
     """Interactions the user may see, newest first, with filters and pagination."""
     user = request.user
     require(user, "interaction", "view")
@@ -391,7 +377,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
                 Q(attendees__first_name__icontains=word) | Q(attendees__last_name__icontains=word)
             )
         interactions = interactions.distinct()
-    page = paginate(request, interactions)
+    page = requested_page(request, interactions)
     return render(
         request,
         "engagement/interaction_list.html",
@@ -405,7 +391,7 @@ def interaction_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_interaction(user: Any, uuid: Any) -> Interaction:
+def _visible_interaction(user: User, uuid: Any) -> Interaction:
     return get_restricted_or_404(
         Interaction,
         user,
@@ -416,7 +402,7 @@ def _visible_interaction(user: Any, uuid: Any) -> Interaction:
 
 @login_required
 @require_GET
-def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def interaction_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One interaction: attendees, details, insights, follow-ups, HCP feedback, safety reports and its changelog."""
     user = request.user
     interaction = _visible_interaction(user, uuid)
@@ -424,7 +410,7 @@ def interaction_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     return render(request, "engagement/interaction_detail.html", _detail_context(request, interaction, tab))
 
 
-def _feedback_form(user: Any, interaction: Interaction, data: Any = None) -> HcpFeedbackForm | None:
+def _feedback_form(user: User, interaction: Interaction, data: Any = None) -> HcpFeedbackForm | None:
     """The "record feedback" form, for users who may record it on this (submitted) interaction only."""
     if not can(user, "hcp_feedback", "add") or interaction.status != InteractionStatus.SUBMITTED:
         return None
@@ -434,20 +420,21 @@ def _feedback_form(user: Any, interaction: Interaction, data: Any = None) -> Hcp
 
 
 def _detail_context(
-    request: HttpRequest, interaction: Interaction, tab: str, *, feedback_form: HcpFeedbackForm | None = None
+    request: AuthenticatedRequest,
+    interaction: Interaction,
+    tab: str,
+    *,
+    feedback_form: HcpFeedbackForm | None = None,
 ) -> dict[str, Any]:
-    from liaison.insights.models import Insight
-    from liaison.safety.models import SafetyReport
-
     user = request.user
     context: dict[str, Any] = {
         "interaction": interaction,
         "tab": tab,
         "attendance": interaction.attendance.select_related("hcp").order_by("hcp__last_name"),
         "products": interaction.products.all(),
-        "insights": Insight.objects.restrict(user, "view")
-        .filter(interaction=interaction)
-        .select_related("listening_priority", "author"),
+        "insights": visible_related(interaction, "insights", user).select_related(
+            "listening_priority", "author"
+        ),
         "follow_ups": FollowUp.objects.restrict(user, "view")
         .filter(interaction=interaction)
         .select_related("hcp", "owner"),
@@ -464,9 +451,7 @@ def _detail_context(
         "today": timezone.localdate(),
     }
     if context["can_view_safety"]:
-        context["safety_reports"] = SafetyReport.objects.restrict(user, "view").filter(
-            interaction=interaction
-        )
+        context["safety_reports"] = visible_related(interaction, "safety_reports", user)
     if tab == "changelog":
         context["events"] = changelog_for(interaction, user)
     return context
@@ -474,7 +459,7 @@ def _detail_context(
 
 @login_required
 @require_POST
-def interaction_feedback(request: HttpRequest, uuid: Any) -> HttpResponse:
+def interaction_feedback(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Record what an attendee said the interaction was worth; errors re-render the page with the form (422)."""
     user = request.user
     require(user, "hcp_feedback", "add")
@@ -515,7 +500,7 @@ def interaction_feedback(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def interaction_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
+def interaction_edit(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Edit an interaction: drafts freely (and submit them); submitted ones with a reason, Day 0 fixed."""
     user = request.user
     interaction = get_restricted_or_404(Interaction, user, uuid, "change")
@@ -587,7 +572,7 @@ def interaction_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def follow_up_list(request: HttpRequest) -> HttpResponse:
+def follow_up_list(request: AuthenticatedRequest) -> HttpResponse:
     """My follow-ups: overdue first (earliest due date first), then the rest."""
     user = request.user
     require(user, "follow_up", "view")
@@ -604,7 +589,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     if show != "all":
         follow_ups = follow_ups.filter(status=show)
     today = timezone.localdate()
-    page = paginate(request, follow_ups, per_page=50)
+    page = requested_page(request, follow_ups, per_page=50)
     overdue = (
         FollowUp.objects.restrict(user, "view")
         .filter(owner=user, status=FollowUpStatus.OPEN, due_date__lt=today)
@@ -626,7 +611,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_update(request: HttpRequest, uuid: Any) -> HttpResponse:
+def follow_up_update(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Complete, cancel or re-open a follow-up; htmx swaps the row, a plain post goes back where it came from."""
     user = request.user
     follow_up = get_restricted_or_404(

@@ -10,18 +10,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.compliance.flags import check_compliance_flags, record_flag_override
 from liaison.core.context import reason as audit_reason
+from liaison.core.hooks import schedule_index, screen_texts
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text
-from liaison.engagement.actions import check_compliance_flags, record_flag_override
 from liaison.engagement.models import Interaction
-from liaison.intel.tasks import schedule_index
 from liaison.people.models import HCP
-from liaison.safety.actions import screen_texts
 from liaison_text.deidentify import deidentify, patient_identifier_warnings
 
+from .aggregate_report import known_names
 from .models import Insight, InsightStatus, ListeningPriority
-from .reports import known_names
 
 
 @transaction.atomic
@@ -93,7 +92,7 @@ def _check_links(**links: Any) -> None:
 
 def _screen(insight: Insight) -> None:
     """Screen a submitted insight; Day 0 is its interaction's time, or when it was captured."""
-    day_zero = insight.interaction.occurred_at if insight.interaction_id else insight.created_at
+    day_zero = insight.interaction.occurred_at if insight.interaction is not None else insight.created_at
     screen_texts(
         {"text": insight.text},
         reporter=insight.author,
@@ -275,3 +274,8 @@ def save_listening_priority(
 def status_choice(value: Any) -> str:
     """An insight status from user input, or a ValidationError on `status`."""
     return clean_choice(value, "status", InsightStatus.values)
+
+
+def move_hcp_records(duplicate: HCP, survivor: HCP) -> None:
+    """An HCP merge step (people/extensions.py): insights about `duplicate` move to `survivor` (audited)."""
+    Insight.objects.filter(hcp=duplicate).update(hcp=survivor)

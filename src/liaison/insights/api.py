@@ -5,20 +5,28 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.db.models import Q
 from ninja import Query, Router, Status
 
 from liaison.accounts.models import Product, TherapeuticArea
-from liaison.core.api_common import page_of, paginate, resolve, responses, visible
+from liaison.core.api_common import (
+    ApiRequest,
+    apply_filters,
+    limit_offset_page,
+    page_of,
+    resolve,
+    responses,
+    visible,
+)
+from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 from liaison.engagement.models import Interaction
 from liaison.people.models import HCP
 
 from . import actions
+from .aggregate_report import build_insight_report
 from .models import Insight, ListeningPriority
-from .reports import build_insight_report
 from .schemas import (
     InsightCreate,
     InsightFilters,
@@ -36,7 +44,7 @@ listening_priorities_router = Router(tags=["listening-priorities"])
 insight_report_router = Router(tags=["insight-report"])
 
 
-def _insights() -> QuerySet:
+def _insights() -> RestrictQuerySet:
     return Insight.objects.select_related(
         "author",
         "interaction",
@@ -50,23 +58,26 @@ def _insights() -> QuerySet:
 
 
 @insights_router.get("", response=responses({200: page_of(InsightRead)}), operation_id="insights_list")
-def list_insights(request: HttpRequest, filters: Query[InsightFilters]) -> Any:
+def list_insights(request: ApiRequest, filters: Query[InsightFilters]) -> Any:
     """Insights you may see, newest first; filter by `status`, `therapeutic_area`, `listening_priority`, `hcp`,
     `author`, `interaction`."""
-    qs = visible(Insight, request.user).select_related(
-        "author", "interaction", "hcp", "therapeutic_area", "listening_priority", "product", "reviewed_by"
+    qs = apply_filters(
+        visible(Insight, request.user, queryset=_insights()),
+        filters,
+        {
+            "therapeutic_area": "therapeutic_area__uuid",
+            "listening_priority": "listening_priority__uuid",
+            "hcp": "hcp__uuid",
+            "author": "author__uuid",
+            "interaction": "interaction__uuid",
+            "status": "status",
+        },
     )
-    for field in ("therapeutic_area", "listening_priority", "hcp", "author", "interaction"):
-        value = getattr(filters, field)
-        if value:
-            qs = qs.filter(**{f"{field}__uuid": value})
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return paginate(qs, filters)
+    return limit_offset_page(qs, filters)
 
 
 @insights_router.post("", response=responses({201: InsightRead}), operation_id="insights_create")
-def create_insight(request: HttpRequest, payload: InsightCreate) -> Any:
+def create_insight(request: ApiRequest, payload: InsightCreate) -> Any:
     """Capture an insight; `submit: true` submits it for review and screens it for safety."""
     user = request.user
     require(user, "insight", "add")
@@ -85,12 +96,12 @@ def create_insight(request: HttpRequest, payload: InsightCreate) -> Any:
 
 
 @insights_router.get("/{uuid}", response=responses({200: InsightRead}), operation_id="insights_read")
-def read_insight(request: HttpRequest, uuid: UUID) -> Any:
+def read_insight(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(Insight, request.user, uuid, queryset=_insights())
 
 
 @insights_router.patch("/{uuid}", response=responses({200: InsightRead}), operation_id="insights_update")
-def update_insight(request: HttpRequest, uuid: UUID, payload: InsightUpdate) -> Any:
+def update_insight(request: ApiRequest, uuid: UUID, payload: InsightUpdate) -> Any:
     """Edit your own draft insight, and optionally submit it."""
     user = request.user
     insight = get_restricted_or_404(Insight, user, uuid, "change")
@@ -108,7 +119,7 @@ def update_insight(request: HttpRequest, uuid: UUID, payload: InsightUpdate) -> 
 @insights_router.post(
     "/{uuid}/review", response=responses({200: InsightRead}), operation_id="insights_review"
 )
-def review_insight(request: HttpRequest, uuid: UUID, payload: InsightReview) -> Any:
+def review_insight(request: ApiRequest, uuid: UUID, payload: InsightReview) -> Any:
     """Review a submitted insight (managers and medical leads; not your own)."""
     user = request.user
     insight = get_restricted_or_404(Insight, user, uuid, "review")
@@ -124,7 +135,7 @@ def review_insight(request: HttpRequest, uuid: UUID, payload: InsightReview) -> 
 @insights_router.post(
     "/{uuid}/release", response=responses({200: InsightRead}), operation_id="insights_release"
 )
-def release_insight_summary(request: HttpRequest, uuid: UUID, payload: InsightRelease) -> Any:
+def release_insight_summary(request: ApiRequest, uuid: UUID, payload: InsightRelease) -> Any:
     """Release a rewritten summary of a reviewed insight for the aggregate report (managers and medical leads;
     not your own). Releasing again replaces the wording."""
     user = request.user
@@ -138,7 +149,7 @@ def release_insight_summary(request: HttpRequest, uuid: UUID, payload: InsightRe
     response=responses({200: InsightRead}),
     operation_id="insights_release_withdraw",
 )
-def withdraw_insight_summary(request: HttpRequest, uuid: UUID) -> Any:
+def withdraw_insight_summary(request: ApiRequest, uuid: UUID) -> Any:
     """Withdraw the released summary: the aggregate report stops showing it."""
     user = request.user
     insight = get_restricted_or_404(Insight, user, uuid, "release")
@@ -147,7 +158,7 @@ def withdraw_insight_summary(request: HttpRequest, uuid: UUID) -> Any:
 
 
 @insight_report_router.get("", response=responses({200: InsightReportRead}), operation_id="insight_report")
-def insight_report(request: HttpRequest) -> Any:
+def insight_report(request: ApiRequest) -> Any:
     """The aggregate insight report, the same for every role that may open it (commercial included): counts per
     therapeutic area x listening priority x month with no figure from fewer than five HCPs, and the summaries
     medical reviewers released. No text written in the field, no record, no filter (two slices could be
@@ -175,28 +186,29 @@ def insight_report(request: HttpRequest) -> Any:
     }
 
 
+def _priorities() -> RestrictQuerySet:
+    return ListeningPriority.objects.select_related("therapeutic_area")
+
+
 @listening_priorities_router.get(
     "", response=responses({200: page_of(ListeningPriorityRead)}), operation_id="listening_priorities_list"
 )
-def list_listening_priorities(request: HttpRequest, filters: Query[ListeningPriorityFilters]) -> Any:
+def list_listening_priorities(request: ApiRequest, filters: Query[ListeningPriorityFilters]) -> Any:
     """Listening priorities (key insight topics) by area; filter by `therapeutic_area`, `active`, `q`."""
-    qs = visible(ListeningPriority, request.user).select_related("therapeutic_area")
-    if filters.therapeutic_area:
-        qs = qs.filter(therapeutic_area__uuid=filters.therapeutic_area)
-    if filters.active is not None:
-        qs = qs.filter(active=filters.active)
-    if filters.q:
-        qs = qs.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q))
-    return paginate(qs, filters)
+    qs = apply_filters(
+        visible(ListeningPriority, request.user, queryset=_priorities()),
+        filters,
+        {
+            "therapeutic_area": "therapeutic_area__uuid",
+            "active": "active",
+            "q": lambda q: Q(title__icontains=q) | Q(description__icontains=q),
+        },
+    )
+    return limit_offset_page(qs, filters)
 
 
 @listening_priorities_router.get(
     "/{uuid}", response=responses({200: ListeningPriorityRead}), operation_id="listening_priorities_read"
 )
-def read_listening_priority(request: HttpRequest, uuid: UUID) -> Any:
-    return get_restricted_or_404(
-        ListeningPriority,
-        request.user,
-        uuid,
-        queryset=ListeningPriority.objects.select_related("therapeutic_area"),
-    )
+def read_listening_priority(request: ApiRequest, uuid: UUID) -> Any:
+    return get_restricted_or_404(ListeningPriority, request.user, uuid, queryset=_priorities())

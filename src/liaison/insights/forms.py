@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 
-from liaison.accounts.models import Product, TherapeuticArea
-from liaison.engagement.forms import (
+from liaison.accounts.forms import area_choices, product_choices
+from liaison.accounts.models import Product, TherapeuticArea, User
+from liaison.compliance.forms import FlagOverrideMixin
+from liaison.core.forms import (
     AccessibleForm,
-    FlagOverrideMixin,
-    HCPListField,
-    HCPPickerMixin,
-    PriorityChoiceField,
-    PrioritySelect,
+    LiaisonForm,
+    LongText,
     UUIDModelChoiceField,
-    area_choices,
-    priority_choices,
-    product_choices,
-    visible_hcps,
-    watch_for_ae,
+    field_of,
+    parse_uuids,
 )
+from liaison.engagement.forms import PriorityChoiceField, PrioritySelect, watch_for_ae
+from liaison.people.forms import HCPListField, HCPPickerMixin, visible_hcps
 
-from .models import InsightStatus
+from .models import InsightStatus, ListeningPriority
 
 TEXT_HELP = (
     "One insight: what you heard, from whom (role, not name), and why it matters. Avoid patient details."
 )
+
+
+def priority_choices(user: User) -> Any:
+    """Active listening priorities the user may see, with their therapeutic area (the interaction form's inline
+    insights use it too)."""
+    return (
+        ListeningPriority.objects.restrict(user, "view")
+        .filter(active=True)
+        .select_related("therapeutic_area")
+    )
 
 
 class InsightForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
@@ -49,12 +58,12 @@ class InsightForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
         label="Insight", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), help_text=TEXT_HELP
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["therapeutic_area"].queryset = area_choices(user)
-        self.fields["listening_priority"].queryset = priority_choices(user)
-        self.fields["product"].queryset = product_choices(user)
+        field_of(self, "therapeutic_area", forms.ModelChoiceField).queryset = area_choices(user)
+        field_of(self, "listening_priority", forms.ModelChoiceField).queryset = priority_choices(user)
+        field_of(self, "product", forms.ModelChoiceField).queryset = product_choices(user)
         watch_for_ae(self.fields["text"], hint="submit")
 
     def clean_hcp(self) -> Any:
@@ -65,9 +74,8 @@ class InsightForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
 
     def selected_hcps(self) -> list[Any]:
         if self.is_bound:
-            from liaison.engagement.forms import parse_uuids
-
-            return visible_hcps(self.user, (parse_uuids(self.data.getlist("hcp")) or [])[:1])
+            data = cast(QueryDict, self.data)  # a bound form holds the request's QueryDict
+            return visible_hcps(self.user, (parse_uuids(data.getlist("hcp")) or [])[:1])
         hcp = self.initial.get("hcp")
         return [hcp] if hcp else []
 
@@ -82,9 +90,9 @@ class InsightEditForm(FlagOverrideMixin, AccessibleForm):
         label="Insight", max_length=5000, widget=forms.Textarea(attrs={"rows": 6}), help_text=TEXT_HELP
     )
 
-    def __init__(self, *args: Any, user: Any, insight: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, insight: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["listening_priority"].queryset = priority_choices(user).filter(
+        field_of(self, "listening_priority", forms.ModelChoiceField).queryset = priority_choices(user).filter(
             therapeutic_area_id=insight.therapeutic_area_id
         )
         watch_for_ae(self.fields["text"], hint="submit")
@@ -105,14 +113,14 @@ class ReviewForm(AccessibleForm):
     )
 
     def __init__(
-        self, *args: Any, user: Any, insight: Any, priorities: list[Any] | None = None, **kwargs: Any
+        self, *args: Any, user: User, insight: Any, priorities: list[Any] | None = None, **kwargs: Any
     ) -> None:
         """`priorities`, when given, are the already-loaded choices of the insight's area: a queue of many
         cards then renders its selects without one query per card. Validation still uses the queryset."""
         kwargs.setdefault("auto_id", f"id_{str(insight.uuid)[:8]}_%s")
         super().__init__(*args, **kwargs)
         self.insight = insight
-        field = self.fields["listening_priority"]
+        field = field_of(self, "listening_priority", forms.ModelChoiceField)
         field.queryset = priority_choices(user).filter(therapeutic_area_id=insight.therapeutic_area_id)
         if priorities is not None:
             iterator = field.iterator(field)
@@ -153,8 +161,20 @@ class InsightFilterForm(AccessibleForm):
     )
     author = forms.ChoiceField(label="Author", required=False, choices=[("", "Anyone")])
 
-    def __init__(self, *args: Any, user: Any, authors: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, authors: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["therapeutic_area"].queryset = area_choices(user)
-        self.fields["listening_priority"].queryset = priority_choices(user)
-        self.fields["author"].choices = [("", "Anyone"), ("me", "Me"), *authors]
+        field_of(self, "therapeutic_area", forms.ModelChoiceField).queryset = area_choices(user)
+        field_of(self, "listening_priority", forms.ModelChoiceField).queryset = priority_choices(user)
+        field_of(self, "author", forms.ChoiceField).choices = [("", "Anyone"), ("me", "Me"), *authors]
+
+
+class ListeningPriorityForm(LiaisonForm):
+    """Administration of one listening priority."""
+
+    therapeutic_area = UUIDModelChoiceField(TherapeuticArea.objects.all(), empty_label="---------")
+    title = forms.CharField(max_length=200, help_text="A question the field should listen for.")
+    description = LongText(max_length=5000)
+    order = forms.IntegerField(
+        min_value=0, max_value=1000, initial=0, help_text="Lower numbers are listed first."
+    )
+    active = forms.BooleanField(required=False, initial=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 
@@ -86,5 +86,5 @@ class Insight(AuditedModel):
         return f"Insight {str(self.uuid)[:8]}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "author")

@@ -1,13 +1,13 @@
 """API schemas for insights and listening priorities (Dispatch style: XCreate / XUpdate / XRead / XBrief)."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import ProductBrief, TherapeuticAreaBrief, UserBrief
-from liaison.core.api_common import PageQuery, SearchText, Text, choices_of
+from liaison.core.api_common import PageQuery, SearchText, choices_of
 from liaison.engagement.schemas import ComplianceFlagRead
 from liaison.people.schemas import HCPBrief
 
@@ -74,14 +74,14 @@ class InsightRead(Schema):
 
 
 class InsightCreate(Schema):
-    text: Text(5000)
+    text: Annotated[str, Field(max_length=5000)]
     therapeutic_area: UUID
     hcp: UUID | None = None
     interaction: UUID | None = None
     listening_priority: UUID | None = Field(None, description="must belong to the same therapeutic area")
     product: UUID | None = None
     submit: bool = Field(False, description="true submits it for review (and screens it for safety)")
-    flag_override_reason: Text(500) = Field(
+    flag_override_reason: Annotated[str, Field(max_length=500)] = Field(
         "",
         description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
     )
@@ -90,22 +90,22 @@ class InsightCreate(Schema):
 class InsightUpdate(Schema):
     """Only the author may edit, and only a draft."""
 
-    text: Text(5000) | None = None
+    text: Annotated[str, Field(max_length=5000)] | None = None
     listening_priority: UUID | None = None
     submit: bool = False
-    flag_override_reason: Text(500) = Field(
+    flag_override_reason: Annotated[str, Field(max_length=500)] = Field(
         "",
         description="saves despite compliance flags (superlative, comparative, off-label); stored and audited",
     )
 
 
 class InsightReview(Schema):
-    note: Text(2000) = ""
+    note: Annotated[str, Field(max_length=2000)] = ""
     listening_priority: UUID | None = Field(None, description="re-assign the listening priority")
 
 
 class InsightRelease(Schema):
-    summary: Text(1000) = Field(
+    summary: Annotated[str, Field(max_length=1000)] = Field(
         description="rewritten for audiences beyond medical: not the insight's own wording, and no name, "
         "identifier, contact detail or date"
     )
@@ -139,7 +139,7 @@ class InsightReportRead(Schema):
 
 
 class InsightFilters(PageQuery):
-    status: choices_of(InsightStatus) | None = None
+    status: Annotated[str, choices_of(InsightStatus)] | None = None
     therapeutic_area: UUID | None = None
     listening_priority: UUID | None = None
     hcp: UUID | None = None

@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from liaison.compliance.queries import changelog_for
+from liaison.compliance.flags import compliance_flags
+from liaison.core.forms import add_action_errors as apply_errors
+from liaison.core.forms import parse_uuids
 from liaison.core.permissions import can, require
+from liaison.core.queries import changelog_for, visible_related
 from liaison.core.validation import error_messages
-from liaison.core.views import get_restricted_or_404
-from liaison.engagement.forms import apply_errors, parse_uuids, priority_choices
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
 from liaison.engagement.models import Interaction
-from liaison.engagement.views import ae_summary, flag_summary, hcp_autocomplete_url, paginate
+from liaison.engagement.views import ae_summary
+from liaison.people.views import hcp_autocomplete_url
 
 from . import actions
-from .forms import InsightEditForm, InsightFilterForm, InsightForm, ReleaseForm, ReviewForm
+from .aggregate_report import build_insight_report, report_csv
+from .forms import InsightEditForm, InsightFilterForm, InsightForm, ReleaseForm, ReviewForm, priority_choices
 from .models import Insight, InsightStatus
-from .reports import build_insight_report, report_csv
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 
-def _safety_notice(user: Any, insight: Insight) -> str:
-    from liaison.safety.models import SafetyReport
-
-    reports = list(SafetyReport.objects.restrict(user, "view").filter(insight=insight))
+def _safety_notice(user: User, insight: Insight) -> str:
+    reports = list(visible_related(insight, "safety_reports", user))
     if not reports:
         return ""
     return " Drug safety has been notified: report " + ", ".join(str(r.uuid)[:8] for r in reports) + "."
@@ -36,7 +41,7 @@ def _safety_notice(user: Any, insight: Insight) -> str:
 
 @login_required
 @require_GET
-def insight_list(request: HttpRequest) -> HttpResponse:
+def insight_list(request: AuthenticatedRequest) -> HttpResponse:
     """Insights the user may see, newest first, filtered by area, priority, status, author and text."""
     user = request.user
     require(user, "insight", "view")
@@ -72,7 +77,7 @@ def insight_list(request: HttpRequest) -> HttpResponse:
         "insights/insight_list.html",
         {
             "form": form,
-            "page": paginate(request, insights),
+            "page": requested_page(request, insights),
             "can_add": can(user, "insight", "add"),
             "can_review": can(user, "insight", "review"),
             "filtered": bool(request.GET.dict().keys() - {"page"}),
@@ -93,7 +98,7 @@ def _detail_queryset() -> Any:
     )
 
 
-def _can_release(user: Any, insight: Insight) -> bool:
+def _can_release(user: User, insight: Insight) -> bool:
     return (
         insight.status == InsightStatus.REVIEWED
         and insight.author_id != user.pk
@@ -103,14 +108,14 @@ def _can_release(user: Any, insight: Insight) -> bool:
 
 @login_required
 @require_GET
-def insight_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def insight_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One insight: text, links, review, released summary and safety reports; the changelog on its own tab."""
     insight = get_restricted_or_404(Insight, request.user, uuid, queryset=_detail_queryset())
     return _render_detail(request, insight)
 
 
 def _render_detail(
-    request: HttpRequest, insight: Insight, release_form: ReleaseForm | None = None
+    request: AuthenticatedRequest, insight: Insight, release_form: ReleaseForm | None = None
 ) -> HttpResponse:
     user = request.user
     tab = "changelog" if request.GET.get("tab") == "changelog" else "details"
@@ -127,7 +132,7 @@ def _render_detail(
             and insight.author_id != user.pk
             and Insight.objects.restrict(user, "review").filter(pk=insight.pk).exists()
         ),
-        "interaction_visible": bool(insight.interaction_id)
+        "interaction_visible": insight.interaction_id is not None
         and Interaction.objects.restrict(user, "view").filter(pk=insight.interaction_id).exists(),
         "can_view_safety": can(user, "safety_report", "view"),
         "can_release": _can_release(user, insight),
@@ -137,9 +142,7 @@ def _render_detail(
             initial={"released_summary": insight.released_summary}
         )
     if context["can_view_safety"]:
-        from liaison.safety.models import SafetyReport
-
-        context["safety_reports"] = SafetyReport.objects.restrict(user, "view").filter(insight=insight)
+        context["safety_reports"] = visible_related(insight, "safety_reports", user)
     if tab == "changelog":
         context["events"] = changelog_for(insight, user)
     return render(request, "insights/insight_detail.html", context)
@@ -147,7 +150,7 @@ def _render_detail(
 
 @login_required
 @require_http_methods(["POST"])
-def insight_release(request: HttpRequest, uuid: Any) -> HttpResponse:
+def insight_release(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Release (or, with `action=withdraw`, withdraw) a reviewer's rewritten summary for the commercial report.
 
     A refused summary re-renders the insight page with the message next to the field.
@@ -179,7 +182,7 @@ def insight_release(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def insight_new(request: HttpRequest) -> HttpResponse:
+def insight_new(request: AuthenticatedRequest) -> HttpResponse:
     """Capture an insight on its own: area, optional HCP, listening priority, product and text."""
     user = request.user
     require(user, "insight", "add")
@@ -223,14 +226,14 @@ def insight_new(request: HttpRequest) -> HttpResponse:
             "attendees": form.selected_hcps(),
             "autocomplete_url": hcp_autocomplete_url(),
             "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
-            "flags_text": flag_summary(form.data.get("text", "")) if form.is_bound else [],
+            "flags_text": compliance_flags(form.data.get("text", "")) if form.is_bound else [],
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
+def insight_edit(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Edit (and optionally submit) one's own draft insight."""
     user = request.user
     insight = get_restricted_or_404(
@@ -269,14 +272,14 @@ def insight_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
             "form": form,
             "insight": insight,
             "ae_text": ae_summary(form.data.get("text", "")) if form.is_bound else None,
-            "flags_text": flag_summary(form.data.get("text", "")) if form.is_bound else [],
+            "flags_text": compliance_flags(form.data.get("text", "")) if form.is_bound else [],
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def insight_review(request: HttpRequest) -> HttpResponse:
+def insight_review(request: AuthenticatedRequest) -> HttpResponse:
     """The review queue: submitted insights of the reviewer's scope, oldest first, each with its review form.
 
     A POST names the insight (`insight=<uuid>`); htmx swaps just that card, a plain post reloads the queue.
@@ -292,7 +295,7 @@ def insight_review(request: HttpRequest) -> HttpResponse:
     )
     bound: ReviewForm | None = None
     if request.method == "POST":
-        chosen = parse_uuids([request.POST.get("insight") or ""]) or [None]
+        chosen: list[UUID] | list[None] = parse_uuids([request.POST.get("insight") or ""]) or [None]
         insight = get_restricted_or_404(
             Insight,
             user,
@@ -318,7 +321,7 @@ def insight_review(request: HttpRequest) -> HttpResponse:
                 return redirect("insights:insight_review")
         if request.htmx:
             return render(request, "insights/_review_card.html", {"insight": insight, "form": bound})
-    page = paginate(request, queue, per_page=20)
+    page = requested_page(request, queue, per_page=20)
     # The listening priorities of every area on this page in one query, not one per card.
     by_area: dict[int, list[Any]] = {}
     area_ids = {i.therapeutic_area_id for i in page.object_list}
@@ -342,13 +345,13 @@ def insight_review(request: HttpRequest) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The de-identified aggregate report (open to commercial: see insights/reports.py)
+# The de-identified aggregate report (open to commercial: see insights/aggregate_report.py)
 # ---------------------------------------------------------------------------------------------------------------
 
 
 @login_required
 @require_GET
-def insight_report(request: HttpRequest) -> HttpResponse:
+def insight_report(request: AuthenticatedRequest) -> HttpResponse:
     """Counts per area x listening priority x month, no group under five HCPs, examples de-identified.
 
     No filters on purpose: two reports over different slices could be subtracted to recover a hidden cell.
@@ -359,7 +362,7 @@ def insight_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def insight_report_csv(request: HttpRequest) -> HttpResponse:
+def insight_report_csv(request: AuthenticatedRequest) -> HttpResponse:
     """The report's counts as CSV (suppressed figures as "<5"); the example texts stay on the page."""
     report = build_insight_report(request.user, with_examples=False)
     response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")

@@ -1,7 +1,8 @@
 """The write path of insight intelligence: a reviewer's decision on an insight's theme.
 
-Everything else in this app is derived data that jobs recompute (services.py); a theme decision is a person's
-judgement, so it is an audited record, and it teaches the matcher: the next match of the area uses it.
+Everything else in this app is derived data that jobs recompute (embeddings.py, priority_matching.py,
+duplicates.py, clusters.py, reindex.py); a theme decision (which listening priority an insight answers) is a
+person's judgement, so it is an audited record, and it teaches the matcher: the next match of the area uses it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from liaison.core.validation import clean_text
 from liaison.insights.models import Insight, InsightStatus, ListeningPriority
 
 from .models import ThemeFeedback, ThemeMatch, ThemeVerdict
+from .tasks import schedule_rematch
 
 
 @transaction.atomic
@@ -57,7 +59,5 @@ def decide_theme(
         reviewer=acting_user,
         note=clean_text(note, "note", max_length=2000),
     )
-    from .tasks import schedule_rematch
-
     schedule_rematch(insight.therapeutic_area_id)
     return feedback

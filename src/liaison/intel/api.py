@@ -6,17 +6,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from liaison.accounts.models import TherapeuticArea
-from liaison.core.api_common import resolve, responses
+from liaison.accounts.models import TherapeuticArea, User
+from liaison.core.api_common import ApiRequest, resolve, responses
 from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 from liaison.insights.models import Insight, ListeningPriority
 
-from . import actions, services
+from . import actions
+from .clusters import clusters_for
+from .duplicates import signal_of
 from .models import ThemeMatch
+from .priority_matching import assigned_priorities
 from .schemas import (
     ClusterRead,
     InsightThemeRead,
@@ -27,6 +29,8 @@ from .schemas import (
     TrendQuery,
     TrendTableRead,
 )
+from .search import search as search_records
+from .trends import trend_table
 from .views import require_search
 
 search_router = Router(tags=["search"])
@@ -34,28 +38,28 @@ intel_router = Router(tags=["insight-intelligence"])
 
 
 @search_router.get("", response=responses({200: SearchResultRead}), operation_id="search")
-def search(request: HttpRequest, query: Query[SearchQuery]) -> Any:
+def search(request: ApiRequest, query: Query[SearchQuery]) -> Any:
     """Search the insights, interaction notes and inquiries you may see, by words and by meaning; best first.
 
     403 for roles that may see none of them (commercial), so not even a count leaks."""
     require_search(request.user)
-    result = services.search(request.user, query.q, k=query.limit, kinds=[query.kind] if query.kind else None)
+    result = search_records(request.user, query.q, k=query.limit, kinds=[query.kind] if query.kind else None)
     return {"query": result.query, "semantic": result.semantic, "items": result.hits}
 
 
-def _theme_read(user: Any, insight: Insight) -> dict[str, Any]:
+def _theme_read(user: User, insight: Insight) -> dict[str, Any]:
     matches = ThemeMatch.objects.restrict(user, "view").filter(insight=insight).select_related("priority")
-    theme = services.themes_of([insight])[insight.pk]
-    signal = services.signal_of(user, insight)
+    assigned = assigned_priorities([insight])[insight.pk]
+    signal = signal_of(user, insight)
     priority_uuid = (
-        ListeningPriority._base_manager.filter(pk=theme.priority_id).values_list("uuid", flat=True).first()
-        if theme.priority_id
+        ListeningPriority._base_manager.filter(pk=assigned.priority_id).values_list("uuid", flat=True).first()
+        if assigned.priority_id
         else None
     )
     return {
         "insight": insight.uuid,
         "theme": priority_uuid,
-        "source": theme.source,
+        "source": assigned.source,
         "scores": [
             {
                 "priority": m.priority.uuid,
@@ -74,7 +78,7 @@ def _theme_read(user: Any, insight: Insight) -> dict[str, Any]:
 @intel_router.get(
     "/insights/{uuid}/theme", response=responses({200: InsightThemeRead}), operation_id="intel_insight_theme"
 )
-def insight_theme(request: HttpRequest, uuid: UUID) -> Any:
+def insight_theme(request: ApiRequest, uuid: UUID) -> Any:
     """An insight's theme, its score against each listening priority of its area, and its signal."""
     insight = get_restricted_or_404(Insight, request.user, uuid)
     return _theme_read(request.user, insight)
@@ -83,7 +87,7 @@ def insight_theme(request: HttpRequest, uuid: UUID) -> Any:
 @intel_router.post(
     "/insights/{uuid}/theme", response=responses({201: ThemeDecisionRead}), operation_id="intel_decide_theme"
 )
-def decide_theme(request: HttpRequest, uuid: UUID, payload: ThemeDecisionCreate) -> Any:
+def decide_theme(request: ApiRequest, uuid: UUID, payload: ThemeDecisionCreate) -> Any:
     """Record a reviewer's theme decision (confirm, correct, or none fits); audited, and matching learns from it."""
     user = request.user
     require(user, "insight", "review")
@@ -104,7 +108,7 @@ def decide_theme(request: HttpRequest, uuid: UUID, payload: ThemeDecisionCreate)
 
 
 @intel_router.get("/trends", response=responses({200: TrendTableRead}), operation_id="intel_trends")
-def trends(request: HttpRequest, query: Query[TrendQuery]) -> Any:
+def trends(request: ApiRequest, query: Query[TrendQuery]) -> Any:
     """Signals per theme per month over the insights you may see, with emerging months flagged."""
     user = request.user
     require(user, "insight", "view")
@@ -115,7 +119,7 @@ def trends(request: HttpRequest, query: Query[TrendQuery]) -> Any:
             from django.core.exceptions import ValidationError
 
             raise ValidationError({"area": "unknown therapeutic area code"})
-    table = services.trend_table(user, area_id=area.pk if area else None, months=query.months)
+    table = trend_table(user, area_id=area.pk if area else None, months=query.months)
     return {
         "months": table.months,
         "insights": table.insights,
@@ -128,7 +132,7 @@ def trends(request: HttpRequest, query: Query[TrendQuery]) -> Any:
 
 
 @intel_router.get("/clusters", response=responses({200: list[ClusterRead]}), operation_id="intel_clusters")
-def clusters(request: HttpRequest) -> Any:
+def clusters(request: ApiRequest) -> Any:
     """Clusters of insights that match no listening priority, with the members you may see."""
     require(request.user, "insight", "view")
     return [
@@ -137,11 +141,5 @@ def clusters(request: HttpRequest) -> Any:
             "keywords": c.keywords,
             "insights": [i.uuid for i in c.insights],
         }
-        for c in services.clusters_for(request.user)
+        for c in clusters_for(request.user)
     ]
-
-
-def register(api: Any) -> None:
-    """Mount the routers (core/api.py calls this)."""
-    api.add_router("/search", search_router)
-    api.add_router("/intel", intel_router)

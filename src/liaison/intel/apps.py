@@ -6,3 +6,12 @@ class IntelConfig(AppConfig):
 
     name = "liaison.intel"
     label = "intel"
+
+    def ready(self) -> None:
+        """Queue saved interactions, insights and inquiries for search (core/hooks.py)."""
+        # Imported here: tasks imports models, which load only once the app registry is ready.
+        from liaison.core import hooks
+
+        from .tasks import schedule_index
+
+        hooks.schedule_index.provide(schedule_index)

@@ -10,7 +10,7 @@ duplicate links and clusters only of insights they may see, and commercial users
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from django.db import models
@@ -68,7 +68,7 @@ class _InsightScoped(models.Model):
         abstract = True
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, cls.insight_path)
 
 
@@ -99,7 +99,7 @@ class ThemeVerdict(models.TextChoices):
 
 class ThemeFeedback(AuditedModel):
     """A reviewer's decision on an insight's theme; the latest one per insight is its theme, and every one
-    moves the priorities' prototypes (liaison_text.themes.prototype)."""
+    moves the priorities' prototypes (liaison_text.priority_matching.prototype)."""
 
     insight = models.ForeignKey(Insight, on_delete=models.PROTECT, related_name="theme_feedback")
     priority = models.ForeignKey(
@@ -121,7 +121,7 @@ class ThemeFeedback(AuditedModel):
         return f"theme of {self.insight}: {self.verdict}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "insight__author")
 
 
@@ -144,7 +144,7 @@ class DuplicateLink(_InsightScoped):
         return f"{self.insight} ≈ {self.other} ({self.similarity:.2f})"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         # Both ends must be visible, or a link would reveal another team's insight.
         return team_scope(team_scope(queryset, user, "insight__author"), user, "other__author")
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from liaison.core.api_common import SearchText, Text
+from liaison.core.api_common import SearchText
 
 
 class SearchQuery(Schema):
@@ -53,7 +53,7 @@ class InsightThemeRead(Schema):
 
 class ThemeDecisionCreate(Schema):
     priority: UUID | None = Field(None, description="the right listening priority; null: none fits")
-    note: Text(2000) = ""  # type: ignore[valid-type]
+    note: Annotated[str, Field(max_length=2000)] = ""
 
 
 class ThemeDecisionRead(Schema):

@@ -16,26 +16,26 @@ from django_tasks import task
 
 from liaison.core.context import audit_context
 
+from . import reindex
+from .clusters import recluster_area
+from .priority_matching import match_area
+
 logger = logging.getLogger("liaison.intel")
 
 
 @task()
 def index_record(kind: str, object_id: int) -> dict[str, Any]:
     """Embed one record, and for an insight re-match its theme and re-link its near-duplicates."""
-    from . import services
-
     with audit_context(actor=None, source="job", reason="index field text"):
-        return services.index_record(kind, object_id)
+        return reindex.index_record(kind, object_id)
 
 
 @task()
 def rematch_area(area_id: int) -> dict[str, int]:
     """Re-score every insight of an area (after a theme decision moved a prototype) and re-cluster it."""
-    from . import services
-
     with audit_context(actor=None, source="job", reason="re-match themes after review"):
-        matched = services.match_area(area_id)
-        clusters = services.recluster_area(area_id)
+        matched = match_area(area_id)
+        clusters = recluster_area(area_id)
     return {"matched": matched, "clusters": clusters}
 
 

@@ -17,34 +17,40 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from liaison.accounts.models import TherapeuticArea
+from liaison.accounts.models import TherapeuticArea, User
 from liaison.core.permissions import PermissionDenied, can, require
-from liaison.core.views import get_restricted_or_404
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 from liaison.insights.models import Insight, InsightStatus, ListeningPriority
 
-from . import actions, services
+from . import actions
 from .charts import trend_chart
+from .clusters import clusters_for
+from .duplicates import signal_of
 from .models import ThemeMatch
+from .priority_matching import CALIBRATION, assigned_priorities
+from .search import search as search_records
+from .search import searchable_kinds
+from .trends import trend_table
 
 KIND_LABELS = {"insight": "Insight", "interaction": "Interaction notes", "inquiry": "Medical inquiry"}
 
 
-def require_search(user: Any) -> None:
+def require_search(user: User) -> None:
     """Search needs `view` on at least one of insights, interactions and inquiries (commercial has none)."""
-    if not services.searchable_kinds(user):
+    if not searchable_kinds(user):
         raise PermissionDenied(user, "insight", "view")
 
 
 @login_required
 @require_GET
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedRequest) -> HttpResponse:
     """Search page; htmx requests (as the user types) get only the results fragment."""
     user = request.user
     require_search(user)
     query = (request.GET.get("q") or "").strip()[:200]
-    kinds = services.searchable_kinds(user)
+    kinds = searchable_kinds(user)
     kind = request.GET.get("kind") or ""
-    result = services.search(user, query, kinds=[kind] if kind in kinds else None) if query else None
+    result = search_records(user, query, kinds=[kind] if kind in kinds else None) if query else None
     context = {
         "query": query,
         "result": result,
@@ -67,7 +73,7 @@ def _area_filter(request: HttpRequest) -> TherapeuticArea | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def insight_theme(request: HttpRequest, uuid: Any) -> HttpResponse:
+def insight_theme(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One insight's theme scores, its signal (near-duplicates by other MSLs) and, for reviewers, the decision.
 
     The insight page and the review queue load this as a panel (`?panel=1` or htmx); alone it is a page.
@@ -88,12 +94,8 @@ def insight_theme(request: HttpRequest, uuid: Any) -> HttpResponse:
             raise PermissionDenied(user, "insight", "review")
         choice = request.POST.get("priority") or ""
         priority = None
-        if choice != "none":
-            priority = (
-                ListeningPriority.objects.restrict(user, "view")
-                .filter(uuid=choice if len(choice) == 36 else None)
-                .first()
-            )
+        if choice != "none" and len(choice) == 36:
+            priority = ListeningPriority.objects.restrict(user, "view").filter(uuid=choice).first()
         if choice != "none" and priority is None:
             error = "Choose a listening priority of this area, or “none fits”."
         else:
@@ -114,14 +116,14 @@ def insight_theme(request: HttpRequest, uuid: Any) -> HttpResponse:
     return render(request, "intel/insight_theme.html", context)
 
 
-def _theme_context(user: Any, insight: Insight) -> dict[str, Any]:
+def _theme_context(user: User, insight: Insight) -> dict[str, Any]:
     matches = list(
         ThemeMatch.objects.restrict(user, "view")
         .filter(insight=insight)
         .select_related("priority")
         .order_by("rank")
     )
-    theme = services.themes_of([insight])[insight.pk]
+    assigned = assigned_priorities([insight])[insight.pk]
     feedback = list(insight.theme_feedback.model.objects.restrict(user, "view").filter(insight=insight)[:5])
     priorities = ListeningPriority.objects.restrict(user, "view").filter(
         therapeutic_area_id=insight.therapeutic_area_id, active=True
@@ -130,18 +132,18 @@ def _theme_context(user: Any, insight: Insight) -> dict[str, Any]:
     return {
         "insight": insight,
         "matches": matches,
-        "theme": theme,
-        "theme_priority": names.get(theme.priority_id) if theme.priority_id else None,
+        "theme": assigned,
+        "theme_priority": names.get(assigned.priority_id) if assigned.priority_id else None,
         "feedback": feedback,
         "priorities": priorities,
-        "signal": services.signal_of(user, insight),
-        "threshold": services.CALIBRATION.threshold,
+        "signal": signal_of(user, insight),
+        "threshold": CALIBRATION.threshold,
     }
 
 
 @login_required
 @require_GET
-def theme_queue(request: HttpRequest) -> HttpResponse:
+def theme_queue(request: AuthenticatedRequest) -> HttpResponse:
     """Submitted and reviewed insights in the reviewer's scope with no theme decision yet, weakest match
     first, so that reviewers spend their clicks where the model is least sure."""
     user = request.user
@@ -168,7 +170,7 @@ def theme_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def clusters(request: HttpRequest) -> HttpResponse:
+def clusters(request: AuthenticatedRequest) -> HttpResponse:
     """What the field is saying that nobody asked about: clusters of unmatched insights per area."""
     user = request.user
     require(user, "insight", "view")
@@ -177,7 +179,7 @@ def clusters(request: HttpRequest) -> HttpResponse:
         request,
         "intel/clusters.html",
         {
-            "clusters": services.clusters_for(user, area.pk if area else None),
+            "clusters": clusters_for(user, area.pk if area else None),
             "areas": TherapeuticArea.objects.restrict(user, "view"),
             "area": area,
             "perms_review": can(user, "insight", "review"),
@@ -187,7 +189,7 @@ def clusters(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def trends_page(request: HttpRequest) -> HttpResponse:
+def trends_page(request: AuthenticatedRequest) -> HttpResponse:
     """Signals per theme per month with emerging themes marked; a server-drawn SVG chart and its table."""
     user = request.user
     require(user, "insight", "view")
@@ -196,7 +198,7 @@ def trends_page(request: HttpRequest) -> HttpResponse:
         months = min(max(int(request.GET.get("months") or 12), 4), 36)
     except ValueError:
         months = 12
-    table = services.trend_table(user, area_id=area.pk if area else None, months=months)
+    table = trend_table(user, area_id=area.pk if area else None, months=months)
     return render(
         request,
         "intel/trends.html",

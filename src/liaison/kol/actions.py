@@ -26,9 +26,10 @@ from liaison.core.audit import record_event
 from liaison.core.context import reason as audit_reason
 from liaison.core.permissions import require
 from liaison.core.validation import clean_text
+from liaison.people.actions import update_hcp
 from liaison_pipelines.tables import PipelineTables
 
-from . import loaders, services
+from . import loaders, pipelines
 from .models import IdentityLink, KolEvidence, KolScore, KolSnapshot, LinkStatus, LinkTarget
 
 Progress = Callable[[str, int], None]
@@ -73,8 +74,6 @@ def decide_link(user: User, link: IdentityLink, *, accept: bool, reason: str) ->
 
 def _sync_hcp_identifier(user: User, link: IdentityLink, *, accept: bool, reason: str) -> None:
     """Keep the HCP's `pubmed_person` identifier in step with the decision, through the people app's action."""
-    from liaison.people.actions import update_hcp
-
     hcp = link.hcp
     assert hcp is not None
     identifiers = dict(hcp.identifiers or {})
@@ -115,7 +114,7 @@ def run_kol_scoring(
     KolScore rows with their evidence; the full ranking stays in
     `$LIAISON_DATA_DIR/pipelines/kol/<area code>/v<N>/`. Needs an audit context (the CLI's, or a job's).
     Raises ScoringInputError (a ValueError) when tables are missing or the area has no MeSH tree numbers,
-    services.BadWeights for invalid weights, PermissionDenied when the user may not score.
+    pipelines.BadWeights for invalid weights, PermissionDenied when the user may not score.
     """
     from liaison_pipelines.kol import Area, score_area
     from liaison_pipelines.link import link_persons
@@ -131,14 +130,14 @@ def run_kol_scoring(
             f"therapeutic area {area.name!r} has no MeSH tree numbers; an admin must set them (e.g. C04) "
             "before it can be scored"
         )
-    parsed = services.make_weights(weights)
+    parsed = pipelines.make_weights(weights)
     year = as_of_year or timezone.now().year
-    tables = services.pipeline_tables()
+    tables = pipelines.pipeline_tables()
     check_tables(tables)
     started = time.monotonic()
 
     linking = link_persons(
-        tables, tables.links, hcps=services.export_hcps(), decisions=services.export_decisions()
+        tables, tables.links, hcps=pipelines.export_hcps(), decisions=pipelines.export_decisions()
     )
     advance("linking", 1)
     links = loaders.load_links(tables.links)

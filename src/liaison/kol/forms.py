@@ -9,10 +9,10 @@ from typing import Any
 
 from django import forms
 
-from liaison.core.forms import LiaisonForm
+from liaison.core.forms import LiaisonForm, field_of
 
-from .analysis import COMPONENTS
 from .models import LinkStatus
+from .score_math import COMPONENTS
 
 MAX_WEIGHT = 100.0
 
@@ -26,8 +26,10 @@ class RankingFilterForm(LiaisonForm):
 
     def __init__(self, *args: Any, areas: list[Any], snapshots: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(str(a.uuid), a.name) for a in areas]
-        self.fields["snapshot"].choices = [(str(s.uuid), snapshot_label(s)) for s in snapshots]
+        field_of(self, "area", forms.ChoiceField).choices = [(str(a.uuid), a.name) for a in areas]
+        field_of(self, "snapshot", forms.ChoiceField).choices = [
+            (str(s.uuid), snapshot_label(s)) for s in snapshots
+        ]
 
 
 def snapshot_label(snapshot: Any) -> str:
@@ -73,8 +75,8 @@ class DiffForm(LiaisonForm):
     def __init__(self, *args: Any, snapshots: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(str(s.uuid), snapshot_label(s)) for s in snapshots]
-        self.fields["a"].choices = choices
-        self.fields["b"].choices = choices
+        field_of(self, "a", forms.ChoiceField).choices = choices
+        field_of(self, "b", forms.ChoiceField).choices = choices
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -158,8 +158,12 @@ class _Upsert:
         return pks, touched
 
 
+# The child rows _replace_children rewrites: a publication's authors, a trial's investigators.
+Child = TypeVar("Child", Authorship, TrialInvestigator)
+
+
 def _replace_children(
-    child: type[models.Model],
+    child: type[Child],
     parent_field: str,
     parent_pks: dict[Any, int],
     wanted: dict[Any, list[dict[str, Any]]],

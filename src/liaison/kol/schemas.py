@@ -2,13 +2,13 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import TherapeuticAreaBrief, UserBrief
-from liaison.core.api_common import PageQuery, SearchText, Text, choices_of
+from liaison.core.api_common import PageQuery, SearchText, choices_of
 from liaison.people.schemas import HCPBrief
 
 from .models import LinkStatus, LinkTarget
@@ -118,8 +118,8 @@ class IdentityLinkRead(Schema):
 
 
 class IdentityLinkFilters(PageQuery):
-    status: choices_of(LinkStatus) | None = None  # type: ignore[valid-type]
-    target: choices_of(LinkTarget) | None = None  # type: ignore[valid-type]
+    status: Annotated[str, choices_of(LinkStatus)] | None = None
+    target: Annotated[str, choices_of(LinkTarget)] | None = None
     person_id: SearchText | None = None
     hcp: UUID | None = None
 
@@ -128,4 +128,4 @@ class IdentityDecision(Schema):
     """Accept or reject a link; the reason is required either way and goes on the audit event."""
 
     accept: bool
-    reason: Text(2000)  # type: ignore[valid-type]
+    reason: Annotated[str, Field(max_length=2000)]

@@ -14,7 +14,7 @@ import re
 import uuid as uuid_lib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,10 +29,10 @@ from django.views.decorators.http import require_GET, require_POST
 from liaison.core.forms import add_action_errors
 from liaison.core.permissions import can, require
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
+from liaison.people.extensions import hcp_tabs
 from liaison.people.models import HCP, HCPStatus
 
-from . import analysis
-from .analysis import COMPONENTS, PersonState
+from . import actions, score_math
 from .forms import DecisionForm, DiffForm, IdentityFilterForm, RankingFilterForm, WeightsForm
 from .models import (
     Authorship,
@@ -46,6 +46,10 @@ from .models import (
     Publication,
     Trial,
 )
+from .score_math import COMPONENTS, PersonState
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 PAGE_SIZE = 50
 EVIDENCE_PER_COMPONENT = 100
@@ -66,13 +70,13 @@ DEFAULT_WEIGHTS = {"publications": 0.35, "network": 0.25, "trials": 0.20, "focus
 # --- shared reads -----------------------------------------------------------------------------------------------
 
 
-def _snapshots(user: Any) -> QuerySet[KolSnapshot]:
+def _snapshots(user: User) -> QuerySet[KolSnapshot]:
     return (
         KolSnapshot.objects.restrict(user, "view").select_related("area").order_by("area__name", "-version")
     )
 
 
-def _snapshot_param(user: Any, value: str | None) -> KolSnapshot | None:
+def _snapshot_param(user: User, value: str | None) -> KolSnapshot | None:
     """The visible snapshot a query parameter names; a malformed or unknown uuid is a 404, like a bad link."""
     if not value:
         return None
@@ -101,7 +105,7 @@ def snapshot_weights(snapshot: KolSnapshot) -> dict[str, float]:
         except (TypeError, ValueError):
             weights[name] = DEFAULT_WEIGHTS[name]
     try:
-        return analysis.check_weights(weights)
+        return score_math.check_weights(weights)
     except ValueError:
         return dict(DEFAULT_WEIGHTS)
 
@@ -121,7 +125,7 @@ def norms_of(score: KolScore | dict[str, Any]) -> dict[str, float]:
 
 def points_of(components: dict[str, Any], weights: dict[str, float]) -> dict[str, float]:
     """Each component's points in the score: as stored, or `w · norm / Σw` when a row predates `points`."""
-    computed = analysis.component_points(norms_of(components), weights)
+    computed = score_math.component_points(norms_of(components), weights)
     out = {}
     for name in COMPONENTS:
         stored = (components or {}).get(name, {}).get("points")
@@ -146,14 +150,14 @@ def segments(components: dict[str, Any], weights: dict[str, float]) -> list[Segm
     return [Segment(name, points[name]) for name in COMPONENTS]
 
 
-def _visible_hcps(user: Any, scores: list[KolScore]) -> set[int]:
+def _visible_hcps(user: User, scores: list[KolScore]) -> set[int]:
     ids = {s.hcp_id for s in scores if s.hcp_id}
     if not ids:
         return set()
     return set(HCP.objects.restrict(user, "view").filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _score_rows(user: Any, scores: list[KolScore], weights: dict[str, float]) -> list[dict[str, Any]]:
+def _score_rows(user: User, scores: list[KolScore], weights: dict[str, float]) -> list[dict[str, Any]]:
     visible = _visible_hcps(user, scores)
     return [
         {
@@ -227,7 +231,7 @@ class EvidenceGroup:
     total: int = 0
 
 
-def _evidence_groups(user: Any, score: KolScore) -> list[EvidenceGroup]:
+def _evidence_groups(user: User, score: KolScore) -> list[EvidenceGroup]:
     if not can(user, "kol_evidence", "view"):
         return []
     counts = dict(
@@ -264,7 +268,7 @@ def _evidence_groups(user: Any, score: KolScore) -> list[EvidenceGroup]:
     return groups
 
 
-def _payments(user: Any, links: list[IdentityLink]) -> list[Payment]:
+def _payments(user: User, links: list[IdentityLink]) -> list[Payment]:
     """Open Payments rows of the person's used payment-recipient links (profile id, or `npi:<NPI>`)."""
     ids = [k.target_id for k in links if k.target == LinkTarget.PAYMENT_RECIPIENT and k.used]
     profiles = {i for i in ids if not i.startswith("npi:")}
@@ -332,7 +336,7 @@ def score_detail(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
 # --- 3. the HCP record's KOL tab --------------------------------------------------------------------------------
 
 
-def hcp_kol_context(user: Any, hcp: HCP) -> dict[str, Any]:
+def hcp_kol_context(user: User, hcp: HCP) -> dict[str, Any]:
     """The KOL tab of an HCP record: the latest visible score of this HCP in each area, with its breakdown."""
     scores = list(
         KolScore.objects.restrict(user, "view")
@@ -359,8 +363,6 @@ def hcp_kol_context(user: Any, hcp: HCP) -> dict[str, Any]:
 @require_GET
 def hcp_tab(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     """The HCP page with its KOL tab open; an htmx tab click gets the tab region only."""
-    from liaison.people.views import TABS
-
     user = request.user
     require(user, "kol_score", "view")
     hcp = get_restricted_or_404(
@@ -376,9 +378,7 @@ def hcp_tab(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
         survivor = HCP.objects.restrict(user, "view").filter(pk=hcp.merged_into_id).first()
     context = {
         "hcp": hcp,
-        "tabs": [
-            (key, label) for key, label, resource in TABS if resource is None or can(user, resource, "view")
-        ],
+        "tabs": [(t.key, t.label) for t in hcp_tabs() if t.resource is None or can(user, t.resource, "view")],
         "tab": "kol",
         "survivor": survivor,
         "can_change": can(user, "hcp", "change") and hcp.status != HCPStatus.MERGED,
@@ -436,7 +436,7 @@ def network(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
     pubs = Publication.objects.restrict(user, "view")
     own = Authorship.objects.filter(person_id=person_id, publication__in=pubs)
     scope = "all papers of this person"
-    if score is not None:
+    if snapshot is not None and score is not None:  # a score is only looked up within a snapshot
         area_pmids = [
             int(r)
             for r in KolEvidence.objects.filter(score=score, source="pubmed")
@@ -459,7 +459,7 @@ def network(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
             authors_of[pub_id].append(pid)
             names[pid][f"{fore} {last}".strip()] += 1
     shared: Counter[str] = Counter()
-    weight: Counter[str] = Counter()
+    weight: defaultdict[str, float] = defaultdict(float)  # every key of `shared` gets one
     for authors in authors_of.values():
         people = set(authors)
         if person_id not in people or len(authors) < 2:
@@ -489,8 +489,8 @@ def network(request: AuthenticatedRequest, person_id: str) -> HttpResponse:
         for i, a in enumerate(inside):
             for b in inside[i + 1 :]:
                 pair_shared[(a, b)] += 1
-    for (a, b), n in pair_shared.items():
-        graph.add_edge(a, b, weight=n)
+    for (a, b), count in pair_shared.items():
+        graph.add_edge(a, b, weight=count)
     positions = (
         nx.spring_layout(graph, seed=NETWORK_SEED, weight="weight") if len(graph) > 1 else {person_id: (0, 0)}
     )
@@ -579,7 +579,7 @@ def rising(request: AuthenticatedRequest) -> HttpResponse:
 # --- 6. weight sensitivity --------------------------------------------------------------------------------------
 
 
-def _default_snapshot(user: Any) -> KolSnapshot | None:
+def _default_snapshot(user: User) -> KolSnapshot | None:
     return _snapshots(user).first()
 
 
@@ -608,8 +608,8 @@ def sensitivity(request: AuthenticatedRequest) -> HttpResponse:
     people = [(pid, norms_of(components)) for pid, _, _, _, components in stored]
     baseline = [pid for pid, *_ in stored]
     info = {pid: (name, rank, score) for pid, name, rank, score, _ in stored}
-    new = analysis.rerank(people, weights)
-    top = [
+    new = score_math.rerank(people, weights)
+    top: list[dict[str, Any]] = [
         {
             "ranked": r,
             "name": info[r.person_id][0],
@@ -637,8 +637,8 @@ def sensitivity(request: AuthenticatedRequest) -> HttpResponse:
             "defaults": defaults,
             "changed": weights != defaults,
             "top": top,
-            "overlap": analysis.top_overlap(baseline, [r.person_id for r in new], TOP_K),
-            "sweep": analysis.sensitivity_sweep(people, weights, k=TOP_K),
+            "overlap": score_math.top_overlap(baseline, [r.person_id for r in new], TOP_K),
+            "sweep": score_math.sensitivity_sweep(people, weights, k=TOP_K),
             "k": TOP_K,
             "persons": len(stored),
         },
@@ -648,7 +648,7 @@ def sensitivity(request: AuthenticatedRequest) -> HttpResponse:
 # --- 7. snapshot diff -------------------------------------------------------------------------------------------
 
 
-def _states(user: Any, snapshot: KolSnapshot) -> dict[str, PersonState]:
+def _states(user: User, snapshot: KolSnapshot) -> dict[str, PersonState]:
     weights = snapshot_weights(snapshot)
     rows = (
         KolScore.objects.restrict(user, "view")
@@ -688,12 +688,12 @@ def diff(request: AuthenticatedRequest) -> HttpResponse:
         by_uuid = {str(s.uuid): s for s in snaps}
         a, b = by_uuid[form.cleaned_data["a"]], by_uuid[form.cleaned_data["b"]]
         old, new = _states(user, a), _states(user, b)
-        result = analysis.diff_snapshots(old, new, limit=DIFF_LIMIT)
+        result = score_math.diff_snapshots(old, new, limit=DIFF_LIMIT)
         if can(user, "kol_evidence", "view"):
             ids = result.person_ids()
             _attach_evidence(a, old, ids)
             _attach_evidence(b, new, ids)
-            result = analysis.diff_snapshots(old, new, limit=DIFF_LIMIT)
+            result = score_math.diff_snapshots(old, new, limit=DIFF_LIMIT)
         uuids = dict(
             KolScore.objects.restrict(user, "view")
             .filter(snapshot=b, person_id__in=result.person_ids())
@@ -720,7 +720,7 @@ def diff(request: AuthenticatedRequest) -> HttpResponse:
 # --- 8. identity suggestion queue -------------------------------------------------------------------------------
 
 
-def _link_context(user: Any, link: IdentityLink, form: DecisionForm | None = None) -> dict[str, Any]:
+def _link_context(user: User, link: IdentityLink, form: DecisionForm | None = None) -> dict[str, Any]:
     can_decide = can(user, "identity_link", "change") and not link.decided
     return {
         "link": link,
@@ -757,8 +757,6 @@ def identity_queue(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def identity_decide(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     """Accept or reject one suggestion with a reason; htmx swaps the row, a plain post returns to the queue."""
-    from . import actions
-
     user = request.user
     link = get_restricted_or_404(
         IdentityLink, user, uuid, "change", queryset=IdentityLink.objects.select_related("hcp", "decided_by")

@@ -21,7 +21,7 @@ from liaison.core.permissions import can, require
 from liaison.core.validation import clean_choice, clean_text
 from liaison.insights.models import Insight, InsightStatus, ListeningPriority
 
-from .models import CLOSED, Action, ActionStatus, InsightRating, Notification, Theme
+from .models import CLOSED, ActionStatus, InsightAction, InsightRating, Notification, Theme
 
 RATING_SCALE = range(1, 6)
 
@@ -184,7 +184,7 @@ def create_action(
     owner_user: User | None = None,
     owner_function: str = "",
     description: str = "",
-) -> Action:
+) -> InsightAction:
     """Turn a theme into an action with an owner and a due date; tells the MSLs whose insights fed it."""
     require(acting_user, "insight_action", "add")
     if not Theme.objects.restrict(acting_user, "view").filter(pk=theme.pk).exists():
@@ -192,7 +192,7 @@ def create_action(
     if not theme.insights.exists():
         raise ValidationError({"theme": "add insights to the theme before acting on it"})
     owner_user, owner_function = _owner(owner_user, owner_function)
-    action = Action.objects.create(
+    action = InsightAction.objects.create(
         theme=theme,
         title=clean_text(title, "title", required=True, max_length=200),
         description=clean_text(description, "description", max_length=5000),
@@ -214,21 +214,21 @@ _UNSET: Any = object()
 
 @transaction.atomic
 def update_action(
-    action: Action,
+    action: InsightAction,
     *,
     acting_user: User,
     title: str | None = None,
     description: str | None = None,
     due_date: dt.date | None = None,
     status: str | None = None,
-    owner_user: Any = _UNSET,
+    owner_user: User | None = _UNSET,
     owner_function: str | None = None,
-) -> Action:
+) -> InsightAction:
     """Change an open action: title, description, due date, owner, or open <-> in progress.
 
     Closing (done or cancelled) goes through `complete_action`, which needs the outcome."""
     require(acting_user, "insight_action", "change")
-    if not Action.objects.restrict(acting_user, "change").filter(pk=action.pk).exists():
+    if not InsightAction.objects.restrict(acting_user, "change").filter(pk=action.pk).exists():
         raise ValidationError({"__all__": "you may not change this action"})
     if action.is_closed:
         raise ValidationError({"status": f"the action is {action.status}; it cannot change any more"})
@@ -253,11 +253,11 @@ def update_action(
 
 @transaction.atomic
 def complete_action(
-    action: Action, *, acting_user: User, outcome: str, status: str = ActionStatus.DONE
-) -> Action:
+    action: InsightAction, *, acting_user: User, outcome: str, status: str = ActionStatus.DONE
+) -> InsightAction:
     """Close an action as done (or cancelled) with the outcome, and tell the MSLs whose insights fed it."""
     require(acting_user, "insight_action", "change")
-    if not Action.objects.restrict(acting_user, "change").filter(pk=action.pk).exists():
+    if not InsightAction.objects.restrict(acting_user, "change").filter(pk=action.pk).exists():
         raise ValidationError({"__all__": "you may not change this action"})
     status = clean_choice(status, "status", [s.value for s in CLOSED])
     if action.is_closed:
@@ -273,7 +273,7 @@ def complete_action(
     return action
 
 
-def contributors(action: Action) -> list[User]:
+def contributors(action: InsightAction) -> list[User]:
     """The active users whose insights in the action's theme fed it, who may receive notifications."""
     authors = User.objects.filter(pk__in=action.theme.insights.values("author"), is_active=True).order_by(
         "pk"
@@ -281,7 +281,7 @@ def contributors(action: Action) -> list[User]:
     return [u for u in authors if can(u, "notification", "view")]
 
 
-def _notify(action: Action, acting_user: User, text: str) -> list[Notification]:
+def _notify(action: InsightAction, acting_user: User, text: str) -> list[Notification]:
     """One notification per contributing MSL (not the person acting), linking to the action."""
     link = reverse("loop:action_detail", args=[action.uuid])
     text = text if len(text) <= 500 else text[:499] + "…"

@@ -9,20 +9,28 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
-from django.http import HttpRequest
-from ninja import NinjaAPI, Query, Router, Status
+from ninja import Query, Router, Status
 
 from liaison.accounts.models import TherapeuticArea, User
-from liaison.core.api_common import page_of, paginate, resolve, resolve_many, responses, visible
+from liaison.core.api_common import (
+    ApiRequest,
+    apply_filters,
+    limit_offset_page,
+    page_of,
+    resolve,
+    resolve_many,
+    responses,
+    visible,
+)
+from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import require
 from liaison.core.roles import MEDICAL_ROLES
 from liaison.core.views import get_restricted_or_404
 from liaison.insights.models import Insight, ListeningPriority
 
 from . import actions
-from .models import Action, InsightRating, Notification, Theme
-from .reports import DEFINITIONS, build_loop_report, seed_insights
+from .models import InsightAction, InsightRating, Notification, Theme
+from .queries import DEFINITIONS, build_loop_report, seed_insights
 from .schemas import (
     ActionComplete,
     ActionCreate,
@@ -50,31 +58,21 @@ notifications_router = Router(tags=["notifications"])
 report_router = Router(tags=["insight-action-report"])
 
 
-def register(api: NinjaAPI) -> None:
-    """Mount the loop's routers (called from core/api.py)."""
-    api.add_router("/insight-ratings", ratings_router)
-    api.add_router("/insight-themes", themes_router)
-    api.add_router("/actions", actions_router)
-    api.add_router("/notifications", notifications_router)
-    api.add_router("/insight-action-report", report_router)
-
-
 # ---- ratings -------------------------------------------------------------------------------------------------
 
 
 @ratings_router.get(
     "", response=responses({200: page_of(InsightRatingRead)}), operation_id="insight_ratings_list"
 )
-def list_ratings(request: HttpRequest, filters: Query[InsightRatingFilters]) -> Any:
+def list_ratings(request: ApiRequest, filters: Query[InsightRatingFilters]) -> Any:
     """Ratings of insights you may see; filter by `insight`."""
     qs = visible(InsightRating, request.user).select_related("insight", "reviewer")
-    if filters.insight:
-        qs = qs.filter(insight__uuid=filters.insight)
-    return paginate(qs, filters)
+    qs = apply_filters(qs, filters, {"insight": "insight__uuid"})
+    return limit_offset_page(qs, filters)
 
 
 @ratings_router.post("", response=responses({201: InsightRatingRead}), operation_id="insight_ratings_create")
-def rate(request: HttpRequest, payload: InsightRatingCreate) -> Any:
+def rate(request: ApiRequest, payload: InsightRatingCreate) -> Any:
     """Rate an insight (specific and actionable 1-5, new yes/no); rating again replaces your rating."""
     user = request.user
     require(user, "insight_rating", "add")
@@ -93,7 +91,7 @@ def rate(request: HttpRequest, payload: InsightRatingCreate) -> Any:
 # ---- themes --------------------------------------------------------------------------------------------------
 
 
-def _theme_out(user: Any, theme: Theme) -> Theme:
+def _theme_out(user: User, theme: Theme) -> Theme:
     """Attach the insights the reader may see, and how many others the theme holds."""
     mine = list(
         Insight.objects.restrict(user, "view").filter(loop_themes=theme).values_list("uuid", flat=True)
@@ -103,24 +101,23 @@ def _theme_out(user: Any, theme: Theme) -> Theme:
     return theme
 
 
-def _themes() -> QuerySet:
+def _themes() -> RestrictQuerySet:
     return Theme.objects.select_related("therapeutic_area", "listening_priority", "created_by")
 
 
 @themes_router.get("", response=responses({200: page_of(ThemeRead)}), operation_id="insight_themes_list")
-def list_themes(request: HttpRequest, filters: Query[ThemeFilters]) -> Any:
+def list_themes(request: ApiRequest, filters: Query[ThemeFilters]) -> Any:
     """Themes built from insights you may see; filter by `therapeutic_area`."""
     user = request.user
-    qs = visible(Theme, user).select_related("therapeutic_area", "listening_priority", "created_by")
-    if filters.therapeutic_area:
-        qs = qs.filter(therapeutic_area__uuid=filters.therapeutic_area)
-    page = paginate(qs, filters)
+    qs = visible(Theme, user, queryset=_themes())
+    qs = apply_filters(qs, filters, {"therapeutic_area": "therapeutic_area__uuid"})
+    page = limit_offset_page(qs, filters)
     page["items"] = [_theme_out(user, t) for t in page["items"]]
     return page
 
 
 @themes_router.post("", response=responses({201: ThemeRead}), operation_id="insight_themes_create")
-def create_theme(request: HttpRequest, payload: ThemeCreate) -> Any:
+def create_theme(request: ApiRequest, payload: ThemeCreate) -> Any:
     """Create a theme from insights (and/or seeded from a listening priority's insights)."""
     user = request.user
     require(user, "insight_theme", "add")
@@ -140,12 +137,12 @@ def create_theme(request: HttpRequest, payload: ThemeCreate) -> Any:
 
 
 @themes_router.get("/{uuid}", response=responses({200: ThemeRead}), operation_id="insight_themes_read")
-def read_theme(request: HttpRequest, uuid: UUID) -> Any:
+def read_theme(request: ApiRequest, uuid: UUID) -> Any:
     return _theme_out(request.user, get_restricted_or_404(Theme, request.user, uuid, queryset=_themes()))
 
 
 @themes_router.patch("/{uuid}", response=responses({200: ThemeRead}), operation_id="insight_themes_update")
-def update_theme(request: HttpRequest, uuid: UUID, payload: ThemeUpdate) -> Any:
+def update_theme(request: ApiRequest, uuid: UUID, payload: ThemeUpdate) -> Any:
     """Rename, re-describe, add insights to or remove insights from a theme."""
     user = request.user
     theme = get_restricted_or_404(Theme, user, uuid, "change")
@@ -163,29 +160,26 @@ def update_theme(request: HttpRequest, uuid: UUID, payload: ThemeUpdate) -> Any:
 # ---- actions -------------------------------------------------------------------------------------------------
 
 
-def _actions() -> QuerySet:
-    return Action.objects.select_related("theme", "owner_user", "created_by")
+def _actions() -> RestrictQuerySet:
+    return InsightAction.objects.select_related("theme", "owner_user", "created_by")
 
 
-def _owner(user: Any, value: UUID | None) -> Any:
+def _owner(user: User, value: UUID | None) -> Any:
     """The owning colleague named by uuid: an active user of a medical role (owners are never commercial)."""
     colleagues = User.objects.filter(is_active=True, role__in=[r.value for r in MEDICAL_ROLES])
     return resolve(User, user, value, "owner_user", queryset=colleagues)
 
 
 @actions_router.get("", response=responses({200: page_of(ActionRead)}), operation_id="actions_list")
-def list_actions(request: HttpRequest, filters: Query[ActionFilters]) -> Any:
+def list_actions(request: ApiRequest, filters: Query[ActionFilters]) -> Any:
     """Actions on themes you may see; filter by `status`, `theme`."""
-    qs = visible(Action, request.user).select_related("theme", "owner_user", "created_by")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.theme:
-        qs = qs.filter(theme__uuid=filters.theme)
-    return paginate(qs, filters)
+    qs = visible(InsightAction, request.user, queryset=_actions())
+    qs = apply_filters(qs, filters, {"status": "status", "theme": "theme__uuid"})
+    return limit_offset_page(qs, filters)
 
 
 @actions_router.post("", response=responses({201: ActionRead}), operation_id="actions_create")
-def create_action(request: HttpRequest, payload: ActionCreate) -> Any:
+def create_action(request: ApiRequest, payload: ActionCreate) -> Any:
     """Turn a theme into an action; the MSLs whose insights fed it are notified."""
     user = request.user
     require(user, "insight_action", "add")
@@ -202,15 +196,15 @@ def create_action(request: HttpRequest, payload: ActionCreate) -> Any:
 
 
 @actions_router.get("/{uuid}", response=responses({200: ActionRead}), operation_id="actions_read")
-def read_action(request: HttpRequest, uuid: UUID) -> Any:
-    return get_restricted_or_404(Action, request.user, uuid, queryset=_actions())
+def read_action(request: ApiRequest, uuid: UUID) -> Any:
+    return get_restricted_or_404(InsightAction, request.user, uuid, queryset=_actions())
 
 
 @actions_router.patch("/{uuid}", response=responses({200: ActionRead}), operation_id="actions_update")
-def update_action(request: HttpRequest, uuid: UUID, payload: ActionUpdate) -> Any:
+def update_action(request: ApiRequest, uuid: UUID, payload: ActionUpdate) -> Any:
     """Change an open action (title, description, owner, due date, open/in progress)."""
     user = request.user
-    action = get_restricted_or_404(Action, user, uuid, "change")
+    action = get_restricted_or_404(InsightAction, user, uuid, "change")
     owner: dict[str, Any] = {}
     if payload.owner_user is not None:
         owner["owner_user"] = _owner(user, payload.owner_user)
@@ -231,10 +225,10 @@ def update_action(request: HttpRequest, uuid: UUID, payload: ActionUpdate) -> An
 @actions_router.post(
     "/{uuid}/complete", response=responses({200: ActionRead}), operation_id="actions_complete"
 )
-def complete_action(request: HttpRequest, uuid: UUID, payload: ActionComplete) -> Any:
+def complete_action(request: ApiRequest, uuid: UUID, payload: ActionComplete) -> Any:
     """Close an action as done or cancelled with its outcome; the contributing MSLs are notified."""
     user = request.user
-    action = get_restricted_or_404(Action, user, uuid, "change")
+    action = get_restricted_or_404(InsightAction, user, uuid, "change")
     actions.complete_action(action, acting_user=user, outcome=payload.outcome, status=payload.status)
     return _actions().get(pk=action.pk)
 
@@ -245,18 +239,17 @@ def complete_action(request: HttpRequest, uuid: UUID, payload: ActionComplete) -
 @notifications_router.get(
     "", response=responses({200: page_of(NotificationRead)}), operation_id="notifications_list"
 )
-def list_notifications(request: HttpRequest, filters: Query[NotificationFilters]) -> Any:
+def list_notifications(request: ApiRequest, filters: Query[NotificationFilters]) -> Any:
     """Your own notifications, newest first; `unread=true` for the unread ones only."""
     qs = visible(Notification, request.user).select_related("action")
-    if filters.unread is not None:
-        qs = qs.filter(read_at__isnull=filters.unread)
-    return paginate(qs, filters)
+    qs = apply_filters(qs, filters, {"unread": "read_at__isnull"})
+    return limit_offset_page(qs, filters)
 
 
 @notifications_router.post(
     "/read-all", response=responses({200: MarkedRead}), operation_id="notifications_read_all"
 )
-def read_all(request: HttpRequest) -> Any:
+def read_all(request: ApiRequest) -> Any:
     """Mark all your notifications read."""
     return {"marked": actions.mark_all_read(acting_user=request.user)}
 
@@ -264,7 +257,7 @@ def read_all(request: HttpRequest) -> Any:
 @notifications_router.post(
     "/{uuid}/read", response=responses({200: NotificationRead}), operation_id="notifications_read"
 )
-def read_one(request: HttpRequest, uuid: UUID) -> Any:
+def read_one(request: ApiRequest, uuid: UUID) -> Any:
     """Mark one of your notifications read."""
     user = request.user
     note = get_restricted_or_404(Notification, user, uuid, "change")
@@ -276,7 +269,7 @@ def read_one(request: HttpRequest, uuid: UUID) -> Any:
 
 
 @report_router.get("", response=responses({200: LoopReportRead}), operation_id="insight_action_report")
-def report(request: HttpRequest, query: Query[ReportQuery]) -> Any:
+def report(request: ApiRequest, query: Query[ReportQuery]) -> Any:
     """Insight-to-action rate and latency per therapeutic area and per team (definitions included)."""
     r = build_loop_report(request.user, since=query.since, until=query.until)
     return {

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from liaison.accounts.models import TherapeuticArea, User
+from liaison.core.forms import field_of
 from liaison.core.roles import MEDICAL_ROLES
 from liaison.insights.models import ListeningPriority
 from liaison.intel.models import ClusterMember, InsightCluster
@@ -51,18 +52,21 @@ class ThemeForm(forms.Form):
         label="Or seed from a cluster of unmatched insights",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["therapeutic_area"].queryset = TherapeuticArea.objects.restrict(user, "view")
-        self.fields["listening_priority"].queryset = ListeningPriority.objects.restrict(user, "view").filter(
-            active=True
-        )
+        field_of(
+            self, "therapeutic_area", forms.ModelChoiceField
+        ).queryset = TherapeuticArea.objects.restrict(user, "view")
+        priorities = ListeningPriority.objects.restrict(user, "view").filter(active=True)
+        field_of(self, "listening_priority", forms.ModelChoiceField).queryset = priorities
         # A cluster's keywords come from its insights: offer only clusters with a member the reviewer may see.
         members = ClusterMember.objects.restrict(user, "view").values("cluster")
-        self.fields["cluster"].queryset = InsightCluster.objects.filter(pk__in=members)
+        clusters = InsightCluster.objects.filter(pk__in=members)
+        field_of(self, "cluster", forms.ModelChoiceField).queryset = clusters
 
     def clean(self) -> dict[str, Any]:
-        cd = super().clean()
+        super().clean()
+        cd = self.cleaned_data
         area = cd.get("therapeutic_area")
         for key in ("listening_priority", "cluster"):
             seed = cd.get(key)
@@ -71,14 +75,19 @@ class ThemeForm(forms.Form):
         return cd
 
 
+class ColleagueField(forms.ModelChoiceField):
+    """A user by the name people know them by."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
 class ActionForm(forms.Form):
     """A new action on a theme, or the editable fields of an open one."""
 
     title = forms.CharField(max_length=200)
     description = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
-    owner_user = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, label="Owner (a person)"
-    )
+    owner_user = ColleagueField(queryset=User.objects.none(), required=False, label="Owner (a person)")
     owner_function = forms.CharField(
         required=False,
         max_length=120,
@@ -90,13 +99,11 @@ class ActionForm(forms.Form):
         choices=[(ActionStatus.OPEN, "Open"), (ActionStatus.IN_PROGRESS, "In progress")], required=False
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Owners are medical colleagues; listing them needs no user-admin permission, only active medical users.
-        self.fields["owner_user"].queryset = User.objects.filter(
-            is_active=True, role__in=[r.value for r in MEDICAL_ROLES]
-        ).order_by("last_name", "first_name")
-        self.fields["owner_user"].label_from_instance = lambda u: u.display_name
+        colleagues = User.objects.filter(is_active=True, role__in=[r.value for r in MEDICAL_ROLES])
+        field_of(self, "owner_user", ColleagueField).queryset = colleagues.order_by("last_name", "first_name")
 
 
 class CompleteForm(forms.Form):

@@ -9,7 +9,7 @@ fed an action can always open it. Pages and the API list only the theme's insigh
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -17,11 +17,12 @@ from django.db.models import Q
 
 from liaison.accounts.models import TherapeuticArea, User
 from liaison.core.models import AuditedModel
+from liaison.core.policies import team_scope
 from liaison.core.roles import Role
 from liaison.insights.models import Insight, ListeningPriority
 
 
-def _through_insights(queryset: models.QuerySet, user: Any, path: str) -> models.QuerySet:
+def _through_insights(queryset: models.QuerySet, user: User, path: str) -> models.QuerySet:
     """MSLs and managers: rows with at least one insight of their own or their team's; others see every row."""
     if user.role not in (Role.MSL, Role.MSL_MANAGER):
         return queryset
@@ -62,9 +63,7 @@ class InsightRating(AuditedModel):
         return (self.specific + self.actionable) / 2
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
-        from liaison.core.policies import team_scope
-
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "insight__author")
 
 
@@ -91,7 +90,7 @@ class Theme(AuditedModel):
         return self.name
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return _through_insights(queryset, user, "insights")
 
 
@@ -105,9 +104,14 @@ class ActionStatus(models.TextChoices):
 CLOSED = (ActionStatus.DONE, ActionStatus.CANCELLED)
 
 
-class Action(AuditedModel):
+class InsightAction(AuditedModel):
     """What the company does about a theme: an owner (a person or an internal function), a due date, a status
-    and, once closed, the outcome the contributing MSLs are told about."""
+    and, once closed, the outcome the contributing MSLs are told about.
+
+    Named `InsightAction` so that it does not read as an app's `actions.py` (the write path). It was `Action`:
+    its table (`loop_action`) and its audit name (object type "loop.action", events "action.*") stay as they
+    were, so the audit trail written before the rename still reads and reconciles as one history.
+    """
 
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="actions")
     title = models.CharField(max_length=200)
@@ -123,8 +127,11 @@ class Action(AuditedModel):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
     permission_resource: ClassVar[str] = "insight_action"
+    audit_label: ClassVar[str] = "loop.action"
 
     class Meta:
+        db_table = "loop_action"
+        verbose_name = "action"
         ordering = ["due_date", "pk"]
 
     def __str__(self) -> str:
@@ -133,14 +140,14 @@ class Action(AuditedModel):
     @property
     def owner_label(self) -> str:
         """The owner as people read it: the person's name, else the function."""
-        return self.owner_user.display_name if self.owner_user_id else self.owner_function
+        return self.owner_user.display_name if self.owner_user is not None else self.owner_function
 
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return _through_insights(queryset, user, "theme__insights")
 
 
@@ -151,7 +158,7 @@ class Notification(AuditedModel):
     text = models.CharField(max_length=500)
     link = models.CharField(max_length=300, blank=True, help_text="a path inside the app")
     action = models.ForeignKey(
-        Action, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        InsightAction, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -165,5 +172,5 @@ class Notification(AuditedModel):
         return self.text[:60]
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return queryset.filter(user=user)

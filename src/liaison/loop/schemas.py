@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import TherapeuticAreaBrief, UserBrief
-from liaison.core.api_common import Day, PageQuery, Text, choices_of
+from liaison.core.api_common import Day, PageQuery, choices_of
 
 from .models import ActionStatus
 
@@ -37,7 +37,7 @@ class InsightRatingCreate(Schema):
     specific: int = Field(..., ge=1, le=5, description="1 vague … 5 precise")
     actionable: int = Field(..., ge=1, le=5, description="1 nothing to do … 5 clear next step")
     new: bool = Field(..., description="new to the company?")
-    note: Text(2000) = ""
+    note: Annotated[str, Field(max_length=2000)] = ""
 
 
 class InsightRatingFilters(PageQuery):
@@ -72,16 +72,16 @@ class ThemeRead(Schema):
 
 
 class ThemeCreate(Schema):
-    name: Text(200)
+    name: Annotated[str, Field(max_length=200)]
     therapeutic_area: UUID
-    description: Text(5000) = ""
+    description: Annotated[str, Field(max_length=5000)] = ""
     listening_priority: UUID | None = Field(None, description="seed: the priority's insights are added")
     insights: list[UUID] = Field([], max_length=500)
 
 
 class ThemeUpdate(Schema):
-    name: Text(200) | None = None
-    description: Text(5000) | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    description: Annotated[str, Field(max_length=5000)] | None = None
     add: list[UUID] = Field([], max_length=500)
     remove: list[UUID] = Field([], max_length=500)
 
@@ -112,31 +112,33 @@ class ActionRead(Schema):
 
 class ActionCreate(Schema):
     theme: UUID
-    title: Text(200)
-    description: Text(5000) = ""
+    title: Annotated[str, Field(max_length=200)]
+    description: Annotated[str, Field(max_length=5000)] = ""
     owner_user: UUID | None = Field(None, description="a person; or give owner_function")
-    owner_function: Text(120) = Field("", description="an internal function, e.g. HEOR")
+    owner_function: Annotated[str, Field(max_length=120)] = Field(
+        "", description="an internal function, e.g. HEOR"
+    )
     due_date: Day
 
 
 class ActionUpdate(Schema):
     """Change an open action; closing needs the outcome (POST .../complete)."""
 
-    title: Text(200) | None = None
-    description: Text(5000) | None = None
+    title: Annotated[str, Field(max_length=200)] | None = None
+    description: Annotated[str, Field(max_length=5000)] | None = None
     owner_user: UUID | None = None
-    owner_function: Text(120) | None = None
+    owner_function: Annotated[str, Field(max_length=120)] | None = None
     due_date: Day | None = None
     status: Literal["open", "in_progress"] | None = None
 
 
 class ActionComplete(Schema):
-    outcome: Text(5000)
+    outcome: Annotated[str, Field(max_length=5000)]
     status: Literal["done", "cancelled"] = "done"
 
 
 class ActionFilters(PageQuery):
-    status: choices_of(ActionStatus) | None = None
+    status: Annotated[str, choices_of(ActionStatus)] | None = None
     theme: UUID | None = None
 
 

@@ -6,12 +6,12 @@ Reads go through `restrict()`; writes through `loop.actions`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,18 +19,21 @@ from liaison.core.exports import csv_response
 from liaison.core.forms import add_action_errors as apply_errors
 from liaison.core.permissions import can, require
 from liaison.core.validation import error_messages
-from liaison.core.views import get_restricted_or_404
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 from liaison.insights.models import Insight, InsightStatus
 
 from . import actions
 from .forms import ActionForm, CompleteForm, PeriodForm, RatingForm, ThemeForm
-from .models import Action, ActionStatus, InsightRating, Notification, Theme
-from .reports import DEFINITIONS, build_loop_report, rate_chart, seed_insights
+from .models import ActionStatus, InsightAction, InsightRating, Notification, Theme
+from .queries import DEFINITIONS, ReportRow, build_loop_report, seed_insights
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def loop_home(request: HttpRequest) -> HttpResponse:
+def loop_home(request: AuthenticatedRequest) -> HttpResponse:
     """Themes and actions the user may see; reviewers create a theme here (optionally seeded)."""
     user = request.user
     require(user, "insight_theme", "view")
@@ -60,12 +63,12 @@ def loop_home(request: HttpRequest) -> HttpResponse:
                 return redirect("loop:theme_detail", uuid=theme.uuid)
     themes = Theme.objects.restrict(user, "view").select_related("therapeutic_area", "listening_priority")
     open_actions = (
-        Action.objects.restrict(user, "view")
+        InsightAction.objects.restrict(user, "view")
         .exclude(status__in=[ActionStatus.DONE, ActionStatus.CANCELLED])
         .select_related("theme", "owner_user")
     )
     closed = (
-        Action.objects.restrict(user, "view")
+        InsightAction.objects.restrict(user, "view")
         .filter(status__in=[ActionStatus.DONE, ActionStatus.CANCELLED])
         .select_related("theme", "owner_user")
         .order_by("-completed_at")[:20]
@@ -77,7 +80,7 @@ def loop_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _theme_insights(user: Any, theme: Theme) -> tuple[list[Insight], int]:
+def _theme_insights(user: User, theme: Theme) -> tuple[list[Insight], int]:
     """The theme's insights the user may see, and how many others it holds (other teams')."""
     visible = list(
         Insight.objects.restrict(user, "view")
@@ -89,7 +92,7 @@ def _theme_insights(user: Any, theme: Theme) -> tuple[list[Insight], int]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def theme_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def theme_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One theme: its insights, its actions; reviewers add or remove insights and create actions."""
     user = request.user
     theme = get_restricted_or_404(
@@ -154,7 +157,9 @@ def theme_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
             "insights": insights,
             "hidden": hidden,
             "candidates": candidates,
-            "actions": Action.objects.restrict(user, "view").filter(theme=theme).select_related("owner_user"),
+            "actions": InsightAction.objects.restrict(user, "view")
+            .filter(theme=theme)
+            .select_related("owner_user"),
             "can_change": can_change,
             "can_act": can_act,
             "action_form": action_form,
@@ -164,11 +169,14 @@ def theme_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def action_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def action_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One action; reviewers edit it while open and close it with the outcome."""
     user = request.user
     action = get_restricted_or_404(
-        Action, user, uuid, queryset=Action.objects.select_related("theme", "owner_user", "created_by")
+        InsightAction,
+        user,
+        uuid,
+        queryset=InsightAction.objects.select_related("theme", "owner_user", "created_by"),
     )
     can_change = not action.is_closed and can(user, "insight_action", "change")
     initial = {
@@ -224,7 +232,7 @@ def action_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     """The user's notifications, unread first."""
     user = request.user
     require(user, "notification", "view")
@@ -234,7 +242,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, uuid: Any) -> HttpResponse:
+def notification_read(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Mark one notification read, then follow its link (or return to the inbox)."""
     user = request.user
     note = get_restricted_or_404(Notification, user, uuid, "change")
@@ -246,14 +254,36 @@ def notification_read(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthenticatedRequest) -> HttpResponse:
     """Mark all of one's notifications read."""
     count = actions.mark_all_read(acting_user=request.user)
     messages.success(request, f"{count} notification(s) marked read.")
     return redirect("loop:inbox")
 
 
-def _report_context(request: HttpRequest) -> dict[str, Any]:
+def rate_chart(rows: list[ReportRow], width: int = 640) -> dict[str, Any]:
+    """Horizontal bars of the rate per group, as SVG geometry; the template draws it and the table below it
+    carries the same numbers."""
+    left, bar, gap = 180, 18, 8
+    plot = width - left - 60
+    bars = []
+    for i, row in enumerate(rows):
+        rate = row.rate or 0.0
+        y = 10 + i * (bar + gap)
+        bars.append(
+            {
+                "label": row.label,
+                "y": y,
+                "text_y": y + bar - 4,
+                "width": round(plot * rate, 1),
+                "value_x": left + round(plot * rate, 1) + 6,
+                "value": "—" if row.rate is None else f"{rate:.0%}",
+            }
+        )
+    return {"width": width, "height": 20 + len(rows) * (bar + gap), "left": left, "bar": bar, "bars": bars}
+
+
+def _report_context(request: AuthenticatedRequest) -> dict[str, Any]:
     form = PeriodForm(request.GET or None)
     period: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
@@ -270,7 +300,7 @@ def _report_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: AuthenticatedRequest) -> HttpResponse:
     """Insight-to-action rate and latency per therapeutic area and team, with definitions, charts and tables."""
     require(request.user, "insight_action", "view")
     return render(request, "loop/report.html", _report_context(request))
@@ -278,7 +308,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_csv(request: HttpRequest) -> HttpResponse:
+def report_csv(request: AuthenticatedRequest) -> HttpResponse:
     """The report's tables as CSV (one row per area, then per team, then the total)."""
     require(request.user, "insight_action", "view")
     report = _report_context(request)["report"]
@@ -295,7 +325,7 @@ def report_csv(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rate_panel(request: HttpRequest, uuid: Any) -> HttpResponse:
+def rate_panel(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """The ratings of one insight, with the reviewer's own rating form (loaded into the review card)."""
     user = request.user
     insight = get_restricted_or_404(Insight, user, uuid)

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from liaison.accounts.models import Product, User
 from liaison.core.audit import record_event
+from liaison.core.context import reason as audit_reason
+from liaison.core.hooks import schedule_index, screen_texts
 from liaison.core.permissions import require
 from liaison.core.roles import Role
 from liaison.core.validation import clean_choice, clean_text
 from liaison.engagement.models import Interaction
-from liaison.intel.tasks import schedule_index
 from liaison.people.models import HCP, Channel
-from liaison.safety.actions import screen_texts
 
 from .models import InquiryStatus, MedicalInquiry
 
@@ -96,8 +96,6 @@ def product_in_question(question: str) -> str:
 
     The company's own products come first: the classifier knows public drug names, not a pipeline product's.
     """
-    from liaison.accounts.models import Product
-
     best = ("", -1)
     for name, generic in Product.objects.filter(active=True).values_list("name", "generic_name"):
         for candidate in (name, generic):
@@ -147,8 +145,6 @@ def triage_inquiry(
     inquiry.question_type = clean_choice(question_type, "question_type", question_types())
     inquiry.drug = clean_text(drug, "drug", max_length=200)
     accepted = (inquiry.question_type, inquiry.drug) == (inquiry.proposed_type, inquiry.proposed_drug)
-    from liaison.core.context import reason as audit_reason
-
     with audit_reason("triage: proposal accepted" if accepted else "triage: proposal changed"):
         inquiry.save()
     return inquiry
@@ -189,8 +185,6 @@ def close_inquiry(inquiry: MedicalInquiry, *, acting_user: User, reason: str) ->
     if inquiry.status == InquiryStatus.CLOSED:
         raise ValidationError({"status": "this inquiry is already closed"})
     inquiry.status = InquiryStatus.CLOSED
-    from liaison.core.context import reason as audit_reason
-
     with audit_reason(reason):
         inquiry.save()
     return inquiry
@@ -199,3 +193,8 @@ def close_inquiry(inquiry: MedicalInquiry, *, acting_user: User, reason: str) ->
 def status_choice(value: Any) -> str:
     """An inquiry status from user input, or a ValidationError on `status`."""
     return clean_choice(value, "status", InquiryStatus.values)
+
+
+def move_hcp_records(duplicate: HCP, survivor: HCP) -> None:
+    """An HCP merge step (people/extensions.py): inquiries from `duplicate` move to `survivor` (audited)."""
+    MedicalInquiry.objects.filter(requester_hcp=duplicate).update(requester_hcp=survivor)

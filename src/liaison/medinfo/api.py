@@ -9,12 +9,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from liaison.accounts.models import Product, User
-from liaison.core.api_common import page_of, paginate, resolve, responses, visible
+from liaison.core.api_common import (
+    ApiRequest,
+    apply_filters,
+    limit_offset_page,
+    page_of,
+    resolve,
+    responses,
+    visible,
+)
+from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import can, require
 from liaison.core.roles import Role
 from liaison.core.views import get_restricted_or_404
@@ -37,33 +44,32 @@ from .schemas import (
 inquiries_router = Router(tags=["inquiries"])
 
 
-def _inquiries() -> QuerySet:
+def _inquiries() -> RestrictQuerySet:
     return MedicalInquiry.objects.select_related(
         "captured_by", "requester_hcp", "product", "assigned_to", "interaction"
     )
 
 
 @inquiries_router.get("", response=responses({200: page_of(InquiryRead)}), operation_id="inquiries_list")
-def list_inquiries(request: HttpRequest, filters: Query[InquiryFilters]) -> Any:
+def list_inquiries(request: ApiRequest, filters: Query[InquiryFilters]) -> Any:
     """Inquiries you may see, newest first; filter by `status`, `hcp`, `assigned_to`, `off_label`."""
-    qs = visible(MedicalInquiry, request.user).select_related(
-        "captured_by", "requester_hcp", "product", "assigned_to", "interaction"
+    qs = apply_filters(
+        visible(MedicalInquiry, request.user, queryset=_inquiries()),
+        filters,
+        {
+            "status": "status",
+            "hcp": "requester_hcp__uuid",
+            "assigned_to": "assigned_to__uuid",
+            "off_label": "off_label",
+        },
     )
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.hcp:
-        qs = qs.filter(requester_hcp__uuid=filters.hcp)
-    if filters.assigned_to:
-        qs = qs.filter(assigned_to__uuid=filters.assigned_to)
-    if filters.off_label is not None:
-        qs = qs.filter(off_label=filters.off_label)
-    return paginate(qs, filters)
+    return limit_offset_page(qs, filters)
 
 
 @inquiries_router.post(
     "", response=responses({201: InquiryRead, 202: InquiryRouted}), operation_id="inquiries_create"
 )
-def create_inquiry(request: HttpRequest, payload: InquiryCreate) -> Any:
+def create_inquiry(request: ApiRequest, payload: InquiryCreate) -> Any:
     """Capture an unsolicited request verbatim and route it to medical information. Users who may read
     inquiries get 201 with the inquiry; others (commercial) get 202 with only its uuid and status "routed"."""
     user = request.user
@@ -88,14 +94,14 @@ def create_inquiry(request: HttpRequest, payload: InquiryCreate) -> Any:
 
 
 @inquiries_router.get("/{uuid}", response=responses({200: InquiryRead}), operation_id="inquiries_read")
-def read_inquiry(request: HttpRequest, uuid: UUID) -> Any:
+def read_inquiry(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(MedicalInquiry, request.user, uuid, queryset=_inquiries())
 
 
 @inquiries_router.post(
     "/{uuid}/assign", response=responses({200: InquiryRead}), operation_id="inquiries_assign"
 )
-def assign_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryAssign) -> Any:
+def assign_inquiry(request: ApiRequest, uuid: UUID, payload: InquiryAssign) -> Any:
     """Assign an inquiry to a medical information user (yourself by default)."""
     user = request.user
     inquiry = get_restricted_or_404(MedicalInquiry, user, uuid, "change")
@@ -113,7 +119,7 @@ def assign_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryAssign) -> 
 @inquiries_router.post(
     "/{uuid}/triage", response=responses({200: InquiryRead}), operation_id="inquiries_triage"
 )
-def triage_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryTriage) -> Any:
+def triage_inquiry(request: ApiRequest, uuid: UUID, payload: InquiryTriage) -> Any:
     """Accept or correct the proposed question type and drug in focus (medical information only)."""
     inquiry = get_restricted_or_404(MedicalInquiry, request.user, uuid, "change")
     actions.triage_inquiry(
@@ -125,7 +131,7 @@ def triage_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryTriage) -> 
 @inquiries_router.post(
     "/{uuid}/answer", response=responses({200: InquiryRead}), operation_id="inquiries_answer"
 )
-def answer_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryAnswer) -> Any:
+def answer_inquiry(request: ApiRequest, uuid: UUID, payload: InquiryAnswer) -> Any:
     """Record the answer sent to the requester (medical information only)."""
     inquiry = get_restricted_or_404(MedicalInquiry, request.user, uuid, "answer")
     actions.answer_inquiry(inquiry, acting_user=request.user, answer=payload.answer)
@@ -135,7 +141,7 @@ def answer_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryAnswer) -> 
 @inquiries_router.post(
     "/{uuid}/close", response=responses({200: InquiryRead}), operation_id="inquiries_close"
 )
-def close_inquiry(request: HttpRequest, uuid: UUID, payload: InquiryClose) -> Any:
+def close_inquiry(request: ApiRequest, uuid: UUID, payload: InquiryClose) -> Any:
     """Close an inquiry, with a reason (medical information only)."""
     inquiry = get_restricted_or_404(MedicalInquiry, request.user, uuid, "change")
     actions.close_inquiry(inquiry, acting_user=request.user, reason=payload.reason)

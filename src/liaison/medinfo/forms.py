@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 
+from liaison.accounts.forms import product_choices
 from liaison.accounts.models import Product, User
-from liaison.core.permissions import can
-from liaison.core.roles import Role
-from liaison.engagement.forms import (
+from liaison.core.forms import (
     DATETIME_INPUT_FORMATS,
     AccessibleForm,
-    HCPListField,
-    HCPPickerMixin,
     UUIDModelChoiceField,
+    field_of,
     parse_uuids,
-    product_choices,
-    visible_hcps,
-    watch_for_ae,
 )
+from liaison.core.permissions import can
+from liaison.core.roles import Role
+from liaison.engagement.forms import watch_for_ae
+from liaison.people.forms import HCPListField, HCPPickerMixin, visible_hcps
 from liaison.people.models import Channel
 
+from .actions import question_types
 from .models import InquiryStatus
 
 
@@ -84,10 +85,10 @@ class InquiryForm(HCPPickerMixin, AccessibleForm):
         help_text="Required. Medical information may answer off-label questions only when they were unsolicited.",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = product_choices(user)
+        field_of(self, "product", forms.ModelChoiceField).queryset = product_choices(user)
         if can(user, "inquiry", "view"):
             # The live check is a medical endpoint; a commercial user's question is screened when routed.
             watch_for_ae(self.fields["question"], hint="route")
@@ -118,7 +119,8 @@ class InquiryForm(HCPPickerMixin, AccessibleForm):
 
     def selected_hcps(self) -> list[Any]:
         if self.is_bound:
-            return visible_hcps(self.user, (parse_uuids(self.data.getlist("requester_hcp")) or [])[:1])
+            data = cast(QueryDict, self.data)  # a bound form holds the request's QueryDict
+            return visible_hcps(self.user, (parse_uuids(data.getlist("requester_hcp")) or [])[:1])
         return []
 
 
@@ -131,12 +133,14 @@ class InquiryFilterForm(AccessibleForm):
     product = UUIDModelChoiceField(Product.objects.none(), label="Product", required=False, empty_label="Any")
     assignee = forms.ChoiceField(label="Assigned to", required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = product_choices(user)
-        self.fields["assignee"].choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
-            (str(u.uuid), u.display_name) for u in assignee_choices()
-        ]
+        field_of(self, "product", forms.ModelChoiceField).queryset = product_choices(user)
+        field_of(self, "assignee", forms.ChoiceField).choices = [
+            ("", "Anyone"),
+            ("me", "Me"),
+            ("none", "Unassigned"),
+        ] + [(str(u.uuid), u.display_name) for u in assignee_choices()]
 
 
 class AssignForm(AccessibleForm):
@@ -145,7 +149,7 @@ class AssignForm(AccessibleForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_assign_%s")
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = assignee_choices()
+        field_of(self, "assignee", forms.ModelChoiceField).queryset = assignee_choices()
 
 
 class AnswerForm(AccessibleForm):
@@ -185,11 +189,12 @@ class TriageForm(AccessibleForm):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from .actions import question_types
-
         kwargs.setdefault("auto_id", "id_triage_%s")
         super().__init__(*args, **kwargs)
-        self.fields["question_type"].choices = [("", "—"), *((t, t) for t in question_types())]
+        field_of(self, "question_type", forms.ChoiceField).choices = [
+            ("", "—"),
+            *((t, t) for t in question_types()),
+        ]
 
     @classmethod
     def for_inquiry(cls, inquiry: Any) -> TriageForm:

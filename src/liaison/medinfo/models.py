@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -77,7 +77,7 @@ class MedicalInquiry(AuditedModel):
         return str(self.requester_hcp) if self.requester_hcp_id else self.requester_name
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         if user.role == Role.MSL:
             return queryset.filter(Q(captured_by=user) | Q(requester_hcp__owner=user))
         return queryset

@@ -1,13 +1,13 @@
 """API schemas for unsolicited medical inquiries (Dispatch style: XCreate / XRead / XBrief)."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import ProductBrief, UserBrief
-from liaison.core.api_common import Instant, PageQuery, Text, choices_of
+from liaison.core.api_common import Instant, PageQuery, choices_of
 from liaison.people.models import Channel
 from liaison.people.schemas import HCPBrief
 
@@ -56,12 +56,16 @@ class InquiryRead(Schema):
 
 
 class InquiryCreate(Schema):
-    question: Text(10000) = Field(description="the requester's question, verbatim")
-    channel: choices_of(Channel)
+    question: Annotated[str, Field(max_length=10000)] = Field(
+        description="the requester's question, verbatim"
+    )
+    channel: Annotated[str, choices_of(Channel)]
     unsolicited_attested: bool = Field(description="must be true: the requester asked unprompted")
     requester_hcp: UUID | None = None
-    requester_name: Text(200) = Field("", description="required when requester_hcp is not given")
-    requester_contact: Text(200) = ""
+    requester_name: Annotated[str, Field(max_length=200)] = Field(
+        "", description="required when requester_hcp is not given"
+    )
+    requester_contact: Annotated[str, Field(max_length=200)] = ""
     product: UUID | None = None
     off_label: bool = False
     received_at: Instant | None = Field(None, description="defaults to now; not in the future")
@@ -75,20 +79,22 @@ class InquiryAssign(Schema):
 class InquiryTriage(Schema):
     """Accept (send the proposal back) or correct the question type and drug in focus."""
 
-    question_type: Text(60) = Field(description="one of the MedicationQA question types")
-    drug: Text(200) = ""
+    question_type: Annotated[str, Field(max_length=60)] = Field(
+        description="one of the MedicationQA question types"
+    )
+    drug: Annotated[str, Field(max_length=200)] = ""
 
 
 class InquiryAnswer(Schema):
-    answer: Text(20000)
+    answer: Annotated[str, Field(max_length=20000)]
 
 
 class InquiryClose(Schema):
-    reason: Text(500)
+    reason: Annotated[str, Field(max_length=500)]
 
 
 class InquiryFilters(PageQuery):
-    status: choices_of(InquiryStatus) | None = None
+    status: Annotated[str, choices_of(InquiryStatus)] | None = None
     hcp: UUID | None = Field(None, description="the requesting HCP")
     assigned_to: UUID | None = None
     off_label: bool | None = None

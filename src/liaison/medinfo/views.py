@@ -7,27 +7,32 @@ nothing of the inquiry, and the queue and detail pages answer 403 to them (they 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from liaison.compliance.queries import changelog_for
+from liaison.core.forms import add_action_errors as apply_errors
+from liaison.core.forms import now_local
 from liaison.core.permissions import can, require
-from liaison.core.views import get_restricted_or_404
-from liaison.engagement.forms import apply_errors, now_local
-from liaison.engagement.views import ae_summary, hcp_autocomplete_url, paginate
+from liaison.core.queries import changelog_for, visible_related
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
+from liaison.engagement.views import ae_summary
+from liaison.people.views import hcp_autocomplete_url
 
 from . import actions
 from .forms import AnswerForm, AssignForm, CloseForm, InquiryFilterForm, InquiryForm, TriageForm
 from .models import InquiryStatus, MedicalInquiry
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 # Internal target for a first answer; not a setting yet, so overridable only from settings if someone adds it.
 OPEN_STATES = (InquiryStatus.OPEN, InquiryStatus.IN_PROGRESS)
@@ -57,7 +62,7 @@ def _duration(delta: dt.timedelta) -> str:
 
 @login_required
 @require_GET
-def inquiry_list(request: HttpRequest) -> HttpResponse:
+def inquiry_list(request: AuthenticatedRequest) -> HttpResponse:
     """The inquiry queue: open work first, oldest first, with each inquiry's age against the SLA."""
     user = request.user
     require(user, "inquiry", "view")
@@ -87,7 +92,7 @@ def inquiry_list(request: HttpRequest) -> HttpResponse:
             When(status__in=OPEN_STATES, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
     ).order_by("open_first", "received_at")
-    page = paginate(request, inquiries)
+    page = requested_page(request, inquiries)
     now, sla = timezone.now(), inquiry_sla_hours()
     for inquiry in page.object_list:
         _with_age(inquiry, now, sla)
@@ -106,7 +111,7 @@ def inquiry_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inquiry_new(request: HttpRequest) -> HttpResponse:
+def inquiry_new(request: AuthenticatedRequest) -> HttpResponse:
     """Capture an unsolicited request and route it to medical information."""
     user = request.user
     require(user, "inquiry", "add")
@@ -158,18 +163,16 @@ def inquiry_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def inquiry_routed(request: HttpRequest) -> HttpResponse:
+def inquiry_routed(request: AuthenticatedRequest) -> HttpResponse:
     """Confirmation after routing: deliberately says nothing about the inquiry itself."""
     require(request.user, "inquiry", "add")
     return render(request, "medinfo/inquiry_routed.html")
 
 
-def _safety_notice(user: Any, inquiry: MedicalInquiry) -> str:
-    from liaison.safety.models import SafetyReport
-
+def _safety_notice(user: User, inquiry: MedicalInquiry) -> str:
     if not can(user, "safety_report", "view"):
         return ""
-    reports = list(SafetyReport.objects.restrict(user, "view").filter(inquiry=inquiry))
+    reports = list(visible_related(inquiry, "safety_reports", user))
     if not reports:
         return ""
     return " Drug safety has been notified: report " + ", ".join(str(r.uuid)[:8] for r in reports) + "."
@@ -177,7 +180,7 @@ def _safety_notice(user: Any, inquiry: MedicalInquiry) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def inquiry_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One inquiry: the verbatim question, requester, status; assign, answer and close for medical information."""
     user = request.user
     inquiry = get_restricted_or_404(
@@ -256,9 +259,7 @@ def inquiry_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "sla_hours": inquiry_sla_hours(),
     }
     if context["can_view_safety"]:
-        from liaison.safety.models import SafetyReport
-
-        context["safety_reports"] = SafetyReport.objects.restrict(user, "view").filter(inquiry=inquiry)
+        context["safety_reports"] = visible_related(inquiry, "safety_reports", user)
     if tab == "changelog":
         context["events"] = changelog_for(inquiry, user)
     return render(request, "medinfo/inquiry_detail.html", context)

@@ -16,6 +16,7 @@ from liaison.core.context import reason as audit_reason
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text, clean_text_list
 
+from .extensions import merge_steps
 from .models import (
     HCP,
     Affiliation,
@@ -266,22 +267,10 @@ def merge_hcps(survivor: HCP, duplicate: HCP, *, acting_user: User | None, reaso
         raise ValidationError({"__all__": "cannot merge a record into itself"})
     if HCPStatus.MERGED in (survivor.status, duplicate.status):
         raise ValidationError({"__all__": "one of these records is already merged"})
-    from liaison.engagement.models import FollowUp, InteractionAttendee
-    from liaison.insights.models import Insight
-    from liaison.medinfo.models import MedicalInquiry
-
     with audit_reason(f"merge: {reason}"):
-        for attendance in InteractionAttendee.objects.filter(hcp=duplicate):
-            if InteractionAttendee.objects.filter(
-                interaction_id=attendance.interaction_id, hcp=survivor
-            ).exists():
-                attendance.delete()
-            else:
-                attendance.hcp = survivor
-                attendance.save()
-        Insight.objects.filter(hcp=duplicate).update(hcp=survivor)
-        MedicalInquiry.objects.filter(requester_hcp=duplicate).update(requester_hcp=survivor)
-        FollowUp.objects.filter(hcp=duplicate).update(hcp=survivor)
+        # Interactions, follow-ups, insights and inquiries: each app moves its own (people/extensions.py).
+        for move in merge_steps():
+            move(duplicate, survivor)
         Affiliation.objects.filter(hcp=duplicate).update(hcp=survivor)
         unique_moves = {}
         for field in ("npi", "orcid"):

@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.db.models import Q
 from ninja import Query, Router, Status
 
 from liaison.accounts.models import TherapeuticArea, User
-from liaison.core.api_common import page_of, paginate, resolve, resolve_many, responses, uuids, visible
+from liaison.core.api_common import (
+    ApiRequest,
+    apply_filters,
+    limit_offset_page,
+    page_of,
+    resolve,
+    resolve_many,
+    responses,
+    uuids,
+    visible,
+)
+from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 
@@ -32,13 +42,13 @@ hcps_router = Router(tags=["hcps"])
 organizations_router = Router(tags=["organizations"])
 
 
-def _hcps() -> QuerySet:
+def _hcps() -> RestrictQuerySet:
     return HCP.objects.select_related("owner", "merged_into").prefetch_related(
         "therapeutic_areas", "affiliations__organization"
     )
 
 
-def _owner(user: Any, value: UUID | None) -> User | None:
+def _owner(user: User, value: UUID | None) -> User | None:
     """The owning user named in a body: yourself, or a user your role may see."""
     if value is not None and value == user.uuid:
         return user
@@ -47,7 +57,7 @@ def _owner(user: Any, value: UUID | None) -> User | None:
     )
 
 
-def _hcp_data(user: Any, payload: HCPCreate | HCPUpdate) -> tuple[dict[str, Any], list[Any] | None]:
+def _hcp_data(user: User, payload: HCPCreate | HCPUpdate) -> tuple[dict[str, Any], list[Any] | None]:
     """The action's `data` dict (only fields sent) and the therapeutic areas, references resolved."""
     data = payload.model_dump(exclude_unset=True, exclude={"therapeutic_areas", "allow_duplicate", "reason"})
     if "owner" in data:
@@ -56,34 +66,34 @@ def _hcp_data(user: Any, payload: HCPCreate | HCPUpdate) -> tuple[dict[str, Any]
     return data, areas
 
 
+def _name_or_id(q: str) -> Q:
+    """Every word (the first five) in the first or last name, or the whole text as the NPI or ORCID."""
+    words = Q()
+    for word in q.split()[:5]:
+        words &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return words | Q(npi=q) | Q(orcid__iexact=q)
+
+
 @hcps_router.get("", response=responses({200: page_of(HCPRead)}), operation_id="hcps_list")
-def list_hcps(request: HttpRequest, filters: Query[HCPFilters]) -> Any:
+def list_hcps(request: ApiRequest, filters: Query[HCPFilters]) -> Any:
     """HCPs by name; filter by `q` (name, NPI, ORCID), `tier`, `therapeutic_area`, `status`, `owner`, `state`."""
-    qs = (
-        visible(HCP, request.user)
-        .select_related("owner")
-        .prefetch_related("therapeutic_areas", "affiliations__organization")
+    qs = apply_filters(
+        visible(HCP, request.user, queryset=_hcps()),
+        filters,
+        {
+            "q": _name_or_id,
+            "tier": "tier",
+            "therapeutic_area": "therapeutic_areas__uuid",
+            "status": "status",
+            "owner": "owner__uuid",
+            "state": "state__iexact",
+        },
     )
-    if filters.q:
-        q = Q()
-        for word in filters.q.split()[:5]:
-            q &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-        qs = qs.filter(q | Q(npi=filters.q) | Q(orcid__iexact=filters.q))
-    if filters.tier is not None:
-        qs = qs.filter(tier=filters.tier)
-    if filters.therapeutic_area:
-        qs = qs.filter(therapeutic_areas__uuid=filters.therapeutic_area)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.owner:
-        qs = qs.filter(owner__uuid=filters.owner)
-    if filters.state:
-        qs = qs.filter(state__iexact=filters.state)
-    return paginate(qs.distinct(), filters)
+    return limit_offset_page(qs.distinct(), filters)
 
 
 @hcps_router.post("", response=responses({201: HCPRead}, conflict=True), operation_id="hcps_create")
-def create_hcp(request: HttpRequest, payload: HCPCreate) -> Any:
+def create_hcp(request: ApiRequest, payload: HCPCreate) -> Any:
     """Create an HCP. Likely duplicates (same NPI/ORCID, or same surname and first initial) give a 409 listing
     their uuids; send `allow_duplicate: true` to create anyway."""
     require(request.user, "hcp", "add")
@@ -108,12 +118,12 @@ def create_hcp(request: HttpRequest, payload: HCPCreate) -> Any:
 
 
 @hcps_router.get("/{uuid}", response=responses({200: HCPRead}), operation_id="hcps_read")
-def read_hcp(request: HttpRequest, uuid: UUID) -> Any:
+def read_hcp(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(HCP, request.user, uuid, queryset=_hcps())
 
 
 @hcps_router.patch("/{uuid}", response=responses({200: HCPRead}, conflict=True), operation_id="hcps_update")
-def update_hcp(request: HttpRequest, uuid: UUID, payload: HCPUpdate) -> Any:
+def update_hcp(request: ApiRequest, uuid: UUID, payload: HCPUpdate) -> Any:
     """Change the fields sent; `reason` goes on the audit event."""
     hcp = get_restricted_or_404(HCP, request.user, uuid, "change")
     data, areas = _hcp_data(request.user, payload)
@@ -124,7 +134,7 @@ def update_hcp(request: HttpRequest, uuid: UUID, payload: HCPUpdate) -> Any:
 
 
 @hcps_router.post("/{uuid}/merge", response=responses({200: HCPRead}), operation_id="hcps_merge")
-def merge_hcp(request: HttpRequest, uuid: UUID, payload: HCPMerge) -> Any:
+def merge_hcp(request: ApiRequest, uuid: UUID, payload: HCPMerge) -> Any:
     """Merge the `duplicate` HCP into this one; the duplicate's history moves here and it is marked merged."""
     survivor = get_restricted_or_404(HCP, request.user, uuid, "merge")
     duplicate = resolve(HCP, request.user, payload.duplicate, "duplicate")
@@ -135,22 +145,24 @@ def merge_hcp(request: HttpRequest, uuid: UUID, payload: HCPMerge) -> Any:
 @organizations_router.get(
     "", response=responses({200: page_of(OrganizationRead)}), operation_id="organizations_list"
 )
-def list_organizations(request: HttpRequest, filters: Query[OrganizationFilters]) -> Any:
+def list_organizations(request: ApiRequest, filters: Query[OrganizationFilters]) -> Any:
     """Organisations by name; filter by `q` (name or city), `kind`, `country`."""
-    qs = visible(Organization, request.user).select_related("parent")
-    if filters.q:
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(city__icontains=filters.q))
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.country:
-        qs = qs.filter(country__iexact=filters.country)
-    return paginate(qs, filters)
+    qs = apply_filters(
+        visible(Organization, request.user).select_related("parent"),
+        filters,
+        {
+            "q": lambda q: Q(name__icontains=q) | Q(city__icontains=q),
+            "kind": "kind",
+            "country": "country__iexact",
+        },
+    )
+    return limit_offset_page(qs, filters)
 
 
 @organizations_router.post(
     "", response=responses({201: OrganizationRead}, conflict=True), operation_id="organizations_create"
 )
-def create_organization(request: HttpRequest, payload: OrganizationCreate) -> Any:
+def create_organization(request: ApiRequest, payload: OrganizationCreate) -> Any:
     require(request.user, "organization", "add")
     return Status(201, actions.save_organization(None, acting_user=request.user, data=payload.model_dump()))
 
@@ -158,14 +170,14 @@ def create_organization(request: HttpRequest, payload: OrganizationCreate) -> An
 @organizations_router.get(
     "/{uuid}", response=responses({200: OrganizationRead}), operation_id="organizations_read"
 )
-def read_organization(request: HttpRequest, uuid: UUID) -> Any:
+def read_organization(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(Organization, request.user, uuid)
 
 
 @organizations_router.patch(
     "/{uuid}", response=responses({200: OrganizationRead}, conflict=True), operation_id="organizations_update"
 )
-def update_organization(request: HttpRequest, uuid: UUID, payload: OrganizationUpdate) -> Any:
+def update_organization(request: ApiRequest, uuid: UUID, payload: OrganizationUpdate) -> Any:
     org = get_restricted_or_404(Organization, request.user, uuid, "change")
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     return actions.save_organization(org, acting_user=request.user, data=data)

@@ -1,23 +1,61 @@
 """Forms for the HCP directory, the HCP profile (create and edit) and merging.
 
 They collect and type-check input only; `people.actions` validates for real and its errors are mapped back
-onto these fields by the views. Choice lists (areas, owners, territories) come from restricted reads.
+onto these fields by the views. Choice lists (areas, owners, territories) come from restricted reads. The HCP
+picker (`HCPListField`, `HCPPickerMixin`, `visible_hcps`) is shared by every form that names HCPs.
 """
 
 from __future__ import annotations
 
 import re
+import uuid as uuid_lib
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from liaison.accounts.models import Territory, TherapeuticArea, User
-from liaison.core.forms import LiaisonForm, TextList
+from liaison.core.forms import LiaisonForm, TextList, field_of, parse_uuids
 from liaison.core.permissions import can
 from liaison.core.roles import Role
 
 from .models import HCP, Channel, ConsentStatus, Frequency, HCPStatus, LawfulBasis, Tier
+
+
+def visible_hcps(user: User, uuids: Sequence[uuid_lib.UUID]) -> list[HCP]:
+    """The HCPs with these uuids that `user` may see, in the order given."""
+    found = {h.uuid: h for h in HCP.objects.restrict(user, "view").filter(uuid__in=list(uuids))}
+    return [found[u] for u in uuids if u in found]
+
+
+class HCPListField(forms.Field):
+    """One or more HCP uuids from hidden inputs (the attendee chips); resolved against what the user may see."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[uuid_lib.UUID]:
+        if value in (None, ""):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        parsed = parse_uuids(str(v) for v in values)
+        if parsed is None:
+            raise ValidationError("Pick HCPs from the search results.", code="invalid")
+        return parsed
+
+
+class HCPPickerMixin:
+    """Resolves the HCP uuids of an `hcp_field` against `HCP.objects.restrict(user, "view")`."""
+
+    user: User
+    hcp_field = "attendees"
+
+    def resolve_hcps(self, uuids: Sequence[uuid_lib.UUID]) -> list[HCP]:
+        people = visible_hcps(self.user, uuids)
+        if len(people) != len(uuids):
+            raise ValidationError("One of the HCPs picked no longer exists; search for them again.")
+        return people
 
 
 def area_choices(user: User) -> QuerySet[TherapeuticArea]:
@@ -60,7 +98,7 @@ def territory_choices(user: User, *, include: Territory | None = None) -> QueryS
 
 
 class OwnerField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name} ({obj.role_label()})"
 
 
@@ -103,9 +141,9 @@ class HCPFilterForm(LiaisonForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["therapeutic_area"].queryset = area_choices(user)
-        self.fields["owner"].queryset = owner_choices(user)
-        self.fields["territory"].queryset = territory_choices(user)
+        field_of(self, "therapeutic_area", forms.ModelChoiceField).queryset = area_choices(user)
+        field_of(self, "owner", forms.ModelChoiceField).queryset = owner_choices(user)
+        field_of(self, "territory", forms.ModelChoiceField).queryset = territory_choices(user)
 
 
 def _identifier_lines(value: dict[str, str] | None) -> str:
@@ -124,7 +162,7 @@ class IdentifiersField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return _identifier_lines(value) if isinstance(value, dict) else value
 
-    def clean(self, value: Any) -> dict[str, str]:  # type: ignore[override]
+    def clean(self, value: Any) -> dict[str, str]:
         text = super().clean(value) or ""
         result: dict[str, str] = {}
         for number, line in enumerate(text.splitlines(), 1):
@@ -239,9 +277,11 @@ class HCPForm(LiaisonForm):
         if instance is not None and "initial" not in kwargs:
             kwargs["initial"] = self.initial_from(instance)
         super().__init__(*args, **kwargs)
-        self.fields["therapeutic_areas"].queryset = area_choices(user)
-        self.fields["owner"].queryset = owner_choices(user, include=instance.owner if instance else None)
-        self.fields["territory"].queryset = territory_choices(
+        field_of(self, "therapeutic_areas", forms.ModelChoiceField).queryset = area_choices(user)
+        field_of(self, "owner", forms.ModelChoiceField).queryset = owner_choices(
+            user, include=instance.owner if instance else None
+        )
+        field_of(self, "territory", forms.ModelChoiceField).queryset = territory_choices(
             user, include=instance.territory if instance else None
         )
         if instance is None:
@@ -253,8 +293,8 @@ class HCPForm(LiaisonForm):
         initial: dict[str, Any] = {
             name: getattr(hcp, cls.FIELD_MAP.get(name, name)) for name in cls.DATA_FIELDS
         }
-        initial["owner"] = hcp.owner.uuid if hcp.owner_id else None
-        initial["territory"] = hcp.territory.uuid if hcp.territory_id else None
+        initial["owner"] = hcp.owner.uuid if hcp.owner is not None else None
+        initial["territory"] = hcp.territory.uuid if hcp.territory is not None else None
         initial["therapeutic_areas"] = [a.uuid for a in hcp.therapeutic_areas.all()]
         return initial
 
@@ -307,6 +347,6 @@ class MergeForm(LiaisonForm):
 
     def __init__(self, *args: Any, user: User, survivor: HCP, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["duplicate"].queryset = (
+        field_of(self, "duplicate", forms.ModelChoiceField).queryset = (
             HCP.objects.restrict(user, "view").exclude(status=HCPStatus.MERGED).exclude(pk=survivor.pk)
         )

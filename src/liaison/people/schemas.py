@@ -1,17 +1,17 @@
 """API schemas for HCPs and organisations (Dispatch style: XCreate / XUpdate / XRead / XBrief)."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import TherapeuticAreaBrief, UserBrief
-from liaison.core.api_common import PageQuery, SearchText, Text, choices_of
+from liaison.core.api_common import PageQuery, SearchText, choices_of
 
 from .models import Channel, ConsentStatus, Frequency, HCPStatus, LawfulBasis, OrganizationKind
 
-ChannelName = choices_of(Channel)
+ChannelName = Annotated[str, choices_of(Channel)]
 
 
 class OrganizationBrief(Schema):
@@ -32,26 +32,26 @@ class OrganizationRead(Schema):
 
 
 class OrganizationCreate(Schema):
-    name: Text(300)
-    kind: choices_of(OrganizationKind) = OrganizationKind.OTHER.value
-    city: Text(120) = ""
-    state: Text(80) = ""
-    country: Text(80) = ""
+    name: Annotated[str, Field(max_length=300)]
+    kind: Annotated[str, choices_of(OrganizationKind)] = OrganizationKind.OTHER.value
+    city: Annotated[str, Field(max_length=120)] = ""
+    state: Annotated[str, Field(max_length=80)] = ""
+    country: Annotated[str, Field(max_length=80)] = ""
 
 
 class OrganizationUpdate(Schema):
     """Only the fields sent are changed."""
 
-    name: Text(300) | None = None
-    kind: choices_of(OrganizationKind) | None = None
-    city: Text(120) | None = None
-    state: Text(80) | None = None
-    country: Text(80) | None = None
+    name: Annotated[str, Field(max_length=300)] | None = None
+    kind: Annotated[str, choices_of(OrganizationKind)] | None = None
+    city: Annotated[str, Field(max_length=120)] | None = None
+    state: Annotated[str, Field(max_length=80)] | None = None
+    country: Annotated[str, Field(max_length=80)] | None = None
 
 
 class OrganizationFilters(PageQuery):
     q: SearchText | None = None
-    kind: choices_of(OrganizationKind) | None = None
+    kind: Annotated[str, choices_of(OrganizationKind)] | None = None
     country: SearchText | None = None
 
 
@@ -118,32 +118,36 @@ class HCPRead(Schema):
 
 
 class _HCPFields(Schema):
-    prefix: Text(20) | None = None
-    middle_name: Text(100) | None = None
-    suffix: Text(20) | None = None
-    credentials: Text(100) | None = None
-    specialties: list[Text(200)] | None = Field(None, max_length=50)
-    npi: Text(10) | None = Field(None, description="10-digit NPI with a valid check digit")
-    orcid: Text(40) | None = Field(None, description="0000-0000-0000-000X")
-    identifiers: dict[Text(40), Text(200)] | None = Field(None, max_length=50)
-    email: Text(254) | None = None
-    phone: Text(40) | None = None
-    city: Text(120) | None = None
-    state: Text(80) | None = None
-    country: Text(80) | None = None
+    prefix: Annotated[str, Field(max_length=20)] | None = None
+    middle_name: Annotated[str, Field(max_length=100)] | None = None
+    suffix: Annotated[str, Field(max_length=20)] | None = None
+    credentials: Annotated[str, Field(max_length=100)] | None = None
+    specialties: list[Annotated[str, Field(max_length=200)]] | None = Field(None, max_length=50)
+    npi: Annotated[str, Field(max_length=10)] | None = Field(
+        None, description="10-digit NPI with a valid check digit"
+    )
+    orcid: Annotated[str, Field(max_length=40)] | None = Field(None, description="0000-0000-0000-000X")
+    identifiers: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)]] | None = (
+        Field(None, max_length=50)
+    )
+    email: Annotated[str, Field(max_length=254)] | None = None
+    phone: Annotated[str, Field(max_length=40)] | None = None
+    city: Annotated[str, Field(max_length=120)] | None = None
+    state: Annotated[str, Field(max_length=80)] | None = None
+    country: Annotated[str, Field(max_length=80)] | None = None
     therapeutic_areas: list[UUID] | None = Field(None, max_length=50)
     tier: int | None = Field(None, ge=1, le=4)
     owner: UUID | None = Field(None, description="uuid of the owning MSL (yourself, or a user you may see)")
     preferred_channels: list[ChannelName] | None = Field(None, max_length=10)
-    preferred_time_window: Text(120) | None = None
-    preferred_frequency: choices_of(Frequency) | None = None
-    consent_status: choices_of(ConsentStatus) | None = None
-    lawful_basis: choices_of(LawfulBasis) | None = None
+    preferred_time_window: Annotated[str, Field(max_length=120)] | None = None
+    preferred_frequency: Annotated[str, choices_of(Frequency)] | None = None
+    consent_status: Annotated[str, choices_of(ConsentStatus)] | None = None
+    lawful_basis: Annotated[str, choices_of(LawfulBasis)] | None = None
 
 
 class HCPCreate(_HCPFields):
-    first_name: Text(100)
-    last_name: Text(100)
+    first_name: Annotated[str, Field(max_length=100)]
+    last_name: Annotated[str, Field(max_length=100)]
     allow_duplicate: bool = Field(
         False, description="create even when likely duplicates exist (409 otherwise)"
     )
@@ -152,20 +156,20 @@ class HCPCreate(_HCPFields):
 class HCPUpdate(_HCPFields):
     """Only the fields sent are changed; `reason` is recorded on the audit event."""
 
-    first_name: Text(100) | None = None
-    last_name: Text(100) | None = None
-    reason: Text(500) = ""
+    first_name: Annotated[str, Field(max_length=100)] | None = None
+    last_name: Annotated[str, Field(max_length=100)] | None = None
+    reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class HCPMerge(Schema):
     duplicate: UUID = Field(description="the record merged into this one; it stays, marked merged")
-    reason: Text(500)
+    reason: Annotated[str, Field(max_length=500)]
 
 
 class HCPFilters(PageQuery):
     q: SearchText | None = Field(None, description="name, NPI or ORCID")
     tier: int | None = Field(None, ge=1, le=4)
     therapeutic_area: UUID | None = None
-    status: choices_of(HCPStatus) | None = None
+    status: Annotated[str, choices_of(HCPStatus)] | None = None
     owner: UUID | None = None
     state: SearchText | None = None

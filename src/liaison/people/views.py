@@ -9,7 +9,7 @@ the profile tab, exactly as if the tab had never existed.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from liaison.core.forms import add_action_errors
@@ -25,23 +26,18 @@ from liaison.core.permissions import can, require
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 
 from .actions import PossibleDuplicate, create_hcp, find_duplicates, merge_hcps, update_hcp
+from .extensions import hcp_tabs, merge_comparisons
 from .forms import HCPCreateForm, HCPEditForm, HCPFilterForm, MergeForm
 from .models import HCP, Channel, HCPStatus
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 PAGE_SIZE = 25
 AUTOCOMPLETE_LIMIT = 10
 
+
 # (tab key, label, resource whose "view" permission the tab needs, or None for every role that sees HCPs)
-TABS: tuple[tuple[str, str, str | None], ...] = (
-    ("profile", "Profile", None),
-    ("preferences", "Preferences", None),
-    ("interactions", "Interactions", "interaction"),
-    ("insights", "Insights", "insight"),
-    ("inquiries", "Inquiries", "inquiry"),
-    ("changelog", "Changelog", "audit_event"),
-)
-
-
 def _is_partial(request: AuthenticatedRequest, target: str) -> bool:
     """An htmx request aimed at `target`; history restores need the whole page."""
     htmx = getattr(request, "htmx", None)
@@ -62,7 +58,7 @@ def search_hcps(queryset: QuerySet[HCP], text: str) -> QuerySet[HCP]:
     return queryset
 
 
-def _directory(user: Any) -> QuerySet[HCP]:
+def _directory(user: User) -> QuerySet[HCP]:
     return (
         HCP.objects.restrict(user, "view")
         .exclude(status=HCPStatus.MERGED)
@@ -121,46 +117,20 @@ def hcp_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "people/_hcp_autocomplete.html", {"results": results, "q": text})
 
 
-def _tabs_for(user: Any) -> list[tuple[str, str]]:
-    return [(key, label) for key, label, resource in TABS if resource is None or can(user, resource, "view")]
+def hcp_autocomplete_url() -> str:
+    """The HCP search endpoint every picker uses (active, unmerged HCPs the user may view)."""
+    return reverse("people:hcp_autocomplete")
+
+
+def _tabs_for(user: User) -> list[tuple[str, str]]:
+    """(key, label) of the profile tabs this role may open: people's own and those other apps registered."""
+    return [(t.key, t.label) for t in hcp_tabs() if t.resource is None or can(user, t.resource, "view")]
 
 
 def _tab_context(request: AuthenticatedRequest, hcp: HCP, tab: str) -> dict[str, Any]:
-    """Rows for a medical tab, read through restrict(); the tab list already guarantees the role may view."""
-    user = request.user
-    if tab == "interactions":
-        from liaison.engagement.models import Interaction
-
-        rows = (
-            Interaction.objects.restrict(user, "view")
-            .filter(attendance__hcp=hcp)
-            .distinct()
-            .select_related("owner", "therapeutic_area")[:100]
-        )
-        return {"interactions": list(rows)}
-    if tab == "insights":
-        from liaison.insights.models import Insight
-
-        rows = (
-            Insight.objects.restrict(user, "view")
-            .filter(hcp=hcp)
-            .select_related("author", "therapeutic_area", "listening_priority")[:100]
-        )
-        return {"insights": list(rows)}
-    if tab == "inquiries":
-        from liaison.medinfo.models import MedicalInquiry
-
-        rows = (
-            MedicalInquiry.objects.restrict(user, "view")
-            .filter(requester_hcp=hcp)
-            .select_related("product")[:100]
-        )
-        return {"inquiries": list(rows)}
-    if tab == "changelog":
-        from liaison.compliance.queries import changelog_for
-
-        return {"events": list(changelog_for(hcp, user)[:200])}
-    return {}
+    """Rows for the open tab, read through restrict(); the tab list already guarantees the role may view."""
+    rows = next((t.rows for t in hcp_tabs() if t.key == tab), None)
+    return rows(request.user, hcp) if rows is not None else {}
 
 
 @login_required
@@ -280,22 +250,16 @@ COMPARE_FIELDS = (
 )
 
 
-def _comparison(user: Any, survivor: HCP, duplicate: HCP) -> list[dict[str, Any]]:
+def _comparison(user: User, survivor: HCP, duplicate: HCP) -> list[dict[str, Any]]:
     rows = [
         {"label": label, "survivor": get(survivor), "duplicate": get(duplicate)}
         for label, get in COMPARE_FIELDS
     ]
-    if can(user, "interaction", "view"):
-        from liaison.engagement.models import Interaction
-
-        visible = Interaction.objects.restrict(user, "view")
-        rows.append(
-            {
-                "label": "Interactions you can see",
-                "survivor": str(visible.filter(attendance__hcp=survivor).distinct().count()),
-                "duplicate": str(visible.filter(attendance__hcp=duplicate).distinct().count()),
-            }
-        )
+    rows += [
+        {"label": c.label, "survivor": c.value(user, survivor), "duplicate": c.value(user, duplicate)}
+        for c in merge_comparisons()
+        if can(user, c.resource, "view")
+    ]
     for row in rows:
         row["differs"] = row["survivor"] != row["duplicate"]
         row["fills"] = not row["survivor"] and bool(row["duplicate"])

@@ -19,7 +19,9 @@ from liaison.accounts.models import Product, Territory, User
 from liaison.core.context import reason as audit_reason
 from liaison.core.permissions import can, require
 from liaison.core.validation import clean_choice, clean_text, clean_text_list
+from liaison.engagement.actions import create_follow_up
 from liaison.insights.models import ListeningPriority
+from liaison.kol.models import Authorship, Publication
 from liaison.people.models import HCP, HCPStatus, Tier
 
 from .matching import Evidence, match_interest
@@ -299,9 +301,6 @@ def remind_standing_interests(*, today: dt.date | None = None, limit_per_interes
     large import from burying the MSL (the rest come on later runs, newest first).
     Runs inside the caller's audit context (CLI or job).
     """
-    from liaison.engagement.actions import create_follow_up
-    from liaison.kol.models import Authorship, Publication
-
     today = today or timezone.localdate()
     run = ReminderRun()
     interests = (
@@ -393,6 +392,7 @@ def _reminder_text(interest: StandingInterest, pub: Any, matched: list[str]) -> 
 
 def _schedule_reminders() -> None:
     """Have the worker run the reminder job soon after a new interest (outside tests' eager backends too)."""
+    # Deferred: planning.tasks imports this module (the reminder job runs remind_standing_interests).
     from .tasks import schedule_reminders
 
     transaction.on_commit(schedule_reminders)

@@ -8,13 +8,22 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from ninja import Query, Router, Status
 
-from liaison.accounts.models import Product, Territory
-from liaison.core.api_common import page_of, paginate, resolve, resolve_many, responses, visible
+from liaison.accounts.models import Product, Territory, User
+from liaison.core.api_common import (
+    ApiRequest,
+    apply_filters,
+    loaded_page,
+    page_of,
+    resolve,
+    resolve_many,
+    responses,
+    visible,
+)
+from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 from liaison.insights.models import ListeningPriority
@@ -22,7 +31,7 @@ from liaison.people.models import HCP
 
 from . import actions
 from .models import EngagementPlan, InterestReminder, InterestStatus, StandingInterest
-from .progress import plan_progress
+from .queries import plan_progress
 from .schemas import (
     EngagementPlanCreate,
     EngagementPlanFilters,
@@ -38,25 +47,19 @@ plans_router = Router(tags=["engagement-plans"])
 interests_router = Router(tags=["standing-interests"])
 
 
-def register(api: Any) -> None:
-    """Mount the planning routers (core/api.py calls this)."""
-    api.add_router("/engagement-plans", plans_router)
-    api.add_router("/standing-interests", interests_router)
-
-
-def _plans() -> QuerySet:
+def _plans() -> RestrictQuerySet:
     return EngagementPlan.objects.select_related("owner", "hcp", "territory").prefetch_related(
         "listening_priorities"
     )
 
 
-def _with_progress(plans: list[EngagementPlan], user: Any) -> list[EngagementPlan]:
+def _with_progress(plans: list[EngagementPlan], user: User) -> list[EngagementPlan]:
     for plan in plans:
         plan.computed_progress = plan_progress(plan, user)  # type: ignore[attr-defined]
     return plans
 
 
-def _territory(user: Any, value: UUID | None) -> Territory | None:
+def _territory(user: User, value: UUID | None) -> Territory | None:
     # Territories are reference data that every field role plans against; the "user" resource that guards
     # their administration would hide them from MSLs.
     return resolve(Territory, user, value, "territory", queryset=Territory.objects.all())
@@ -65,26 +68,28 @@ def _territory(user: Any, value: UUID | None) -> Territory | None:
 @plans_router.get(
     "", response=responses({200: page_of(EngagementPlanRead)}), operation_id="engagement_plans_list"
 )
-def list_plans(request: HttpRequest, filters: Query[EngagementPlanFilters]) -> Any:
+def list_plans(request: ApiRequest, filters: Query[EngagementPlanFilters]) -> Any:
     """Plans you may see, newest period first, each with its progress; filter by `kind`, `year`, `quarter`,
     `hcp`, `territory`, `owner`."""
-    qs = visible(EngagementPlan, request.user)
-    for name, lookup in (("kind", "kind"), ("year", "year"), ("quarter", "quarter")):
-        value = getattr(filters, name)
-        if value is not None:
-            qs = qs.filter(**{lookup: value})
-    for name in ("hcp", "territory", "owner"):
-        value = getattr(filters, name)
-        if value is not None:
-            qs = qs.filter(**{f"{name}__uuid": value})
-    page = paginate(qs.values_list("pk", flat=True), filters)
-    rows = {p.pk: p for p in _plans().filter(pk__in=page["items"])}
-    page["items"] = _with_progress([rows[pk] for pk in page["items"]], request.user)
+    qs = apply_filters(
+        visible(EngagementPlan, request.user),
+        filters,
+        {
+            "kind": "kind",
+            "year": "year",
+            "quarter": "quarter",
+            "hcp": "hcp__uuid",
+            "territory": "territory__uuid",
+            "owner": "owner__uuid",
+        },
+    )
+    page = loaded_page(qs, filters, _plans())
+    page["items"] = _with_progress(page["items"], request.user)
     return page
 
 
 @plans_router.post("", response=responses({201: EngagementPlanRead}), operation_id="engagement_plans_create")
-def create_plan(request: HttpRequest, payload: EngagementPlanCreate) -> Any:
+def create_plan(request: ApiRequest, payload: EngagementPlanCreate) -> Any:
     """Plan the engagement with one KOL (`hcp`, `planned_per_quarter`) or a territory (`territory`,
     `tier_targets`) for a year or a quarter."""
     user = request.user
@@ -110,7 +115,7 @@ def create_plan(request: HttpRequest, payload: EngagementPlanCreate) -> Any:
 @plans_router.get(
     "/{uuid}", response=responses({200: EngagementPlanRead}), operation_id="engagement_plans_read"
 )
-def read_plan(request: HttpRequest, uuid: UUID) -> Any:
+def read_plan(request: ApiRequest, uuid: UUID) -> Any:
     plan = get_restricted_or_404(EngagementPlan, request.user, uuid, queryset=_plans())
     return _with_progress([plan], request.user)[0]
 
@@ -118,7 +123,7 @@ def read_plan(request: HttpRequest, uuid: UUID) -> Any:
 @plans_router.patch(
     "/{uuid}", response=responses({200: EngagementPlanRead}), operation_id="engagement_plans_update"
 )
-def update_plan(request: HttpRequest, uuid: UUID, payload: EngagementPlanUpdate) -> Any:
+def update_plan(request: ApiRequest, uuid: UUID, payload: EngagementPlanUpdate) -> Any:
     """Change objectives, targets or linked priorities (only the fields sent)."""
     user = request.user
     plan = get_restricted_or_404(EngagementPlan, user, uuid, "change")
@@ -136,7 +141,7 @@ def update_plan(request: HttpRequest, uuid: UUID, payload: EngagementPlanUpdate)
     return _with_progress([_plans().get(pk=plan.pk)], user)[0]
 
 
-def _interests(user: Any) -> QuerySet:
+def _interests(user: User) -> RestrictQuerySet:
     return StandingInterest.objects.select_related("hcp", "recorded_by", "product").prefetch_related(
         Prefetch(
             "reminders",
@@ -145,32 +150,33 @@ def _interests(user: Any) -> QuerySet:
     )
 
 
+def _interest_status(status: str) -> Q:
+    """Withdrawn; expired (not withdrawn, past its date); or active, as of today."""
+    today = timezone.localdate()
+    queries: dict[str, Q] = {
+        InterestStatus.WITHDRAWN: Q(withdrawn_on__isnull=False),
+        InterestStatus.EXPIRED: Q(withdrawn_on__isnull=True, expires_on__lt=today),
+        InterestStatus.ACTIVE: Q(withdrawn_on__isnull=True, expires_on__gte=today),
+    }
+    return queries[status]
+
+
 @interests_router.get(
     "", response=responses({200: page_of(StandingInterestRead)}), operation_id="standing_interests_list"
 )
-def list_interests(request: HttpRequest, filters: Query[StandingInterestFilters]) -> Any:
+def list_interests(request: ApiRequest, filters: Query[StandingInterestFilters]) -> Any:
     """Standing interests you may see, soonest to expire first; filter by `hcp`, `status`."""
     user = request.user
-    qs = visible(StandingInterest, user)
-    if filters.hcp:
-        qs = qs.filter(hcp__uuid=filters.hcp)
-    today = timezone.localdate()
-    if filters.status == InterestStatus.WITHDRAWN:
-        qs = qs.filter(withdrawn_on__isnull=False)
-    elif filters.status == InterestStatus.EXPIRED:
-        qs = qs.filter(withdrawn_on__isnull=True, expires_on__lt=today)
-    elif filters.status == InterestStatus.ACTIVE:
-        qs = qs.filter(withdrawn_on__isnull=True, expires_on__gte=today)
-    page = paginate(qs.values_list("pk", flat=True), filters)
-    rows = {i.pk: i for i in _interests(user).filter(pk__in=page["items"])}
-    page["items"] = [rows[pk] for pk in page["items"]]
-    return page
+    qs = apply_filters(
+        visible(StandingInterest, user), filters, {"hcp": "hcp__uuid", "status": _interest_status}
+    )
+    return loaded_page(qs, filters, _interests(user))
 
 
 @interests_router.post(
     "", response=responses({201: StandingInterestRead}), operation_id="standing_interests_create"
 )
-def create_interest(request: HttpRequest, payload: StandingInterestCreate) -> Any:
+def create_interest(request: ApiRequest, payload: StandingInterestCreate) -> Any:
     """Document an HCP's request to be kept informed on a topic; it holds for a year."""
     user = request.user
     require(user, "standing_interest", "add")
@@ -188,14 +194,14 @@ def create_interest(request: HttpRequest, payload: StandingInterestCreate) -> An
 @interests_router.get(
     "/{uuid}", response=responses({200: StandingInterestRead}), operation_id="standing_interests_read"
 )
-def read_interest(request: HttpRequest, uuid: UUID) -> Any:
+def read_interest(request: ApiRequest, uuid: UUID) -> Any:
     return get_restricted_or_404(StandingInterest, request.user, uuid, queryset=_interests(request.user))
 
 
 @interests_router.post(
     "/{uuid}/renew", response=responses({200: StandingInterestRead}), operation_id="standing_interests_renew"
 )
-def renew_interest(request: HttpRequest, uuid: UUID, payload: StandingInterestRenew) -> Any:
+def renew_interest(request: ApiRequest, uuid: UUID, payload: StandingInterestRenew) -> Any:
     """The HCP confirmed the interest again: it holds for another year (expired ones too)."""
     user = request.user
     interest = get_restricted_or_404(StandingInterest, user, uuid, "change")

@@ -1,4 +1,4 @@
-"""The demo's engagement plans and standing interests (called at the end of liaison.demo.loader).
+"""The demo's engagement plans and standing interests (called at the end of the demo load: liaison.demo.workflows).
 
 Per therapeutic area: a KOL plan and a territory plan for this year owned by the area's first MSL, two standing
 interests on tiered HCPs (MeSH terms taken from the area's most frequent headings in the ingested literature,
@@ -15,13 +15,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from liaison.kol.models import Publication
+
 from . import actions
 
 
 def _top_headings(limit: int = 40) -> list[str]:
     """The most frequent MeSH headings of the ingested publications (major topics first)."""
-    from liaison.kol.models import Publication
-
     counts: Counter[str] = Counter()
     for mesh in Publication.objects.values_list("mesh", flat=True)[:5000]:
         for heading in mesh or []:

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from liaison.accounts.models import Product, Territory
-from liaison.core.forms import LiaisonForm, TextList
+from liaison.accounts.models import Product, Territory, User
+from liaison.core.forms import LiaisonForm, TextList, field_of
 from liaison.insights.models import ListeningPriority
 from liaison.people.models import HCP, HCPStatus, Tier
 
@@ -52,10 +52,10 @@ class PlanForm(LiaisonForm):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, choices_for=user, **kwargs)
         # Territories are planning reference data for every field role (their admin resource would hide them).
-        self.fields["territory"].queryset = Territory.objects.all()
+        field_of(self, "territory", forms.ModelChoiceField).queryset = Territory.objects.all()
         self.fields["year"].initial = timezone.localdate().year
         for tier, label in Tier.choices:
             self.fields[f"tier_{tier}"] = forms.IntegerField(

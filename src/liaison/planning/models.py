@@ -6,7 +6,7 @@ docs/engagement-planning.md explains how progress is counted and when a standing
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 
@@ -30,7 +30,7 @@ class EngagementPlan(AuditedModel):
 
     Targets are interactions per quarter: a KOL plan holds one number (`planned_per_quarter`), a territory plan
     one number per tier (`tier_targets`, {"1": 6, "2": 4}). Progress is never stored: it is counted from the
-    submitted interactions in the period (planning/progress.py), so it cannot drift from the record.
+    submitted interactions in the period (planning/queries.py), so it cannot drift from the record.
     """
 
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="engagement_plans")
@@ -102,7 +102,7 @@ class EngagementPlan(AuditedModel):
         return start, end
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "owner")
 
 
@@ -147,7 +147,7 @@ class StandingInterest(AuditedModel):
         return InterestStatus.EXPIRED if day > self.expires_on else InterestStatus.ACTIVE
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "recorded_by")
 
 
@@ -181,5 +181,5 @@ class InterestReminder(AuditedModel):
         return f"{self.source} {self.source_key} for {self.interest_id}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "interest__recorded_by")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.utils import timezone
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import ProductBrief, UserBrief
-from liaison.core.api_common import Day, PageQuery, Text, choices_of
+from liaison.core.api_common import Day, PageQuery, choices_of
 from liaison.insights.schemas import ListeningPriorityBrief
 from liaison.people.schemas import HCPBrief
 
@@ -93,12 +93,12 @@ class EngagementPlanRead(Schema):
 
 
 class EngagementPlanCreate(Schema):
-    kind: choices_of(PlanKind)
+    kind: Annotated[str, choices_of(PlanKind)]
     year: int = Field(ge=2000, le=2100)
     quarter: int | None = Field(None, ge=1, le=4, description="empty: the whole year")
     hcp: UUID | None = Field(None, description="KOL plans: the HCP")
     territory: UUID | None = Field(None, description="territory plans: the territory")
-    objectives: list[Text(500)] = Field([], max_length=20)
+    objectives: list[Annotated[str, Field(max_length=500)]] = Field([], max_length=20)
     planned_per_quarter: int | None = Field(None, ge=0, le=1000, description="KOL plans")
     tier_targets: dict[str, int] | None = Field(
         None, description='territory plans: interactions per quarter by tier, e.g. {"1": 6, "2": 4}'
@@ -109,15 +109,15 @@ class EngagementPlanCreate(Schema):
 class EngagementPlanUpdate(Schema):
     """Only the fields sent change; the kind, subject and period of a plan are fixed."""
 
-    objectives: list[Text(500)] | None = Field(None, max_length=20)
+    objectives: list[Annotated[str, Field(max_length=500)]] | None = Field(None, max_length=20)
     planned_per_quarter: int | None = Field(None, ge=0, le=1000)
     tier_targets: dict[str, int] | None = None
     listening_priorities: list[UUID] | None = Field(None, max_length=50)
-    reason: Text(500) = ""
+    reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class EngagementPlanFilters(PageQuery):
-    kind: choices_of(PlanKind) | None = None
+    kind: Annotated[str, choices_of(PlanKind)] | None = None
     year: int | None = Field(None, ge=2000, le=2100)
     quarter: int | None = Field(None, ge=1, le=4)
     hcp: UUID | None = None
@@ -167,8 +167,10 @@ class StandingInterestRead(Schema):
 
 class StandingInterestCreate(Schema):
     hcp: UUID
-    topic: Text(300)
-    mesh_terms: list[Text(200)] = Field([], max_length=20, description="MeSH descriptor names or ids")
+    topic: Annotated[str, Field(max_length=300)]
+    mesh_terms: list[Annotated[str, Field(max_length=200)]] = Field(
+        [], max_length=20, description="MeSH descriptor names or ids"
+    )
     product: UUID | None = None
     recorded_on: Day | None = Field(None, description="when the HCP asked; default today")
 
@@ -179,4 +181,4 @@ class StandingInterestRenew(Schema):
 
 class StandingInterestFilters(PageQuery):
     hcp: UUID | None = None
-    status: choices_of(InterestStatus) | None = None
+    status: Annotated[str, choices_of(InterestStatus)] | None = None

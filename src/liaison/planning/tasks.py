@@ -15,14 +15,14 @@ from django_tasks import task
 
 from liaison.core.context import audit_context
 
+from .actions import remind_standing_interests
+
 REMIND_EVERY = dt.timedelta(days=1)
 
 
 @task()
 def remind_standing_interests_job() -> dict[str, Any]:
     """Raise follow-ups for new evidence matching standing interests; then schedule tomorrow's run."""
-    from .actions import remind_standing_interests
-
     with audit_context(actor=None, source="job", reason="standing interest reminders"):
         run = remind_standing_interests()
     schedule_reminders(at=timezone.now() + REMIND_EVERY)

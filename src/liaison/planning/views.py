@@ -7,7 +7,7 @@ the home page's "mark done" view already completes).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,18 +21,23 @@ from liaison.core.forms import add_action_errors
 from liaison.core.permissions import can, require
 from liaison.core.validation import error_messages
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
-from liaison.people.models import HCP, HCPStatus
+from liaison.engagement.models import FollowUp, FollowUpStatus
+from liaison.people.extensions import hcp_tabs
+from liaison.people.models import HCP, Channel, HCPStatus
 
 from . import actions
 from .forms import InterestForm, PlanForm
 from .models import EngagementPlan, InterestReminder, StandingInterest
-from .progress import plan_progress
+from .queries import plan_progress
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 # Interests that expire within this many days are flagged "renew soon" on the HCP page.
 RENEW_SOON_DAYS = 30
 
 
-def _plans(user: Any) -> Any:
+def _plans(user: User) -> Any:
     return (
         EngagementPlan.objects.restrict(user, "view")
         .select_related("owner", "hcp", "territory")
@@ -124,8 +129,6 @@ def plan_detail(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
 @require_GET
 def overdue(request: AuthenticatedRequest) -> HttpResponse:
     """Open follow-ups past their due date, the user's team's included (a manager's view of what slipped)."""
-    from liaison.engagement.models import FollowUp, FollowUpStatus
-
     user = request.user
     require(user, "follow_up", "view")
     today = timezone.localdate()
@@ -149,10 +152,8 @@ def overdue(request: AuthenticatedRequest) -> HttpResponse:
 # --- the HCP page's "Interests & plan" tab ------------------------------------------------------------------
 
 
-def hcp_plan_context(user: Any, hcp: HCP, *, form: InterestForm | None = None) -> dict[str, Any]:
+def hcp_plan_context(user: User, hcp: HCP, *, form: InterestForm | None = None) -> dict[str, Any]:
     """What the tab shows: the HCP's standing interests (expired flagged), reminders, plans, open follow-ups."""
-    from liaison.engagement.models import FollowUp, FollowUpStatus
-
     today = timezone.localdate()
     interests = list(
         StandingInterest.objects.restrict(user, "view")
@@ -161,10 +162,11 @@ def hcp_plan_context(user: Any, hcp: HCP, *, form: InterestForm | None = None) -
         .order_by("withdrawn_on", "-expires_on")
     )
     for interest in interests:
-        interest.status_now = interest.status_on(today)  # type: ignore[attr-defined]
+        # Shown by the row template beside the interest's own fields.
+        status_now = interest.status_on(today)
+        interest.status_now = status_now  # type: ignore[attr-defined]
         interest.renew_soon = (  # type: ignore[attr-defined]
-            interest.status_now == "active"
-            and interest.expires_on <= today + dt.timedelta(days=RENEW_SOON_DAYS)
+            status_now == "active" and interest.expires_on <= today + dt.timedelta(days=RENEW_SOON_DAYS)
         )
     reminders = list(
         InterestReminder.objects.restrict(user, "view")
@@ -194,7 +196,7 @@ def hcp_plan_context(user: Any, hcp: HCP, *, form: InterestForm | None = None) -
     }
 
 
-def _hcp(user: Any, uuid: str) -> HCP:
+def _hcp(user: User, uuid: str) -> HCP:
     return get_restricted_or_404(
         HCP,
         user,
@@ -209,18 +211,13 @@ def _render_tab(
     request: AuthenticatedRequest, hcp: HCP, extra: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     """The HCP page with the plan tab open; an htmx tab click gets the tab region only."""
-    from liaison.people.models import Channel
-    from liaison.people.views import TABS
-
     user = request.user
     survivor = None
     if hcp.merged_into_id:
         survivor = HCP.objects.restrict(user, "view").filter(pk=hcp.merged_into_id).first()
     context = {
         "hcp": hcp,
-        "tabs": [
-            (k, label) for k, label, resource in TABS if resource is None or can(user, resource, "view")
-        ],
+        "tabs": [(t.key, t.label) for t in hcp_tabs() if t.resource is None or can(user, t.resource, "view")],
         "tab": "plan",
         "survivor": survivor,
         "affiliations": list(hcp.affiliations.all()),
@@ -292,7 +289,7 @@ def interest_renew(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             messages.success(request, "Standing interest renewed for a year.")
         return redirect("planning:hcp_tab", uuid=interest.hcp.uuid)
     today = timezone.localdate()
-    interest.status_now = interest.status_on(today)  # type: ignore[attr-defined]
+    interest.status_now = interest.status_on(today)
     return render(
         request,
         "planning/_interest_row.html",

@@ -1,27 +1,24 @@
-"""The write path for safety reports: raising them from field text, and drug safety's triage."""
+"""The write path for safety reports: raised from field text, triage, outbox state changes, escalations."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from liaison.accounts.models import Product, User
 from liaison.core.audit import record_event
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text
-from liaison_text import ae_lexicon
-from liaison_text.ae_lexicon import Span
 
+# `outbox` imports this module too (its delivery writes through here): import the module, not its names, so
+# that either one may be imported first.
+from . import outbox
+from .detection import DetectorFailure, Screening, excerpt_around_hits, screen_text
 from .models import (
     EscalationLevel,
     OutboxStatus,
@@ -33,7 +30,6 @@ from .models import (
     Sex,
 )
 
-EXCERPT_CHARS = 160
 CASE_FIELDS = frozenset(
     {
         "patient_initials",
@@ -44,161 +40,6 @@ CASE_FIELDS = frozenset(
         "suspect_product",
     }
 )
-
-
-# The detector's category names, in the app's vocabulary (stored reports and labels use these).
-APP_CATEGORY = {"off_label": "off_label_use"}
-
-
-class DetectorFailure(Exception):
-    """The detector could not screen a text (an error or the time limit): the record goes to triage."""
-
-
-@dataclass(frozen=True)
-class Screening:
-    """What the detector found in one text, in the shape the app's pages and reports use.
-
-    `spans` are `ae_lexicon.Span`s (kind "event", "drug" or a special-situation category) for highlighting;
-    `raw_spans` are the detector's own, stored on the report.
-    """
-
-    ae: bool
-    score: float
-    categories: tuple[str, ...]
-    spans: tuple[Span, ...]
-    hedged: bool
-    layer: str
-    raw_spans: tuple[dict[str, Any], ...] = ()
-
-    @property
-    def flagged(self) -> bool:
-        """True when drug safety must look: an AE, a special situation, or a negated/hypothetical mention."""
-        return self.ae or bool(self.categories) or (self.hedged and bool(self.spans))
-
-    @property
-    def terms(self) -> list[str]:
-        """The event and special-situation words that raised it (drug names are in the spans)."""
-        return sorted({s.text.lower() for s in self.spans if s.kind != "drug"})
-
-
-def _from_lexicon(detection: ae_lexicon.Detection) -> Screening:
-    """Adapt the bare lexicon's Detection (used only where `liaison_text.ae_detect` is not installed)."""
-    spans = tuple(detection.spans)
-    return Screening(
-        ae=detection.ae,
-        score=detection.score,
-        categories=tuple(detection.categories),
-        spans=spans,
-        hedged=bool(spans) and all(s.hedged for s in spans),
-        layer="lexicon",
-        raw_spans=tuple(s.as_dict() for s in spans),
-    )
-
-
-def _from_result(result: Any) -> Screening:
-    """Adapt `liaison_text.ae_detect.AEResult`: situation spans take their category as kind; hedge cues (the
-    "no" of "no rash") are kept in `raw_spans` only."""
-    spans = []
-    for s in result.spans:
-        if s.kind == "situation":
-            kind = APP_CATEGORY.get(s.category, s.category)
-        elif s.kind in ("event", "drug"):
-            kind = s.kind
-        else:
-            continue
-        spans.append(Span(s.start, s.end, s.text, kind, bool(s.hedged)))
-    return Screening(
-        ae=bool(result.ae),
-        score=float(result.score),
-        categories=tuple(APP_CATEGORY.get(c, c) for c in result.categories),
-        spans=tuple(spans),
-        hedged=bool(result.hedged),
-        layer=str(result.layer),
-        raw_spans=tuple(result.as_dict()["spans"]),
-    )
-
-
-_detector_lock = threading.Lock()
-_detector_cache: dict[tuple[Any, ...], Any] = {}
-# Detection runs in worker threads so that a hung detector cannot hang a save: past the time limit the record
-# is routed to triage and the thread is left to finish (it cannot be killed; two threads bound the damage).
-_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ae-detect")
-
-
-def ae_model_dir() -> Path:
-    """Where `liaison text train-ae` writes the trained model and where detection looks for it."""
-    return Path(settings.LIAISON_AE_MODEL_DIR)
-
-
-def _product_names() -> tuple[str, ...]:
-    """The company's product names (brand and generic): the detector recognises them as drugs."""
-    names = Product.objects.values_list("name", "generic_name")
-    return tuple(sorted({n for pair in names for n in pair if n}))
-
-
-def current_detector() -> Any:
-    """The detector for this data directory: the trained layer when a model exists, else the lexicon layer.
-
-    Cached per model file version and product list, so a newly trained model is picked up without a restart.
-    None when `liaison_text.ae_detect` is not installed (the lexicon module is then used directly).
-    """
-    try:
-        from liaison_text.ae_detect import load_detector
-    except ImportError:
-        return None
-    model_dir = ae_model_dir()
-    marker = model_dir / "model.json"
-    version = marker.stat().st_mtime_ns if marker.exists() else None
-    key = (str(model_dir), version, _product_names())
-    with _detector_lock:
-        detector = _detector_cache.get(key)
-        if detector is None:
-            _detector_cache.clear()
-            detector = load_detector(model_dir if version is not None else None, product_names=key[2])
-            # Vocabularies and model weights load on first use: do that here, outside the time limit, so the
-            # first save after a start or a retraining is not routed to triage for being slow.
-            detector.detect("warm-up")
-            _detector_cache[key] = detector
-    return detector
-
-
-def _screen(detector: Any, text: str) -> Screening:
-    """The detection itself, run in a worker thread under the time limit."""
-    if detector is None:
-        # Looked up on the module at call time, so a replaced or patched lexicon is the one that runs.
-        return _from_lexicon(ae_lexicon.detect(text))
-    return _from_result(detector.detect(text))
-
-
-def screen_text(text: str, *, timeout: float | None = None) -> Screening:
-    """Screen one text within the time limit (LIAISON_AE_TIMEOUT_SECONDS); DetectorFailure otherwise."""
-    limit = float(settings.LIAISON_AE_TIMEOUT_SECONDS if timeout is None else timeout)
-    try:
-        detector = current_detector()
-        future = _executor.submit(_screen, detector, text or "")
-        return future.result(timeout=limit)
-    except FutureTimeout as exc:
-        raise DetectorFailure(f"timed out after {limit:g} s") from exc
-    except Exception as exc:  # noqa: BLE001 - any detector failure routes to triage rather than passing silently
-        raise DetectorFailure(f"{type(exc).__name__}: {exc}") from exc
-
-
-def run_detector(text: str) -> Screening | None:
-    """The detector, guarded: None means it failed, and the caller must route the record to triage."""
-    try:
-        return screen_text(text)
-    except DetectorFailure:
-        return None
-
-
-def _excerpt(text: str, detection: Screening) -> str:
-    """The text around the detector's hits, so drug safety sees the context without the whole note."""
-    if not detection.spans:
-        return text[: 2 * EXCERPT_CHARS]
-    first, last = detection.spans[0], detection.spans[-1]
-    start = max(0, first.start - EXCERPT_CHARS)
-    end = min(len(text), last.end + EXCERPT_CHARS)
-    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
 @transaction.atomic
@@ -217,9 +58,8 @@ def screen_texts(
     or when the detector failed or ran out of time (the failure is stated on the report: never saved as
     clean). Day 0 is `day_zero`, the time the company learned of the event.
     """
-    link = {source._meta.model_name: source}
     field_names = {"interaction": "interaction", "medicalinquiry": "inquiry", "insight": "insight"}
-    link = {field_names[k]: v for k, v in link.items()}
+    link = {field_names[str(source._meta.model_name)]: source}
     hits: list[tuple[str, str, Screening]] = []
     failed: list[tuple[str, str]] = []
     layers: set[str] = set()
@@ -239,7 +79,7 @@ def screen_texts(
     terms = sorted({t for _, _, d in hits for t in d.terms})
     categories = sorted({c for _, _, d in hits for c in d.categories})
     trigger = ReportTrigger.ATTESTATION if attested else ReportTrigger.DETECTOR
-    excerpt = "\n".join(f"[{f}] {_excerpt(t, d)}" for f, t, d in hits)
+    excerpt = "\n".join(f"[{f}] {excerpt_around_hits(t, d)}" for f, t, d in hits)
     if failed:
         names = ", ".join(f for f, _ in failed)
         excerpt += ("\n" if excerpt else "") + f"[detector failed on: {names}; review the full text]"
@@ -414,38 +254,6 @@ def _acknowledge_by_hand(report: SafetyReport, *, acting_user: User) -> None:
     )
 
 
-def build_payload(report: SafetyReport, *, key: str, sequence: int) -> dict[str, Any]:
-    """The minimal E2B-like message drug safety receives: who, what product, what happened, to whom, when.
-
-    Frozen into the outbox row when the report is forwarded, so every resend carries the same content.
-    """
-    reporter = report.reported_by
-    product = report.suspect_product
-    return {
-        "schema": "liaison.safety-report/1",
-        "idempotency_key": key,
-        "report_id": str(report.uuid),
-        "sequence": sequence,
-        "day_zero": report.day_zero.astimezone(dt.UTC).isoformat(),
-        "trigger": report.trigger,
-        "reporter": {
-            "name": report.reporter_name,
-            "captured_by": reporter.get_full_name() or reporter.username,
-            "captured_by_role": reporter.role,
-        },
-        "product": {"name": product.name, "generic_name": product.generic_name} if product else None,
-        "event": {"description": report.event_description, "terms": list(report.detected_terms)},
-        "patient": {
-            "initials": report.patient_initials,
-            "age": report.patient_age,
-            "sex": report.patient_sex,
-        },
-        "categories": list(report.categories),
-        "excerpt": report.excerpt,
-        "missing_minimum_criteria": report.missing_minimum_criteria,
-    }
-
-
 def enqueue_forwarding(report: SafetyReport) -> SafetyOutbox:
     """Write the outbox row for a forward decision, in the caller's transaction (the transactional outbox).
 
@@ -459,24 +267,12 @@ def enqueue_forwarding(report: SafetyReport) -> SafetyOutbox:
         sequence=sequence,
         idempotency_key=key,
         channel=settings.SAFETY_FORWARD_CHANNEL,
-        payload=build_payload(report, key=key, sequence=sequence),
+        payload=outbox.build_payload(report, key=key, sequence=sequence),
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(_queue_delivery)
+    transaction.on_commit(outbox.queue_delivery)
     return row
-
-
-def _queue_delivery() -> None:
-    """Ask the worker to deliver now; if the queue is unavailable the row waits for the next delivery run."""
-    from .tasks import schedule_delivery
-
-    try:
-        schedule_delivery()
-    except Exception:  # noqa: BLE001 - the outbox row is already committed; `liaison safety deliver` sends it
-        import logging
-
-        logging.getLogger(__name__).exception("could not queue the safety outbox delivery job")
 
 
 @transaction.atomic
@@ -486,7 +282,7 @@ def claim_delivery(row: SafetyOutbox, *, now: dt.datetime) -> bool:
 
     False when another worker claimed the row first.
     """
-    retry_at = now + backoff(row.attempts + 1)
+    retry_at = now + outbox.backoff(row.attempts + 1)
     claimed = SafetyOutbox.objects.filter(pk=row.pk, status=row.status, attempts=row.attempts).update(
         attempts=row.attempts + 1, next_attempt_at=retry_at
     )
@@ -494,12 +290,6 @@ def claim_delivery(row: SafetyOutbox, *, now: dt.datetime) -> bool:
         row.attempts += 1
         row.next_attempt_at = retry_at
     return bool(claimed)
-
-
-def backoff(attempt: int) -> dt.timedelta:
-    """Wait before attempt `attempt + 1`: SAFETY_RETRY_SECONDS doubled each time, at most an hour."""
-    seconds = int(settings.SAFETY_RETRY_SECONDS) * 2 ** max(0, attempt - 1)
-    return dt.timedelta(seconds=min(seconds, 3600))
 
 
 @transaction.atomic
@@ -559,89 +349,21 @@ def retry_failed(*, acting_user: User | None = None) -> int:
     return len(rows)
 
 
-def open_reports() -> models.QuerySet:
-    """Reports whose SLA clock runs: not acknowledged by drug safety and not closed as "not an AE"."""
-    return SafetyReport.objects.filter(acknowledged_at__isnull=True).exclude(status=ReportStatus.NOT_AN_AE)
+@transaction.atomic
+def record_escalation(
+    report: SafetyReport, *, level: str, hours: float, sla_hours: float
+) -> SafetyEscalation:
+    """Escalate one report at one SLA level: the row drug safety leads see on the queue, and its audit event.
 
-
-def sla_level(report: SafetyReport, now: dt.datetime) -> str:
-    """ "overdue" past the SLA, "at_risk" past 75% of it, "" otherwise (or once acknowledged or closed)."""
-    if report.acknowledged_at is not None or report.status == ReportStatus.NOT_AN_AE:
-        return ""
-    hours = (now - report.day_zero).total_seconds() / 3600
-    sla = float(settings.SAFETY_SLA_HOURS)
-    if hours > sla:
-        return EscalationLevel.OVERDUE
-    if hours > 0.75 * sla:
-        return EscalationLevel.AT_RISK
-    return ""
-
-
-def escalate_reports(*, now: dt.datetime | None = None) -> list[SafetyEscalation]:
-    """Escalate every open report that crossed 75% of the SLA or the SLA itself, once per level.
-
-    Each escalation is a row drug safety leads see on the queue and an audit event; running this again
-    changes nothing.
+    IntegrityError when the report already holds that level (another worker escalated it at the same moment).
     """
-    now = now or timezone.now()
-    sla = float(settings.SAFETY_SLA_HOURS)
-    created = []
-    candidates = open_reports().filter(day_zero__lt=now - dt.timedelta(hours=0.75 * sla))
-    done = set(SafetyEscalation.objects.filter(report__in=candidates).values_list("report_id", "level"))
-    for report in candidates:
-        level = sla_level(report, now)
-        levels = [EscalationLevel.AT_RISK] + ([EscalationLevel.OVERDUE] if level == "overdue" else [])
-        for lvl in levels:
-            if (report.pk, lvl) in done:
-                continue
-            hours = (now - report.day_zero).total_seconds() / 3600
-            try:
-                with transaction.atomic():
-                    row = SafetyEscalation.objects.create(
-                        report=report, level=lvl, hours_since_day_zero=round(hours, 2), sla_hours=int(sla)
-                    )
-                    record_event(
-                        "safetyreport.escalated",
-                        obj=report,
-                        action="escalate",
-                        reason=f"{EscalationLevel(lvl).label}: {hours:.1f} h since Day 0, not acknowledged",
-                    )
-            except IntegrityError:  # another worker escalated it at the same moment
-                continue
-            created.append(row)
-    return created
-
-
-def triage_labels() -> list[dict[str, Any]]:
-    """Drug safety's decisions as training labels: forwarded = AE (true), closed as not an AE = false.
-
-    The text is the source record's full free text when it is still there (the excerpt otherwise), so the
-    trained layer learns from what the MSL wrote, including AEs the lexicon missed.
-    """
-    decided = SafetyReport.objects.filter(
-        status__in=(ReportStatus.FORWARDED, ReportStatus.NOT_AN_AE)
-    ).select_related("interaction", "inquiry", "insight")
-    labels = []
-    for report in decided.order_by("created_at"):
-        text = _source_text(report)
-        if text:
-            labels.append({"text": text, "ae": report.status == ReportStatus.FORWARDED})
-    return labels
-
-
-def _source_text(report: SafetyReport) -> str:
-    """The full free text a report was raised on; the excerpt when the source is gone or had none."""
-    if report.interaction_id:
-        text = "\n".join(t for t in (report.interaction.notes, report.interaction.materials_shared) if t)
-    elif report.inquiry_id:
-        text = report.inquiry.question
-    elif report.insight_id:
-        text = report.insight.text
-    else:
-        text = report.event_description
-    if not text:
-        lines = [
-            line.split("] ", 1)[-1] for line in report.excerpt.splitlines() if "detector failed" not in line
-        ]
-        text = "\n".join(lines)
-    return text.strip()
+    row = SafetyEscalation.objects.create(
+        report=report, level=level, hours_since_day_zero=round(hours, 2), sla_hours=int(sla_hours)
+    )
+    record_event(
+        "safetyreport.escalated",
+        obj=report,
+        action="escalate",
+        reason=f"{EscalationLevel(level).label}: {hours:.1f} h since Day 0, not acknowledged",
+    )
+    return row

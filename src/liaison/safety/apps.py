@@ -6,9 +6,16 @@ class SafetyConfig(AppConfig):
     label = "safety"
 
     def ready(self) -> None:
-        """Deliver the outbox and escalate against the SLA on a schedule in every worker (core/schedule.py)."""
+        """Screen the free text of the records below (core/hooks.py), and deliver the outbox and escalate
+        against the SLA on a schedule in every worker (core/schedule.py)."""
+        # Imported here: these modules import models, which load only once the app registry is ready.
+        from liaison.core import hooks
         from liaison.core.schedule import register_periodic
 
+        from .actions import screen_texts
+        from .detection import run_detector
         from .tasks import DELIVERY_EVERY_SECONDS, deliver_on_schedule
 
+        hooks.screen_texts.provide(screen_texts)
+        hooks.run_detector.provide(run_detector)
         register_periodic("safety.deliver", DELIVERY_EVERY_SECONDS, deliver_on_schedule)

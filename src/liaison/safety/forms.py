@@ -6,8 +6,9 @@ from typing import Any
 
 from django import forms
 
-from liaison.accounts.models import Product
-from liaison.engagement.forms import AccessibleForm, UUIDModelChoiceField, product_choices, text_limit
+from liaison.accounts.forms import product_choices
+from liaison.accounts.models import Product, User
+from liaison.core.forms import AccessibleForm, UUIDModelChoiceField, field_of, text_limit
 
 from .models import ReportStatus, Sex
 
@@ -72,11 +73,11 @@ class TriageForm(AccessibleForm):
         "acknowledged and is not sent again. Leave blank to forward through the outbox.",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["suspect_product"].queryset = product_choices(user)
+        field_of(self, "suspect_product", forms.ModelChoiceField).queryset = product_choices(user)
         for name in ("event_description", "note"):
-            self.fields[name].max_length = text_limit()
+            field_of(self, name, forms.CharField).max_length = text_limit()
             from django.core.validators import MaxLengthValidator
 
             self.fields[name].validators.append(MaxLengthValidator(text_limit()))

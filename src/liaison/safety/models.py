@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 
@@ -12,6 +12,8 @@ from liaison.core.roles import Role
 from liaison.engagement.models import Interaction
 from liaison.insights.models import Insight
 from liaison.medinfo.models import MedicalInquiry
+
+from . import identifiers
 
 
 class ImmutableDayZero(ImmutableField):
@@ -117,9 +119,7 @@ class SafetyReport(AuditedModel):
 
         Warnings, never blocks: drug safety must still be able to forward, and then remove them.
         """
-        from .identifiers import identifier_warnings
-
-        return identifier_warnings(
+        return identifiers.identifier_warnings(
             {
                 "excerpt": self.excerpt,
                 "event description": self.event_description,
@@ -128,7 +128,7 @@ class SafetyReport(AuditedModel):
         )
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         if user.role in (Role.MSL, Role.MSL_MANAGER, Role.MEDICAL_LEAD, Role.MEDICAL_INFORMATION):
             return queryset.filter(reported_by=user)
         return queryset
@@ -177,7 +177,7 @@ class SafetyOutbox(AuditedModel):
         return f"Outbox {self.idempotency_key}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         if user.role in (Role.MSL, Role.MSL_MANAGER, Role.MEDICAL_LEAD, Role.MEDICAL_INFORMATION):
             return queryset.filter(report__reported_by=user)
         return queryset
@@ -211,7 +211,7 @@ class SafetyEscalation(AuditedModel):
         return f"{self.get_level_display()}: {self.report}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         if user.role in (Role.MSL, Role.MSL_MANAGER, Role.MEDICAL_LEAD, Role.MEDICAL_INFORMATION):
             return queryset.filter(report__reported_by=user)
         return queryset

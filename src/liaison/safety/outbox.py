@@ -1,7 +1,8 @@
-"""Delivering the safety outbox: send what is due, collect acknowledgements, escalate against the SLA.
+"""The safety outbox: the message drug safety receives, the back-off, and delivery of what is due.
 
-Run by the delivery job (`tasks.py`, processed by `liaison worker`) and by `liaison safety deliver`. Every
-write goes through `safety.actions` under a "job" (or "cli") audit context set by the caller.
+Delivery sends what is due, collects acknowledgements and escalates against the SLA (`sla.py`). It is run by
+the delivery job (`tasks.py`, processed by `liaison worker`) and by `liaison safety deliver`. Every write goes
+through `safety.actions` under a "job" (or "cli") audit context set by the caller.
 
 Exactly-once in effect: a row is claimed (attempt counted, next try pushed out) before it is sent, and its
 acknowledgement stored after. A crash between the two leaves the row pending; the resend carries the same
@@ -15,19 +16,71 @@ pace one request at a time would allow against a receiver that takes a fraction 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import actions
+from . import actions, sla
 from .channels import Channel, DeliveryError, configured_channel
-from .models import OutboxStatus, SafetyOutbox
+from .models import OutboxStatus, SafetyOutbox, SafetyReport
 
 # How many rows are in flight to the safety database at once.
 SEND_CONCURRENCY = 8
 _senders = ThreadPoolExecutor(max_workers=SEND_CONCURRENCY, thread_name_prefix="safety-send")
+
+
+def build_payload(report: SafetyReport, *, key: str, sequence: int) -> dict[str, Any]:
+    """The minimal E2B-like message drug safety receives: who, what product, what happened, to whom, when.
+
+    Frozen into the outbox row when the report is forwarded, so every resend carries the same content.
+    """
+    reporter = report.reported_by
+    product = report.suspect_product
+    return {
+        "schema": "liaison.safety-report/1",
+        "idempotency_key": key,
+        "report_id": str(report.uuid),
+        "sequence": sequence,
+        "day_zero": report.day_zero.astimezone(dt.UTC).isoformat(),
+        "trigger": report.trigger,
+        "reporter": {
+            "name": report.reporter_name,
+            "captured_by": reporter.get_full_name() or reporter.username,
+            "captured_by_role": reporter.role,
+        },
+        "product": {"name": product.name, "generic_name": product.generic_name} if product else None,
+        "event": {"description": report.event_description, "terms": list(report.detected_terms)},
+        "patient": {
+            "initials": report.patient_initials,
+            "age": report.patient_age,
+            "sex": report.patient_sex,
+        },
+        "categories": list(report.categories),
+        "excerpt": report.excerpt,
+        "missing_minimum_criteria": report.missing_minimum_criteria,
+    }
+
+
+def backoff(attempt: int) -> dt.timedelta:
+    """Wait before attempt `attempt + 1`: SAFETY_RETRY_SECONDS doubled each time, at most an hour."""
+    seconds = int(settings.SAFETY_RETRY_SECONDS) * 2 ** max(0, attempt - 1)
+    return dt.timedelta(seconds=min(seconds, 3600))
+
+
+def queue_delivery() -> None:
+    """Ask the worker to deliver now; if the queue is unavailable the row waits for the next delivery run."""
+    # Deferred: safety.tasks imports this module (its delivery job sends the outbox).
+    from .tasks import schedule_delivery
+
+    try:
+        schedule_delivery()
+    except Exception:  # noqa: BLE001 - the outbox row is already committed; `liaison safety deliver` sends it
+        logging.getLogger(__name__).exception("could not queue the safety outbox delivery job")
 
 
 @dataclass
@@ -88,7 +141,7 @@ def deliver(
             run.acknowledged.append(row.idempotency_key)
             if row.idempotency_key in run.sent:  # sent and acknowledged within this run: count it once
                 run.sent.remove(row.idempotency_key)
-    run.escalated = len(actions.escalate_reports(now=now))
+    run.escalated = len(sla.escalate_reports(now=now))
     return run
 
 
@@ -149,8 +202,6 @@ def store_result(row: SafetyOutbox, *, ack: object, now: dt.datetime) -> None:
 def next_run_at(now: dt.datetime | None = None) -> dt.datetime | None:
     """When the delivery job should run next: the earliest retry, an acknowledgement poll while files are
     awaited, or the next SLA threshold of an open report; None when there is nothing to wait for."""
-    from django.conf import settings
-
     now = now or timezone.now()
     times = []
     pending = (
@@ -163,11 +214,11 @@ def next_run_at(now: dt.datetime | None = None) -> dt.datetime | None:
         times.append(pending or now)
     if SafetyOutbox.objects.filter(status=OutboxStatus.SENT).exists():
         times.append(now + dt.timedelta(seconds=int(settings.SAFETY_ACK_POLL_SECONDS)))
-    sla = dt.timedelta(hours=float(settings.SAFETY_SLA_HOURS))
+    limit = dt.timedelta(hours=float(settings.SAFETY_SLA_HOURS))
     for fraction in (0.75, 1.0):
-        threshold = sla * fraction
+        threshold = limit * fraction
         upcoming = (
-            actions.open_reports()
+            sla.open_reports()
             .filter(day_zero__gt=now - threshold)
             .order_by("day_zero")
             .values_list("day_zero", flat=True)

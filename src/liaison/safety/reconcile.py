@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from .actions import open_reports
+from .sla import open_reports
 
 
 def unacknowledged_past_sla(now: dt.datetime | None = None) -> list[dict[str, Any]]:

@@ -1,15 +1,17 @@
 """API schemas for safety reports (Dispatch style: XRead / XBrief, and the triage body)."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
+from django.utils import timezone
 from ninja import Field, Schema
 
 from liaison.accounts.schemas import ProductBrief, UserBrief
-from liaison.core.api_common import Instant, PageQuery, Text, choices_of
+from liaison.core.api_common import LONG_TEXT, Instant, PageQuery, choices_of
 
 from .models import ReportStatus, ReportTrigger, Sex
+from .sla import sla_level
 
 
 class SafetyReportBrief(Schema):
@@ -72,10 +74,6 @@ class SafetyReportRead(Schema):
 
     @staticmethod
     def resolve_sla_state(obj: Any) -> str:
-        from django.utils import timezone
-
-        from .actions import sla_level
-
         return str(sla_level(obj, timezone.now()))
 
     @staticmethod
@@ -99,19 +97,23 @@ class SafetyReportTriage(Schema):
     """Drug safety's decision and case details; only the fields sent are changed. Missing minimum criteria
     never block forwarding."""
 
-    status: choices_of(ReportStatus) | None = None
-    note: Text() = Field("", description="required to close a report as not_an_ae")
-    safety_case_id: Text(60) = ""
-    patient_initials: Text(5) | None = Field(None, description="initials only, never a name")
+    status: Annotated[str, choices_of(ReportStatus)] | None = None
+    note: Annotated[str, Field(max_length=LONG_TEXT)] = Field(
+        "", description="required to close a report as not_an_ae"
+    )
+    safety_case_id: Annotated[str, Field(max_length=60)] = ""
+    patient_initials: Annotated[str, Field(max_length=5)] | None = Field(
+        None, description="initials only, never a name"
+    )
     patient_age: int | None = Field(None, ge=0, le=120)
-    patient_sex: choices_of(Sex) | None = None
-    reporter_name: Text(200) | None = None
-    event_description: Text() | None = None
+    patient_sex: Annotated[str, choices_of(Sex)] | None = None
+    reporter_name: Annotated[str, Field(max_length=200)] | None = None
+    event_description: Annotated[str, Field(max_length=LONG_TEXT)] | None = None
     suspect_product: UUID | None = None
 
 
 class SafetyReportFilters(PageQuery):
-    status: choices_of(ReportStatus) | None = None
-    trigger: choices_of(ReportTrigger) | None = None
+    status: Annotated[str, choices_of(ReportStatus)] | None = None
+    trigger: Annotated[str, choices_of(ReportTrigger)] | None = None
     since: Instant | None = Field(None, description="Day 0 on or after")
     until: Instant | None = Field(None, description="Day 0 on or before")

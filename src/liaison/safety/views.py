@@ -7,31 +7,35 @@ shown read-only: it is when the company learned of the event and never changes.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
-from liaison.compliance.queries import changelog_for
+from liaison.core.forms import add_action_errors as apply_errors
 from liaison.core.permissions import can, require
-from liaison.core.views import get_restricted_or_404
-from liaison.engagement.forms import apply_errors
+from liaison.core.queries import changelog_for
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
 from liaison.engagement.models import Interaction
-from liaison.engagement.views import category_label, paginate
+from liaison.engagement.views import category_label
 from liaison.insights.models import Insight
 from liaison.medinfo.models import MedicalInquiry
 
-from . import actions
+from . import actions, sla
+from .detection import run_detector
 from .forms import ReportFilterForm, TriageForm
 from .models import EscalationLevel, ReportStatus, SafetyEscalation, SafetyOutbox, SafetyReport
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 UNFORWARDED = (ReportStatus.NEW, ReportStatus.IN_REVIEW)
 MINIMUM_CRITERIA = ("identifiable patient", "identifiable reporter", "suspect product", "adverse event")
@@ -55,7 +59,7 @@ def _with_clock(report: SafetyReport, now: dt.datetime) -> SafetyReport:
     """
     age = now - report.day_zero
     hours = age.total_seconds() / 3600
-    level = actions.sla_level(report, now)
+    level = sla.sla_level(report, now)
     report.age_hours = int(hours)  # type: ignore[attr-defined]
     report.age_label = f"{int(hours)} h" if hours < 48 else f"{int(hours // 24)} d {int(hours % 24)} h"  # type: ignore[attr-defined]
     report.pending = report.status in UNFORWARDED  # type: ignore[attr-defined]
@@ -68,12 +72,11 @@ def _with_clock(report: SafetyReport, now: dt.datetime) -> SafetyReport:
 
 def highlight_terms(text: str) -> SafeString:
     """`text`, HTML-escaped, with every AE and special-situation mention wrapped in <mark>."""
-    from liaison.safety.actions import run_detector
-
     detection = run_detector(text or "")
     if detection is None or not detection.spans:
         return mark_safe(escape(text or ""))  # noqa: S308 - escaped just above
-    out, at = [], 0
+    out: list[str] = []
+    at = 0
     for span in detection.spans:
         if span.start < at:  # overlapping matches: the earlier one already covers this text
             continue
@@ -94,7 +97,7 @@ def highlight_terms(text: str) -> SafeString:
 
 @login_required
 @require_GET
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedRequest) -> HttpResponse:
     """The safety queue: oldest unforwarded first (drug safety's default) or newest Day 0 first."""
     user = request.user
     require(user, "safety_report", "view")
@@ -114,7 +117,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         reports = reports.order_by("day_zero", "created_at")
     else:
         reports = reports.order_by("-day_zero", "-created_at")
-    page = paginate(request, reports)
+    page = requested_page(request, reports)
     now = timezone.now()
     for report in page.object_list:
         _with_clock(report, now)
@@ -155,7 +158,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _source(user: Any, report: SafetyReport) -> dict[str, Any] | None:
+def _source(user: User, report: SafetyReport) -> dict[str, Any] | None:
     """Where the report came from, with a link only if the user may open that record."""
     for model, field, label, url_name in (
         (Interaction, "interaction_id", "Interaction", "engagement:interaction_detail"),
@@ -172,7 +175,7 @@ def _source(user: Any, report: SafetyReport) -> dict[str, Any] | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One report: Day 0, source, highlighted excerpt, minimum criteria and, for drug safety, triage."""
     user = request.user
     report = get_restricted_or_404(

@@ -22,7 +22,7 @@ from liaison.accounts.models import TherapeuticArea, User
 from liaison.core.permissions import can, require
 from liaison.core.validation import clean_choice, clean_text
 
-from . import services
+from . import digests
 from .models import (
     Cadence,
     DeliveryStatus,
@@ -119,7 +119,7 @@ def send_digest(
     if not stakeholder.active:
         raise ValidationError({"stakeholder": "is inactive"})
     now = now or timezone.now()
-    digest = services.build_digest(stakeholder, now=now)
+    digest = digests.build_digest(stakeholder, now=now)
     status, error = DeliveryStatus.SENT, ""
     channel = stakeholder.preferred_channel
     recipient = stakeholder.email if channel == DigestChannel.EMAIL else stakeholder.name
@@ -150,19 +150,19 @@ def send_digest(
     return delivery
 
 
-def _email(digest: services.Digest, stakeholder: Stakeholder) -> None:
+def _email(digest: digests.Digest, stakeholder: Stakeholder) -> None:
     """Send the digest by e-mail: text body, HTML alternative and PDF attachment as the format asks."""
     message = EmailMultiAlternatives(
         subject=digest.subject,
-        body=services.render_text(digest),
+        body=digests.render_text(digest),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[stakeholder.email],
     )
     if stakeholder.format in (DigestFormat.HTML, DigestFormat.BOTH):
-        message.attach_alternative(services.render_html(digest), "text/html")
+        message.attach_alternative(digests.render_html(digest), "text/html")
     if stakeholder.format in (DigestFormat.PDF, DigestFormat.BOTH):
         name = f"digest-{digest.period_end:%Y-%m-%d}.pdf"
-        message.attach(name, services.render_pdf(digest), "application/pdf")
+        message.attach(name, digests.render_pdf(digest), "application/pdf")
     message.send(fail_silently=False)
 
 
@@ -173,7 +173,7 @@ def send_due_digests(
     now = now or timezone.now()
     out = []
     for stakeholder in Stakeholder.objects.filter(active=True).select_related("owner").order_by("pk"):
-        if due_only and not services.is_due(stakeholder, now):
+        if due_only and not digests.is_due(stakeholder, now):
             continue
         out.append(send_digest(stakeholder, acting_user=acting_user, now=now))
     return out

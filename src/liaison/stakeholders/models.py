@@ -2,12 +2,12 @@
 digests sent to them and their feedback on what they received.
 
 Marketing is commercial and sits behind the firewall: a stakeholder of that function only ever receives the
-de-identified aggregate form of a digest (services.py), whatever anyone sets on the record.
+de-identified aggregate form of a digest (digests.py), whatever anyone sets on the record.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 
@@ -41,7 +41,7 @@ class Cadence(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly"
 
 
-CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.MONTHLY: 30, Cadence.QUARTERLY: 91}
+CADENCE_DAYS: dict[str, int] = {Cadence.WEEKLY: 7, Cadence.MONTHLY: 30, Cadence.QUARTERLY: 91}
 
 
 class DigestFormat(models.TextChoices):
@@ -119,7 +119,7 @@ class DigestDelivery(AuditedModel):
         return f"Digest to {self.recipient} on {self.sent_at:%Y-%m-%d}"
 
     @classmethod
-    def scope(cls, queryset: models.QuerySet, user: Any, action: str) -> models.QuerySet:
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         # A manager sees the digests they sent (and those to stakeholders they own); leads and oversight see all.
         if user.role == Role.MSL_MANAGER:
             return queryset.filter(models.Q(sent_by=user) | models.Q(stakeholder__owner=user))

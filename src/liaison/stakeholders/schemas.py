@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from liaison.core.api_common import PageQuery, Text, choices_of, page_of
+from liaison.core.api_common import PageQuery, choices_of, page_of
 
 from .models import Cadence, DeliveryStatus, DigestChannel, DigestForm, DigestFormat, Function, Verdict
 
 
 class StakeholderCreate(Schema):
     name: str = Field(max_length=200)
-    function: choices_of(Function)  # type: ignore[valid-type]
+    function: Annotated[str, choices_of(Function)]
     owner: UUID | None = Field(
         None,
         description="The medical user who sends their digests (manager, medical lead, admin); default: you",
     )
     email: str = Field("", max_length=254)
-    preferred_channel: choices_of(DigestChannel) = DigestChannel.EMAIL  # type: ignore[valid-type]
-    cadence: choices_of(Cadence) = Cadence.MONTHLY  # type: ignore[valid-type]
-    format: choices_of(DigestFormat) = DigestFormat.BOTH  # type: ignore[valid-type]
-    expectations: Text(5000) = ""  # type: ignore[valid-type]
+    preferred_channel: Annotated[str, choices_of(DigestChannel)] = DigestChannel.EMAIL
+    cadence: Annotated[str, choices_of(Cadence)] = Cadence.MONTHLY
+    format: Annotated[str, choices_of(DigestFormat)] = DigestFormat.BOTH
+    expectations: Annotated[str, Field(max_length=5000)] = ""
     therapeutic_areas: list[UUID] = Field(default_factory=list, max_length=50)
 
 
@@ -53,8 +53,8 @@ class StakeholderRead(Schema):
 
 
 class FeedbackCreate(Schema):
-    verdict: choices_of(Verdict)  # type: ignore[valid-type]
-    comment: Text(5000) = ""  # type: ignore[valid-type]
+    verdict: Annotated[str, choices_of(Verdict)]
+    comment: Annotated[str, Field(max_length=5000)] = ""
     delivery: UUID | None = None
 
 
@@ -77,11 +77,11 @@ class DeliveryRead(Schema):
     period_start: dt.datetime
     period_end: dt.datetime
     recipient: str
-    channel: choices_of(DigestChannel)  # type: ignore[valid-type]
-    form: choices_of(DigestForm)  # type: ignore[valid-type]
+    channel: Annotated[str, choices_of(DigestChannel)]
+    form: Annotated[str, choices_of(DigestForm)]
     subject: str
     insight_count: int
-    status: choices_of(DeliveryStatus)  # type: ignore[valid-type]
+    status: Annotated[str, choices_of(DeliveryStatus)]
     error: str
 
     @staticmethod

@@ -19,15 +19,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liaison.core.permissions import can, require
 from liaison.core.validation import error_messages
-from liaison.core.views import get_restricted_or_404
+from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 
-from . import actions, services
+from . import actions, digests
 from .models import DigestDelivery, Stakeholder
 
 
 @login_required
 @require_GET
-def stakeholder_list(request: HttpRequest) -> HttpResponse:
+def stakeholder_list(request: AuthenticatedRequest) -> HttpResponse:
     """The stakeholder map and the digests the viewer may see."""
     require(request.user, "stakeholder", "view")
     stakeholders = Stakeholder.objects.restrict(request.user, "view").select_related("owner")
@@ -49,7 +49,7 @@ def _stakeholder(request: HttpRequest, uuid: Any) -> Stakeholder:
 
 @login_required
 @require_GET
-def stakeholder_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+def stakeholder_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """One stakeholder: preferences, expectations, feedback, and the digests sent to them."""
     s = _stakeholder(request, uuid)
     deliveries = DigestDelivery.objects.restrict(request.user, "view").filter(stakeholder=s)
@@ -65,7 +65,7 @@ def stakeholder_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_GET
-def digest_preview(request: HttpRequest, uuid: Any) -> HttpResponse:
+def digest_preview(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """The digest this stakeholder would receive now, as the e-mail will show it (in a sandboxed frame)."""
     s = _stakeholder(request, uuid)
     require(request.user, "digest", "send")
@@ -86,29 +86,29 @@ EMAIL_BODY_CSP = {
 @login_required
 @require_GET
 @xframe_options_sameorigin
-@csp_replace(EMAIL_BODY_CSP)
-def digest_preview_body(request: HttpRequest, uuid: Any) -> HttpResponse:
+@csp_replace(EMAIL_BODY_CSP)  # type: ignore[arg-type]  # django-csp types views as taking the request only
+def digest_preview_body(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """The HTML e-mail body of the digest preview, exactly as it is sent, for the preview page's frame."""
     s = _stakeholder(request, uuid)
     require(request.user, "digest", "send")
-    return HttpResponse(services.render_html(services.build_digest(s)))
+    return HttpResponse(digests.render_html(digests.build_digest(s)))
 
 
 @login_required
 @require_GET
-def digest_pdf(request: HttpRequest, uuid: Any) -> HttpResponse:
+def digest_pdf(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """The digest this stakeholder would receive now, as a PDF download."""
     s = _stakeholder(request, uuid)
     require(request.user, "digest", "send")
-    digest = services.build_digest(s)
-    response = HttpResponse(services.render_pdf(digest), content_type="application/pdf")
+    digest = digests.build_digest(s)
+    response = HttpResponse(digests.render_pdf(digest), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="digest-{digest.period_end:%Y-%m-%d}.pdf"'
     return response
 
 
 @login_required
 @require_POST
-def digest_send(request: HttpRequest, uuid: Any) -> HttpResponse:
+def digest_send(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Send this stakeholder's digest now; the outcome shows in the delivery log."""
     s = _stakeholder(request, uuid)
     try:
@@ -122,7 +122,7 @@ def digest_send(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @login_required
 @require_POST
-def feedback_new(request: HttpRequest, uuid: Any) -> HttpResponse:
+def feedback_new(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     """Record a stakeholder's verdict on what they received."""
     s = _stakeholder(request, uuid)
     try:

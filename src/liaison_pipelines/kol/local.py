@@ -9,7 +9,9 @@ component at a time. Float sums that reach an output are taken sequentially over
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -178,7 +180,7 @@ def _year_columns(
 
 
 def _with_recency(frame: pl.DataFrame, weights: Weights) -> pl.DataFrame:
-    max_age = int(frame["age"].max() or 0) if frame.height else 0
+    max_age = int(cast(int | None, frame["age"].max()) or 0) if frame.height else 0  # an integer column
     return frame.join(common.recency_table(max_age, weights), on="age", how="left")
 
 
@@ -570,7 +572,7 @@ def _payments_context(tables: PipelineTables, persons: pl.DataFrame) -> tuple[pl
     A link's target_id is an Open Payments profile id or `npi:<NPI>`. A research payment can name the person
     as recipient and as principal investigator: it is listed once (as recipient), so the sum counts it once.
     """
-    columns = {
+    columns: Mapping[Any, Any] = {
         "person_idx": pl.UInt32,
         "record_id": pl.String,
         "program_year": pl.Int32,
@@ -615,7 +617,7 @@ def _payments_context(tables: PipelineTables, persons: pl.DataFrame) -> tuple[pl
             ]
         )
         parts.append(keyed.join(links, on="key").drop("key", "profile", "npi"))
-    rows = (
+    paid = (
         pl.concat(parts)
         .with_columns((pl.col("kind") == PAYMENT_KIND_PI).alias("as_pi"))
         .sort(["person_idx", "record_id", "as_pi", "kind"])
@@ -626,14 +628,14 @@ def _payments_context(tables: PipelineTables, persons: pl.DataFrame) -> tuple[pl
         .sort(["person_idx", "program_year", "record_id"], nulls_last=True)
     )
     keys, sums = common.sum_by_key(
-        rows.sort("person_idx", "record_id")["person_idx"].to_numpy(),
-        rows.sort("person_idx", "record_id")["amount_usd"].to_numpy(),
+        paid.sort("person_idx", "record_id")["person_idx"].to_numpy(),
+        paid.sort("person_idx", "record_id")["amount_usd"].to_numpy(),
     )
     totals = pl.DataFrame(
         {"person_idx": keys, "payments_usd": common.round_float(sums)},
         schema={"person_idx": pl.UInt32, "payments_usd": pl.Float64},
     )
-    rows = rows.with_columns(pl.col("amount_usd").round(common.DECIMALS))
-    return _with_person_id(rows, persons["person_id"]).select(
+    paid = paid.with_columns(pl.col("amount_usd").round(common.DECIMALS))
+    return _with_person_id(paid, persons["person_id"]).select(
         list(common.PAYMENTS_CONTEXT_SCHEMA.names)
     ), totals

@@ -6,23 +6,17 @@ Both engines must write the same files, so this module reuses the engine-indepen
 `liaison_pipelines.kol.common` (descriptor set, factors, rounding, schemas, `detail` text) and only collects
 the final, per-person outputs to the driver to write them with pyarrow, in the local engine's row order.
 
-PySpark is optional (`pip install 'liaison[spark]'`) and needs a Java 17+ runtime: it is imported lazily, here
-only, so `liaison_pipelines.kol` imports without it, and a missing piece raises `SparkUnavailable` with the fix.
+PySpark is optional (`pip install 'liaison[spark]'`) and needs a Java 17+ runtime: it is imported lazily, by
+this module and its helpers only (`spark_setup`: the checks and the session; `spark_pagerank`: the PageRank),
+so `liaison_pipelines.kol` imports without it, and a missing piece raises `SparkUnavailable` with the fix.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
@@ -38,208 +32,12 @@ from .common import (
     Progress,
     ScoreSummary,
 )
+from .spark_pagerank import pagerank_spark
+from .spark_setup import check_spark, shuffle_partitions, spark_session
 from .weights import COMPONENTS, OTHER_PHASE, SITE_INVESTIGATOR, Weights
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; pyspark stays an optional, lazy import
     from pyspark.sql import DataFrame, SparkSession
-
-MASTER_ENV = "LIAISON_SPARK_MASTER"
-DEFAULT_MASTER = "local[*]"
-MIN_JAVA = 17
-
-# Spark's default log4j2 setup prints INFO/WARN lines (native-hadoop, "Setting default log level") that bury
-# the pipeline's own output; this configuration keeps only errors.
-_LOG4J2 = """\
-rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
-"""
-
-
-class SparkUnavailable(RuntimeError):
-    """PySpark or a Java 17+ runtime is missing: the message says what to install."""
-
-
-def _import_pyspark() -> Any:
-    try:
-        import pyspark
-    except ImportError as exc:
-        raise SparkUnavailable(
-            "the Spark engine needs PySpark: pip install 'liaison[spark]' (or use --engine local)"
-        ) from exc
-    return pyspark
-
-
-def java_version() -> int:
-    """The major version of the Java runtime PySpark will start (JAVA_HOME first, then PATH).
-
-    Checked before starting Spark because PySpark's own failure ("Java gateway process exited before sending
-    its port number") names neither the cause nor the fix.
-    """
-    home = os.environ.get("JAVA_HOME")
-    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
-    hint = "the Spark engine needs a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless)"
-    if not java or not Path(java).exists():
-        raise SparkUnavailable(f"{hint}: no `java` found (JAVA_HOME unset and none on PATH)")
-    try:
-        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=True)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SparkUnavailable(f"{hint}: `{java} -version` failed ({exc})") from exc
-    # `java -version` writes to stderr: 'openjdk version "17.0.15" ...' or, before Java 9, '"1.8.0_392"'.
-    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not m:
-        raise SparkUnavailable(f"{hint}: cannot read the version from `{java} -version`")
-    major = int(m.group(1))
-    if major == 1 and m.group(2):
-        major = int(m.group(2))
-    if major < MIN_JAVA:
-        raise SparkUnavailable(f"{hint}: found Java {major} at {java}")
-    return major
-
-
-def check_spark() -> None:
-    """Raise SparkUnavailable unless PySpark and a Java 17+ runtime are both present."""
-    _import_pyspark()
-    java_version()
-
-
-def shuffle_partitions(input_bytes: int) -> int:
-    """Shuffle partitions for an input of this size: about one per 64 MB, between 1 and 200.
-
-    Spark's default of 200 costs more in task scheduling than the work itself on a test sample or one area.
-    """
-    return max(1, min(200, input_bytes // (64 * 1024 * 1024) + 1))
-
-
-@contextmanager
-def spark_session(*, partitions: int = 2, app_name: str = "liaison-kol") -> Iterator[SparkSession]:
-    """A SparkSession for one scoring run: the active one if the caller started it, else a new local one.
-
-    A new session runs on `$LIAISON_SPARK_MASTER` (default `local[*]`), without the web UI, with quiet logs,
-    and is stopped on exit; a session the caller already holds (a test module's, a notebook's) is left running.
-    """
-    _import_pyspark()
-    from pyspark.sql import SparkSession
-
-    # Adaptive execution re-plans after every shuffle: worth it for skewed big joins, overhead in the PageRank
-    # loop's many small jobs when the input fits one partition (the sample area: 117 s with one partition and
-    # AQE off, 233 s with two and AQE on, on the same busy 2-core machine).
-    adaptive = "true" if partitions > 1 else "false"
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        active.conf.set("spark.sql.shuffle.partitions", str(partitions))
-        active.conf.set("spark.sql.adaptive.enabled", adaptive)
-        yield active
-        return
-    java_version()
-    with tempfile.TemporaryDirectory(prefix="liaison-spark-") as tmp:
-        log_conf = Path(tmp) / "log4j2.properties"
-        log_conf.write_text(_LOG4J2, encoding="utf-8")
-        java_opts = f"-Dlog4j2.configurationFile=file:{log_conf} -Dlog4j.configurationFile=file:{log_conf}"
-        spark = (
-            SparkSession.builder.master(os.environ.get(MASTER_ENV) or DEFAULT_MASTER)
-            .appName(app_name)
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", str(partitions))
-            .config("spark.default.parallelism", str(partitions))
-            .config("spark.sql.adaptive.enabled", adaptive)
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.local.dir", tmp)
-            .config("spark.driver.extraJavaOptions", java_opts)
-            .getOrCreate()
-        )
-        spark.sparkContext.setLogLevel("ERROR")
-        try:
-            yield spark
-        finally:
-            spark.stop()
-
-
-# --- PageRank as an iteration of joins ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SparkPageRank:
-    """The incidence PageRank's result, as `pagerank.incidence_pagerank` gives it for the local engine.
-
-    `flow`: person_id, pmid, flow (one row per incidence entry: `d·(y_p − x_i)/(n_p − 1)` of the step past the
-    last iterate); `baseline`: `(1−d)/N + d·dangling/N` of that step, so PageRank = baseline + Σ flow.
-    """
-
-    flow: DataFrame
-    baseline: float
-    iterations: int
-    converged: bool
-
-
-def pagerank_spark(
-    nodes: DataFrame,
-    incidence: DataFrame,
-    n_persons: int,
-    *,
-    damping: float,
-    max_iterations: int,
-    tolerance: float,
-) -> SparkPageRank:
-    """Weighted co-author PageRank as an iteration of joins over the person x paper incidence table.
-
-    `nodes`: person_id, s (the number of the person's multi-author papers; 0 for a dangling person), one row per
-    person of the graph (N = `n_persons`). `incidence`: person_id, pmid, n (the paper's persons, at least 2).
-    One step is the spec's two sparse products as joins, `y_p = Σ x_i` over a paper's authors and then
-    `Σ_p d·(y_p − x_i)/(n_p − 1)` per person, plus the baseline. The co-author graph itself is never built.
-    Each iterate is checkpointed (lineage cut), so step k costs the same as step 1. Stops, like the local
-    engine, when the L1 change is below `tolerance`, then takes one more step whose terms are the evidence.
-    """
-    from pyspark.sql import functions as F
-
-    d, n = damping, float(n_persons)
-    incidence = incidence.select(
-        "person_id", "pmid", (F.lit(1.0) / (F.col("n").cast("double") - 1.0)).alias("inv")
-    ).localCheckpoint()
-
-    def flows(rank: DataFrame) -> DataFrame:
-        x = rank.where(F.col("s") > 0).select("person_id", (F.col("pr") / F.col("s")).alias("x"))
-        entries = incidence.join(x, "person_id")
-        y = entries.groupBy("pmid").agg(F.sum("x").alias("y"))
-        return entries.join(y, "pmid").select(
-            "person_id", "pmid", (F.lit(d) * (F.col("y") - F.col("x")) * F.col("inv")).alias("flow")
-        )
-
-    def totals(rank: DataFrame) -> tuple[float, float]:
-        """(L1 change of this iterate, dangling mass) in one pass."""
-        row = rank.agg(
-            F.sum(F.abs(F.col("pr") - F.col("old"))), F.sum(F.when(F.col("s") == 0, F.col("pr")))
-        ).first()
-        return float(row[0] or 0.0), float(row[1] or 0.0)
-
-    rank = nodes.select("person_id", "s", F.lit(1.0 / n).alias("pr"), F.lit(1.0 / n).alias("old"))
-    rank = rank.localCheckpoint()
-    _, dangling = totals(rank)
-    iterations, converged = 0, False
-    while iterations < max_iterations:
-        baseline = (1.0 - d) / n + d * dangling / n
-        inflow = flows(rank).groupBy("person_id").agg(F.sum("flow").alias("inflow"))
-        rank = (
-            rank.join(inflow, "person_id", "left")
-            .select(
-                "person_id",
-                "s",
-                (F.lit(baseline) + F.coalesce(F.col("inflow"), F.lit(0.0))).alias("pr"),
-                F.col("pr").alias("old"),
-            )
-            .localCheckpoint()
-        )
-        iterations += 1
-        change, dangling = totals(rank)
-        if change < tolerance:
-            converged = True
-            break
-    return SparkPageRank(flows(rank), (1.0 - d) / n + d * dangling / n, iterations, converged)
 
 
 # --- the scoring run -------------------------------------------------------------------------------------------
@@ -386,10 +184,12 @@ class _Run:
         window = Window.partitionBy(*keys).orderBy(*order)
         return frame.withColumn("_n", F.row_number().over(window)).where(F.col("_n") == 1).drop("_n")
 
-    def _collect(self, frame: DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    def _collect(self, frame: DataFrame, schema: Mapping[Any, Any]) -> pl.DataFrame:
         """Collect a (small, final) DataFrame to Polars through Arrow, with the local engine's column types."""
         table = frame.select(*schema).toArrow()
-        return pl.from_arrow(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)
+        if not table.num_rows:
+            return pl.DataFrame(schema=schema)
+        return cast(pl.DataFrame, pl.from_arrow(table)).cast(schema)  # a Table converts to a DataFrame
 
     # -- records that count
 
@@ -613,6 +413,7 @@ class _Run:
             )
             .first()
         )
+        assert stats is not None  # an aggregate without groups has exactly one row
         counts = {
             "network_persons": int(n_persons),
             "network_papers": int(stats[0]),
@@ -779,6 +580,7 @@ class _Run:
             "points": pl.Float64,
             "detail": pl.String,
         }
+        frame: DataFrame | None
         for component in COMPONENTS:
             if component == "publications":
                 frame = pubs.select(
@@ -787,7 +589,7 @@ class _Run:
             elif component == "network":
                 frame, network_counts = self.network(pubs)
             elif component == "trials":
-                frame = trials if trials is not None else None
+                frame = trials
             elif component == "focus":
                 frame = self.focus(pubs)
             else:

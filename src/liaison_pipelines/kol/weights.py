@@ -144,7 +144,7 @@ class Weights:
                 bad = sorted(set(value) - set(allowed)) if allowed else []
                 if bad:
                     raise ValueError(
-                        f"weights.{key}: unknown key(s) {', '.join(map(repr, bad))}; known: {', '.join(allowed)}"
+                        f"weights.{key}: unknown key(s) {', '.join(map(repr, bad))}; known: {', '.join(allowed or ())}"
                     )
                 merged = dict(getattr(defaults, key))
                 for sub, number in value.items():

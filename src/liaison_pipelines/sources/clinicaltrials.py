@@ -548,7 +548,8 @@ def _iter_archive(path: Path, skip: SkipRecord) -> Iterator[Trial]:
                 for name in sorted(zf.namelist()):
                     if name.lower().endswith((".xml", ".json")):
                         with zf.open(name) as member:
-                            yield name, io.BufferedReader(member)  # type: ignore[arg-type,type-var]
+                            # typeshed wants a raw stream under BufferedReader; a zip member reads the same way.
+                            yield name, io.BufferedReader(member)  # type: ignore[arg-type]
         else:
             # streaming mode ("r|*"): members in archive order, never the whole index in memory
             with tarfile.open(path, "r|*") as tf:
@@ -556,7 +557,7 @@ def _iter_archive(path: Path, skip: SkipRecord) -> Iterator[Trial]:
                     if info.isfile() and info.name.lower().endswith((".xml", ".json")):
                         extracted = tf.extractfile(info)
                         if extracted is not None:
-                            yield info.name, io.BufferedReader(extracted)  # type: ignore[arg-type,type-var]
+                            yield info.name, io.BufferedReader(extracted)  # type: ignore[arg-type]
 
     try:
         for name, fh in members():

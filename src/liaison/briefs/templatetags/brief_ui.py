@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django import template
 
 from liaison.core.permissions import can
 
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
+
 register = template.Library()
 
 
 @register.filter
-def can_brief(user: Any) -> bool:
+def can_brief(user: User) -> bool:
     """True when `user` may open pre-call briefs (commercial users may not)."""
     return can(user, "pre_call_brief", "view")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
 from liaison.core.permissions import can
+from liaison.kol import score_math
+
+if TYPE_CHECKING:
+    from liaison.accounts.models import User
 
 register = template.Library()
 
 
 @register.filter
-def may_view(user: Any, resource: str) -> bool:
+def may_view(user: User, resource: str) -> bool:
     """`{% if user|may_view:"kol_score" %}`: whether the role may view a resource, so that a menu entry or tab
     appears only where the page behind it would open (commercial users never see KOL)."""
     return can(user, resource, "view")
@@ -21,9 +25,7 @@ def may_view(user: Any, resource: str) -> bool:
 @register.filter
 def record_label(record_id: str) -> str:
     """A source record as people cite it: `NCT…` as is, PMIDs as `PMID 123`."""
-    from liaison.kol.analysis import record_label as label
-
-    return label(str(record_id))
+    return score_math.record_label(str(record_id))
 
 
 @register.filter

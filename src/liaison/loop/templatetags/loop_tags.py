@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from liaison.core.permissions import can
+from liaison.loop.models import Notification
 
 register = template.Library()
 
@@ -16,8 +17,6 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def unread_badge(context: dict[str, Any]) -> str:
     """A link to the inbox with the unread count; nothing for users who hold no notifications (commercial)."""
-    from liaison.loop.models import Notification
-
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not can(user, "notification", "view"):

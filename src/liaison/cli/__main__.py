@@ -1,0 +1,5 @@
+"""`python -m liaison.cli`: the same command as `liaison`."""
+
+from liaison.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The assembly: the web and API entry points that mount every app (urls, API, home dashboard)."""

@@ -1,0 +1,148 @@
+"""The demo data set: built from the real public files shipped with it, written through the actions, and
+loaded only into an empty database."""
+
+from __future__ import annotations
+
+import itertools
+
+from click.testing import CliRunner
+
+
+def test_its_public_sources_are_shipped_with_their_provenance():
+    from liaison.demo import sources
+
+    for path in (sources.MESH_TREE, sources.PUBMED_SAMPLE, sources.OPEN_PAYMENTS_PROFILES):
+        assert path.exists(), path
+        assert (path.parent / "SOURCE.txt").exists()
+    assert (sources.TRIALS_DIR / "SOURCE.txt").exists()
+    assert sources.mesh_name("C04") == "Neoplasms"
+    assert sources.mesh_name("C14") == "Cardiovascular Diseases"
+    assert sources.mesh_name("C10") == "Nervous System Diseases"
+
+
+def test_it_reads_real_people_from_every_source():
+    from liaison.demo import sources
+
+    physicians = list(sources.open_payments_physicians())
+    authors = list(sources.pubmed_authors())
+    officials = list(sources.trial_officials())
+
+    assert {p.area for p in physicians} == {"Oncology", "Cardiology", "Neurology"}
+    assert all(p.state == "IA" and p.identifiers["open_payments_profile_id"] for p in physicians)
+    assert not any(p.specialty == "Psychiatry" for p in physicians)
+    assert authors and all(p.identifiers["pubmed_pmid"].isdigit() for p in authors)
+    assert any(p.organization for p in authors)
+    assert {o.identifiers["clinicaltrials_gov_nct"] for o in officials} >= {"NCT03475563", "NCT06171568"}
+    assert all("MD" not in o.last_name for o in officials)
+
+
+def test_clean_demo_texts_raise_no_safety_flag_and_ae_notes_do():
+    from liaison.demo import content
+    from liaison_text.ae_lexicon import detect
+
+    slots = {
+        "hcp": "Dr Smith",
+        "product": "Onkotrex",
+        "topic": "lung neoplasms",
+        "org": "Mercy Medical Center",
+        "city": "Des Moines",
+        "code": "SR-001",
+    }
+    clean = [
+        *content.CLEAN_NOTES,
+        *content.INQUIRY_QUESTIONS,
+        *content.OFF_LABEL_QUESTIONS,
+        *content.FOLLOW_UPS,
+        *content.MATERIALS,
+        *content.UNEXPECTED_INSIGHTS,
+        content.INQUIRY_ANSWER,
+        *itertools.chain.from_iterable(texts for items in content.PRIORITIES.values() for *_, texts in items),
+    ]
+    for template in clean:
+        text = template.format(**slots)
+        assert not detect(text).flagged, f"would raise a safety report: {text!r} ({detect(text).terms})"
+    for template in content.AE_NOTES:
+        assert detect(template.format(**slots)).flagged, template
+
+
+def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifies(db):
+    from liaison.accounts.models import User
+    from liaison.compliance.anchors import check_anchors
+    from liaison.compliance.chain import chain_head, verify_chain
+    from liaison.compliance.reconcile import reconcile
+    from liaison.core.models import AuditEvent
+    from liaison.core.roles import Role
+    from liaison.demo import DEMO_PASSWORD, load_demo, planned_steps
+    from liaison.engagement.models import Interaction
+    from liaison.insights.models import Insight
+    from liaison.people.models import HCP
+    from liaison.safety.models import SafetyReport
+
+    steps: list[int] = []
+    summary = load_demo(size="small", progress=lambda stage, n: steps.append(n))
+
+    assert summary.loaded
+    assert sum(steps) == planned_steps("small")
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    assert User.objects.get(username="alice").check_password(DEMO_PASSWORD)
+    assert HCP.objects.filter(identifiers__has_key="open_payments_profile_id").exists()
+    assert HCP.objects.filter(identifiers__has_key="pubmed_pmid").exists()
+    assert Interaction.objects.count() == 30
+    assert {"draft", "submitted"} <= set(Insight.objects.values_list("status", flat=True))
+    # A medical reviewer released rewritten summaries, so the aggregate report commercial reads has words too.
+    released = Insight.objects.exclude(released_summary="")
+    assert released.exists() and not released.filter(released_by=None).exists()
+    assert all(i.released_summary not in i.text for i in released)
+    assert SafetyReport.objects.filter(interaction__isnull=False).exists()
+    assert all(
+        r.day_zero == r.interaction.occurred_at for r in SafetyReport.objects.exclude(interaction=None)
+    )
+    # Every record was written through an action, so each one has its "created" audit event.
+    for hcp in HCP.objects.all():
+        assert AuditEvent.objects.filter(event_type="hcp.created", object_uuid=str(hcp.uuid)).exists()
+    assert set(AuditEvent.objects.values_list("source", flat=True)) == {"cli"}
+    report = verify_chain()
+    assert report.ok, report.describe()
+    assert report.checked == AuditEvent.objects.count() == summary.counts["audit events"]
+    # ... and every record holds exactly what the replay of its audit events gives: nothing bypassed the trail.
+    records = reconcile()
+    assert records.ok and records.records > 100, [d.describe() for d in records.discrepancies[:5]]
+    anchored = check_anchors(chain_head())
+    assert (
+        anchored.ok
+        and anchored.latest["reason"] == "demo loaded"
+        and anchored.latest["seq"] == report.head.seq
+    )
+
+
+def test_it_does_not_load_twice(db):
+    from liaison.demo import count_rows, load_demo
+
+    load_demo(size="small")
+    before = count_rows()
+
+    again = load_demo(size="small")
+
+    assert not again.loaded
+    assert "already holds data" in again.message
+    assert count_rows() == before
+
+
+def test_the_demo_command_prints_one_login_per_role(db):
+    from liaison.cli import main
+    from liaison.core.roles import Role
+    from liaison.demo import DEMO_PASSWORD
+
+    result = CliRunner().invoke(main, ["demo", "--size", "small"], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert "Demo data loaded" in result.output
+    login_lines = [line for line in result.output.splitlines() if DEMO_PASSWORD in line]
+    assert len(login_lines) == len(Role.values)
+    for role in Role.values:
+        assert any(f" {role} " in line for line in login_lines), role
+
+    second = CliRunner().invoke(main, ["demo", "--size", "small"], catch_exceptions=False)
+
+    assert second.exit_code == 0
+    assert "was not loaded again" in second.output
