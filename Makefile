@@ -2,7 +2,7 @@
 #   make demo          install, load the demo data set, serve it on http://127.0.0.1:$(PORT) (with its worker)
 #   make test          install test dependencies and run the whole test suite (SQLite, or DATABASE_URL)
 #                      PYTEST_ARGS="-x tests/cli/test_cli.py" narrows it
-#   make lint          ruff, migrations check, the app layers (import-linter), the Django-free boundary
+#   make lint          ruff, migrations check, the app layers (import-linter), mypy, the Django-free boundary
 #   make check-deploy  Django's deployment checklist with production settings
 #   make clean         remove the virtual environment and caches (keeps ./data)
 
@@ -67,6 +67,7 @@ lint: install-test
 	$(BIN)/ruff format --check src tests
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python .ci/import_boundary.py
 
 check-deploy: install

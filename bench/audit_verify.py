@@ -51,7 +51,7 @@ def populate(events: int) -> None:
     from django.utils import timezone
 
     from liaison.accounts.models import User
-    from liaison.compliance.models import AuditEvent
+    from liaison.core.models import AuditEvent
     from liaison.core.context import audit_context
     from liaison.engagement.models import Interaction, InteractionAttendee
     from liaison.people.models import HCP
@@ -88,7 +88,7 @@ def populate(events: int) -> None:
 
 def unkeyed_chain() -> int:
     """The old check: SHA-256 links, no key (what anyone with database access could recompute)."""
-    from liaison.compliance.models import AuditEvent
+    from liaison.core.models import AuditEvent
     from liaison.core.audit import GENESIS_HASH, canonical
 
     prev, checked, last = GENESIS_HASH, 0, 0
@@ -124,7 +124,7 @@ def main() -> None:
         setup(Path(tmp))
         from liaison.compliance.anchors import write_anchor
         from liaison.compliance.chain import verify_chain
-        from liaison.compliance.models import AuditEvent
+        from liaison.core.models import AuditEvent
         from liaison.compliance.reconcile import reconcile
         from liaison.compliance.verification import verify_all
 

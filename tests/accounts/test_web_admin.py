@@ -34,8 +34,8 @@ ADMIN_PAGES = [
     "accounts:area_new",
     "accounts:product_list",
     "accounts:product_new",
-    "insights:priority_list",
-    "insights:priority_new",
+    "accounts:priority_list",
+    "accounts:priority_new",
     "accounts:team_list",
     "accounts:territory_list",
 ]
@@ -51,14 +51,14 @@ def test_every_admin_page_renders_for_the_admin(world, page):
 @pytest.mark.parametrize("name", ["alice", "dave", "iris", "sam"])
 def test_roles_without_admin_rights_are_refused(world, name):
     client = client_for(world[name])
-    for page in ("accounts:admin_home", "accounts:user_list", "accounts:area_new", "insights:priority_list"):
+    for page in ("accounts:admin_home", "accounts:user_list", "accounts:area_new", "accounts:priority_list"):
         assert client.get(reverse(page)).status_code == 403, page
 
 
 def test_the_medical_lead_manages_listening_priorities_but_not_users(world):
     client = client_for(world["lena"])
     assert client.get(reverse("accounts:admin_home")).status_code == 200
-    assert client.get(reverse("insights:priority_new")).status_code == 200
+    assert client.get(reverse("accounts:priority_new")).status_code == 200
     assert client.get(reverse("accounts:user_list")).status_code == 403
     assert client.get(reverse("accounts:area_new")).status_code == 403
 
@@ -160,7 +160,7 @@ def test_products_are_saved_with_their_approved_indications(world):
 def test_listening_priorities_are_created_edited_and_deactivated(world):
     client = client_for(world["lena"])
     response = client.post(
-        reverse("insights:priority_new"),
+        reverse("accounts:priority_new"),
         {
             "therapeutic_area": str(world["cardio"].uuid),
             "title": "Adherence after discharge",
@@ -171,7 +171,7 @@ def test_listening_priorities_are_created_edited_and_deactivated(world):
     assert response.status_code == 302
     priority = ListeningPriority.objects.get(title="Adherence after discharge")
     client.post(
-        reverse("insights:priority_edit", args=[priority.uuid]),
+        reverse("accounts:priority_edit", args=[priority.uuid]),
         {
             "therapeutic_area": str(world["cardio"].uuid),
             "title": "Adherence after discharge",
@@ -182,11 +182,11 @@ def test_listening_priorities_are_created_edited_and_deactivated(world):
     )
     priority.refresh_from_db()
     assert priority.order == 1 and priority.description == "Why do patients stop?"
-    client.post(reverse("insights:priority_toggle", args=[priority.uuid]))
+    client.post(reverse("accounts:priority_toggle", args=[priority.uuid]))
     priority.refresh_from_db()
     assert not priority.active
     listing = client.get(
-        reverse("insights:priority_list"), {"area": str(world["cardio"].uuid)}
+        reverse("accounts:priority_list"), {"area": str(world["cardio"].uuid)}
     ).content.decode()
     assert "Adherence after discharge" in listing and "Biomarker testing barriers" not in listing
 
@@ -250,3 +250,9 @@ def test_a_product_edit_page_shows_its_changelog_to_an_admin(world):
         client_for(world["ada"]).get(reverse("accounts:product_edit", args=[product.uuid])).content.decode()
     )
     assert "Changelog" in body and "product.created" in body and "metastatic NSCLC" in body
+
+
+def test_the_listening_priorities_stay_in_the_administration_at_their_old_address():
+    """insights registers the section; its pages keep the paths and names they had under accounts."""
+    assert reverse("accounts:priority_list") == "/accounts/admin/priorities/"
+    assert reverse("accounts:priority_new") == "/accounts/admin/priorities/new/"

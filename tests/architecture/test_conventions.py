@@ -128,6 +128,22 @@ MANAGER_WRITES = {"create", "update", "_insert", "_update"}
 # Written on a many-to-many or reverse foreign-key manager: `hcp.therapeutic_areas.add(area)`.
 RELATION_WRITES = {"add", "remove", "set", "clear"}
 MANAGERS = {"objects", "_base_manager", "_default_manager"}
+# Steps that return a queryset: `qs.filter(...).update(...)` writes even when `qs` came from elsewhere.
+QUERYSET_STEPS = {
+    "all",
+    "filter",
+    "exclude",
+    "restrict",
+    "select_related",
+    "prefetch_related",
+    "order_by",
+    "distinct",
+    "annotate",
+    "select_for_update",
+    "only",
+    "defer",
+    "using",
+}
 RAW_SQL_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|MERGE)\b", re.IGNORECASE)
 
 
@@ -201,7 +217,7 @@ def _write_call(node: ast.Call, querysets: set[str], relations: set[str]) -> str
             for k in node.keywords
         )
         return what if not node.args and not commit_false else None
-    on_manager = root in querysets or bool((MANAGERS | relations) & set(chain))
+    on_manager = root in querysets or bool((MANAGERS | relations | QUERYSET_STEPS) & set(chain))
     if method in MANAGER_WRITES and on_manager:
         return what
     if method in RELATION_WRITES and chain and chain[-1] in relations:
@@ -308,6 +324,9 @@ def test_it_finds_each_kind_of_direct_write(tmp_path):
         "    still.update(status='ready')\n"
         "    Job.objects.filter(pk=2).delete()\n"
         "    cursor.execute('UPDATE hcp SET city = %s', ['x'])\n"
+        "    qs.filter(pk=1).update(city='y')\n"
+        "    _hcps().filter(pk=1).update(city='z')\n"
+        "    qs.exclude(pk=1).update(city='w')\n"
     )
     relations = {"affiliations", "therapeutic_areas"}
     assert [w.call for w in model_writes(bad, relations)] == [
@@ -324,6 +343,9 @@ def test_it_finds_each_kind_of_direct_write(tmp_path):
         "still.update(",
         "Job.objects.filter.delete(",
         "cursor.execute(",
+        "qs.filter.update(",
+        "_hcps.filter.update(",
+        "qs.exclude.update(",
     ]
     assert {w.function for w in model_writes(bad, relations)} == {"v"}
 

@@ -170,3 +170,14 @@ def test_it_returns_a_json_500_and_logs_when_something_unexpected_breaks(
     assert response.status_code == 500
     assert "logged" in detail_of(response)
     assert "unexpected" in caplog.text
+
+
+def test_a_deployment_without_the_bearer_token_middleware_fails_its_system_check(settings):
+    """Without it a browser session would authenticate /api/ calls: `manage.py check` refuses to start."""
+    from liaison.accounts.checks import BEARER, api_authentication
+
+    assert api_authentication() == []
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != BEARER]
+    assert [e.id for e in api_authentication()] == ["liaison.E103"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, BEARER]  # after the audit context: too late
+    assert [e.id for e in api_authentication()] == ["liaison.E103"]

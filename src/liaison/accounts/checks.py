@@ -30,3 +30,24 @@ def sign_in_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     except ImproperlyConfigured as exc:
         errors.append(checks.Error(str(exc), hint="IPs or CIDRs, comma-separated", id="liaison.E102"))
     return errors
+
+
+BEARER = "liaison.accounts.middleware.BearerTokenMiddleware"
+AUDIT_CONTEXT = "liaison.core.middleware.AuditContextMiddleware"
+
+
+def api_authentication(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """API calls are authenticated by bearer token only: without BearerTokenMiddleware (before the audit context),
+    a browser session would authenticate /api/ and the audit trail would not name the token's user."""
+    middleware = list(settings.MIDDLEWARE)
+    if BEARER not in middleware or (
+        AUDIT_CONTEXT in middleware and middleware.index(BEARER) > middleware.index(AUDIT_CONTEXT)
+    ):
+        return [
+            checks.Error(
+                f"{BEARER} must be in MIDDLEWARE, before {AUDIT_CONTEXT}",
+                hint="Put it back as in liaison/settings.py: API calls must never run on a browser session.",
+                id="liaison.E103",
+            )
+        ]
+    return []

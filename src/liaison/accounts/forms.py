@@ -1,7 +1,7 @@
-"""Forms for the administration pages (users, reference data, listening priorities) and API tokens, and the
-choice lists of therapeutic areas and products that the field-medical forms offer.
+"""Forms for the administration pages (users, reference data) and API tokens, and the choice lists of
+therapeutic areas and products that the field-medical forms offer.
 
-They collect and type-check input; `accounts.actions` and `insights.actions` validate and save.
+They collect and type-check input; `accounts.actions` validates and saves.
 """
 
 from __future__ import annotations

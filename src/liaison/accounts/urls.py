@@ -1,11 +1,11 @@
 """Administration pages, and the signed-in user's API tokens and second factor."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 
 app_name = "accounts"
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", views.admin_home, name="admin_home"),
     path("admin/users/", views.user_list, name="user_list"),
     path("admin/users/new/", views.user_new, name="user_new"),
@@ -27,3 +27,5 @@ urlpatterns = [
     path("security/verify/", views.mfa_verify, name="mfa_verify"),
     path("security/recovery-codes/", views.recovery_codes_new, name="recovery_codes_new"),
 ]
+# Sections other apps add to the administration (AdminSection.urls), in this namespace: /accounts/admin/<key>/.
+urlpatterns += [path(f"admin/{s.key}/", include(list(s.urls))) for s in views.SECTIONS if s.urls]

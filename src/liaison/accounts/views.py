@@ -9,7 +9,7 @@ validation errors are shown next to the fields.
 from __future__ import annotations
 
 from base64 import b32encode
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +52,8 @@ from .models import ApiToken, Product, Team, Territory, TherapeuticArea, User
 @dataclass(frozen=True)
 class AdminSection:
     """One section of the administration pages: a card on the overview (with its count) and a link in their
-    navigation. Apps above accounts add theirs with `register_admin_section` (insights: listening priorities)."""
+    navigation. Apps above accounts add theirs with `register_admin_section` (insights: listening priorities),
+    with the `urls` of their pages, which accounts/urls.py mounts at /accounts/admin/<key>/ in its namespace."""
 
     key: str
     title: str
@@ -60,6 +61,7 @@ class AdminSection:
     resource: str
     url_name: str
     count: Callable[[Any], int]
+    urls: Sequence[Any] = ()
 
 
 SECTIONS: list[AdminSection] = [
@@ -114,12 +116,14 @@ def register_admin_section(section: AdminSection, *, after: str) -> None:
     SECTIONS.insert(position + 1, section)
 
 
-MANAGED = ("user", "therapeutic_area", "product", "listening_priority")
+# Reference data whose editors may open the administration pages; registered sections add their own resource.
+MANAGED = ("user", "therapeutic_area", "product")
 
 
 def has_admin_access(user: User) -> bool:
     """Administration is for roles that manage reference data or may read the user list."""
-    return can(user, "user", "view") or any(can(user, r, a) for r in MANAGED for a in ("add", "change"))
+    managed = {*MANAGED, *(s.resource for s in SECTIONS)}
+    return can(user, "user", "view") or any(can(user, r, a) for r in managed for a in ("add", "change"))
 
 
 def require_admin_page(user: User, resource: str, action: str = "view") -> None:

@@ -210,7 +210,7 @@ Lookup = str | Callable[[Any], Q]
 def apply_filters(queryset: QuerySet, filters: Schema, lookups: Mapping[str, Lookup]) -> QuerySet:
     """`queryset` narrowed by each filter in `lookups` that the request gave, one `.filter()` per filter.
 
-    A filter not given (None, or text that is empty once stripped) narrows nothing; False and 0 are values.
+    A filter not given (None or "") narrows nothing; False and 0 are values.
     """
     for name, lookup in lookups.items():
         value = getattr(filters, name)

@@ -2,7 +2,7 @@
 
 Deny by default: a (role, resource, action) not listed here is refused. Row-level scoping (an MSL sees their
 team's interactions, not every team's) lives in each app's `policies.py` and is applied by `restrict()`.
-`tests/test_permission_matrix.py` generates one test per cell of this matrix and checks it against the API and
+`tests/security/test_permissions.py` generates one test per cell of this matrix and checks it against the API and
 the web pages, so a change here is a change in behaviour.
 
 The medical/commercial firewall is expressed here too: the commercial role holds no `view` on any medical

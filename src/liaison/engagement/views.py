@@ -23,8 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from liaison.accounts.forms import area_choices
 from liaison.compliance.flags import compliance_flags
 from liaison.core import hooks
-from liaison.core.forms import add_action_errors as apply_errors
-from liaison.core.forms import now_local, parse_uuids
+from liaison.core.forms import add_action_errors, now_local, parse_uuids
 from liaison.core.permissions import PermissionDenied, can, require
 from liaison.core.queries import changelog_for, visible_related
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
@@ -252,7 +251,7 @@ def interaction_new(request: AuthenticatedRequest) -> HttpResponse:
                         flag_override_reason=form.override_reason(),
                     )
                 except ValidationError as exc:
-                    apply_errors(form, apply_flag_errors(exc, insight_rows))
+                    add_action_errors(form, apply_flag_errors(exc, insight_rows))
                 else:
                     verb = "submitted" if submit else "saved as a draft"
                     notice = _safety_message(user, interaction) if submit else ""
@@ -482,7 +481,7 @@ def interaction_feedback(request: AuthenticatedRequest, uuid: Any) -> HttpRespon
                 comment=cd.get("comment") or "",
             )
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_action_errors(form, exc)
         else:
             # Only a report the comment itself raised is news here; the interaction's own ones were announced.
             notice = _safety_message(user, interaction)
@@ -543,7 +542,7 @@ def interaction_edit(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                         flag_override_reason=form.override_reason(),
                     )
                 except ValidationError as exc:
-                    apply_errors(form, exc)
+                    add_action_errors(form, exc)
                 else:
                     notice = _safety_message(user, interaction) if submit or submitted else ""
                     verb = "submitted" if submit else "updated"

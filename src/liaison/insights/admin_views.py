@@ -1,6 +1,6 @@
 """Administration of listening priorities (the key insight topics per therapeutic area): a section of the
-administration pages that accounts draws (its overview card, navigation and changelog), saved through
-`insights.actions.save_listening_priority`."""
+administration pages that accounts draws (its overview card, navigation and changelog) and mounts at
+/accounts/admin/priorities/, saved through `insights.actions.save_listening_priority`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import path
 from django.views.decorators.http import require_POST
 
 from liaison.accounts.models import TherapeuticArea
@@ -20,15 +21,6 @@ from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 from .actions import save_listening_priority
 from .forms import ListeningPriorityForm
 from .models import ListeningPriority
-
-SECTION = AdminSection(
-    "priorities",
-    "Listening priorities",
-    "Key insight topics per therapeutic area.",
-    "listening_priority",
-    "insights:priority_list",
-    lambda u: ListeningPriority.objects.restrict(u, "view").filter(active=True).count(),
-)
 
 
 def _by_area(request: HttpRequest, priorities: Any) -> dict[str, Any]:
@@ -62,7 +54,7 @@ priority_form = AdminEditView(
     },
     # A new priority may start in the area whose list it was added from.
     defaults=lambda request: {"therapeutic_area": request.GET.get("area")},
-    list_url="insights:priority_list",
+    list_url="accounts:priority_list",
     list_title="Listening priorities",
     title_new="New listening priority",
     title_edit="Edit listening priority",
@@ -91,4 +83,20 @@ def priority_toggle(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
         messages.error(request, "; ".join(exc.messages))
     else:
         messages.success(request, f"“{p.title}” is now {'active' if p.active else 'inactive'}.")
-    return redirect("insights:priority_list")
+    return redirect("accounts:priority_list")
+
+
+SECTION = AdminSection(
+    "priorities",
+    "Listening priorities",
+    "Key insight topics per therapeutic area.",
+    "listening_priority",
+    "accounts:priority_list",
+    lambda u: ListeningPriority.objects.restrict(u, "view").filter(active=True).count(),
+    urls=[
+        path("", priority_list, name="priority_list"),
+        path("new/", priority_form, name="priority_new"),
+        path("<uuid:uuid>/", priority_form, name="priority_edit"),
+        path("<uuid:uuid>/toggle/", priority_toggle, name="priority_toggle"),
+    ],
+)

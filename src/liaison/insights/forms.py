@@ -30,7 +30,7 @@ TEXT_HELP = (
 
 def priority_choices(user: User) -> Any:
     """Active listening priorities the user may see, with their therapeutic area (the interaction form's inline
-    insights use it too)."""
+    insight offers the same, through core.hooks.listening_priorities)."""
     return (
         ListeningPriority.objects.restrict(user, "view")
         .filter(active=True)

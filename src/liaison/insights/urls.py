@@ -1,9 +1,9 @@
-"""Insights: list, capture, review queue, the de-identified report, one insight and its edit page, and the
-administration of listening priorities (mounted at /insights/)."""
+"""Insights: list, capture, review queue, the de-identified report, one insight and its edit page (mounted at
+/insights/)."""
 
 from django.urls import path
 
-from . import admin_views, views
+from . import views
 
 app_name = "insights"
 urlpatterns = [
@@ -15,9 +15,4 @@ urlpatterns = [
     path("<uuid:uuid>/", views.insight_detail, name="insight_detail"),
     path("<uuid:uuid>/edit/", views.insight_edit, name="insight_edit"),
     path("<uuid:uuid>/release/", views.insight_release, name="insight_release"),
-    # Listening priorities: a section of the administration pages.
-    path("priorities/", admin_views.priority_list, name="priority_list"),
-    path("priorities/new/", admin_views.priority_form, name="priority_new"),
-    path("priorities/<uuid:uuid>/", admin_views.priority_form, name="priority_edit"),
-    path("priorities/<uuid:uuid>/toggle/", admin_views.priority_toggle, name="priority_toggle"),
 ]

@@ -13,8 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from liaison.compliance.flags import compliance_flags
-from liaison.core.forms import add_action_errors as apply_errors
-from liaison.core.forms import parse_uuids
+from liaison.core.forms import add_action_errors, parse_uuids
 from liaison.core.permissions import can, require
 from liaison.core.queries import changelog_for, visible_related
 from liaison.core.validation import error_messages
@@ -170,7 +169,7 @@ def insight_release(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
         try:
             actions.release_summary(insight, acting_user=user, summary=form.cleaned_data["released_summary"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            add_action_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -203,7 +202,7 @@ def insight_new(request: AuthenticatedRequest) -> HttpResponse:
                     flag_override_reason=form.override_reason(),
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_action_errors(form, exc)
             else:
                 notice = _safety_notice(user, insight) if submit else ""
                 verb = "submitted for review" if submit else "saved as a draft"
@@ -257,7 +256,7 @@ def insight_edit(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                     flag_override_reason=form.override_reason(),
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_action_errors(form, exc)
             else:
                 notice = _safety_notice(user, insight) if submit else ""
                 verb = "submitted for review" if submit else "saved"
@@ -313,7 +312,7 @@ def insight_review(request: AuthenticatedRequest) -> HttpResponse:
                     listening_priority=bound.cleaned_data.get("listening_priority"),
                 )
             except ValidationError as exc:
-                apply_errors(bound, exc, {"status": "__all__"})
+                add_action_errors(bound, exc, {"status": "__all__"})
             else:
                 if request.htmx:
                     return render(request, "insights/_review_done.html", {"insight": insight})

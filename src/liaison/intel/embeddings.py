@@ -145,13 +145,3 @@ def vectors_of(kind: str, pks: Iterable[int]) -> dict[int, np.ndarray]:
         oid: np.frombuffer(bytes(vec), dtype="<f4").astype(np.float32)
         for oid, vec in rows.values_list("object_id", "vector")
     }
-
-
-def pending_counts() -> dict[str, int]:
-    """How many records of each searchable kind have no up-to-date embedding (for the CLI and the docs)."""
-    version = embedder().version
-    out = {}
-    for kind in SEARCHABLE:
-        have = TextEmbedding.objects.filter(kind=kind, model_version=version).count()
-        out[str(kind)] = max(0, len(_texts(kind)) - have)
-    return out

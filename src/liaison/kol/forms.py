@@ -58,7 +58,8 @@ class WeightsForm(LiaisonForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         weights = [data.get(name) for name in COMPONENTS]
-        if all(w is not None for w in weights) and sum(weights) <= 0:  # type: ignore[arg-type]
+        given = [w for w in weights if w is not None]
+        if len(given) == len(weights) and sum(given) <= 0:
             self.add_error(COMPONENTS[0], "At least one weight must be more than 0.")
         return data
 

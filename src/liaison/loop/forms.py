@@ -54,9 +54,8 @@ class ThemeForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field_of(
-            self, "therapeutic_area", forms.ModelChoiceField
-        ).queryset = TherapeuticArea.objects.restrict(user, "view")
+        areas = TherapeuticArea.objects.restrict(user, "view")
+        field_of(self, "therapeutic_area", forms.ModelChoiceField).queryset = areas
         priorities = ListeningPriority.objects.restrict(user, "view").filter(active=True)
         field_of(self, "listening_priority", forms.ModelChoiceField).queryset = priorities
         # A cluster's keywords come from its insights: offer only clusters with a member the reviewer may see.

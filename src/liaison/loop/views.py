@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from liaison.core.exports import csv_response
-from liaison.core.forms import add_action_errors as apply_errors
+from liaison.core.forms import add_action_errors
 from liaison.core.permissions import can, require
 from liaison.core.validation import error_messages
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
@@ -57,7 +57,7 @@ def loop_home(request: AuthenticatedRequest) -> HttpResponse:
                     seed=seed,
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_action_errors(form, exc)
             else:
                 messages.success(request, f"Theme created with {theme.insights.count()} insight(s).")
                 return redirect("loop:theme_detail", uuid=theme.uuid)
@@ -118,7 +118,7 @@ def theme_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                         due_date=cd["due_date"],
                     )
                 except ValidationError as exc:
-                    apply_errors(action_form, exc)
+                    add_action_errors(action_form, exc)
                 else:
                     messages.success(request, "Action created; the MSLs whose insights fed it were notified.")
                     return redirect("loop:action_detail", uuid=action.uuid)
@@ -213,7 +213,7 @@ def action_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                 messages.success(request, "Outcome recorded; the contributing MSLs were notified.")
                 return redirect("loop:action_detail", uuid=action.uuid)
         except ValidationError as exc:
-            apply_errors(edit_form if which == "edit" else complete_form, exc)
+            add_action_errors(edit_form if which == "edit" else complete_form, exc)
     insights, hidden = _theme_insights(user, action.theme)
     return render(
         request,
@@ -353,7 +353,7 @@ def rate_panel(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                 actions.rate_insight(insight, acting_user=user, **form.cleaned_data)
                 saved = True
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_action_errors(form, exc)
                 status = 422
         else:
             status = 422

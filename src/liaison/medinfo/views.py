@@ -19,8 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from liaison.core.forms import add_action_errors as apply_errors
-from liaison.core.forms import now_local
+from liaison.core.forms import add_action_errors, now_local
 from liaison.core.permissions import can, require
 from liaison.core.queries import changelog_for, visible_related
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
@@ -133,7 +132,7 @@ def inquiry_new(request: AuthenticatedRequest) -> HttpResponse:
                     received_at=cd.get("received_at"),
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_action_errors(form, exc)
             else:
                 # Only a user who may read this very inquiry goes to it; everyone else (commercial) gets the
                 # content-free confirmation and can never come back to it.
@@ -243,7 +242,7 @@ def inquiry_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                 "triage": triage_form,
             }.get(op or "")
             if target is not None:
-                apply_errors(target, exc, {"assigned_to": "assignee", "status": "__all__"})
+                add_action_errors(target, exc, {"assigned_to": "assignee", "status": "__all__"})
         # Whatever failed left the stored inquiry untouched; show it as stored.
         inquiry.refresh_from_db()
     tab = "changelog" if request.GET.get("tab") == "changelog" else "details"

@@ -37,7 +37,6 @@ PAGE_SIZE = 25
 AUTOCOMPLETE_LIMIT = 10
 
 
-# (tab key, label, resource whose "view" permission the tab needs, or None for every role that sees HCPs)
 def _is_partial(request: AuthenticatedRequest, target: str) -> bool:
     """An htmx request aimed at `target`; history restores need the whole page."""
     htmx = getattr(request, "htmx", None)

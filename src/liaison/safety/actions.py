@@ -15,9 +15,7 @@ from liaison.core.audit import record_event
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text
 
-# `outbox` imports this module too (its delivery writes through here): import the module, not its names, so
-# that either one may be imported first.
-from . import outbox
+from . import forwarding
 from .detection import DetectorFailure, Screening, excerpt_around_hits, screen_text
 from .models import (
     EscalationLevel,
@@ -267,11 +265,11 @@ def enqueue_forwarding(report: SafetyReport) -> SafetyOutbox:
         sequence=sequence,
         idempotency_key=key,
         channel=settings.SAFETY_FORWARD_CHANNEL,
-        payload=outbox.build_payload(report, key=key, sequence=sequence),
+        payload=forwarding.build_payload(report, key=key, sequence=sequence),
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(outbox.queue_delivery)
+    transaction.on_commit(forwarding.queue_delivery)
     return row
 
 
@@ -282,7 +280,7 @@ def claim_delivery(row: SafetyOutbox, *, now: dt.datetime) -> bool:
 
     False when another worker claimed the row first.
     """
-    retry_at = now + outbox.backoff(row.attempts + 1)
+    retry_at = now + forwarding.backoff(row.attempts + 1)
     claimed = SafetyOutbox.objects.filter(pk=row.pk, status=row.status, attempts=row.attempts).update(
         attempts=row.attempts + 1, next_attempt_at=retry_at
     )

@@ -16,71 +16,20 @@ pace one request at a time would allow against a receiver that takes a fraction 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from . import actions, sla
-from .channels import Channel, DeliveryError, configured_channel
-from .models import OutboxStatus, SafetyOutbox, SafetyReport
+from .channels import Ack, Channel, DeliveryError, configured_channel
+from .models import OutboxStatus, SafetyOutbox
 
 # How many rows are in flight to the safety database at once.
 SEND_CONCURRENCY = 8
 _senders = ThreadPoolExecutor(max_workers=SEND_CONCURRENCY, thread_name_prefix="safety-send")
-
-
-def build_payload(report: SafetyReport, *, key: str, sequence: int) -> dict[str, Any]:
-    """The minimal E2B-like message drug safety receives: who, what product, what happened, to whom, when.
-
-    Frozen into the outbox row when the report is forwarded, so every resend carries the same content.
-    """
-    reporter = report.reported_by
-    product = report.suspect_product
-    return {
-        "schema": "liaison.safety-report/1",
-        "idempotency_key": key,
-        "report_id": str(report.uuid),
-        "sequence": sequence,
-        "day_zero": report.day_zero.astimezone(dt.UTC).isoformat(),
-        "trigger": report.trigger,
-        "reporter": {
-            "name": report.reporter_name,
-            "captured_by": reporter.get_full_name() or reporter.username,
-            "captured_by_role": reporter.role,
-        },
-        "product": {"name": product.name, "generic_name": product.generic_name} if product else None,
-        "event": {"description": report.event_description, "terms": list(report.detected_terms)},
-        "patient": {
-            "initials": report.patient_initials,
-            "age": report.patient_age,
-            "sex": report.patient_sex,
-        },
-        "categories": list(report.categories),
-        "excerpt": report.excerpt,
-        "missing_minimum_criteria": report.missing_minimum_criteria,
-    }
-
-
-def backoff(attempt: int) -> dt.timedelta:
-    """Wait before attempt `attempt + 1`: SAFETY_RETRY_SECONDS doubled each time, at most an hour."""
-    seconds = int(settings.SAFETY_RETRY_SECONDS) * 2 ** max(0, attempt - 1)
-    return dt.timedelta(seconds=min(seconds, 3600))
-
-
-def queue_delivery() -> None:
-    """Ask the worker to deliver now; if the queue is unavailable the row waits for the next delivery run."""
-    # Deferred: safety.tasks imports this module (its delivery job sends the outbox).
-    from .tasks import schedule_delivery
-
-    try:
-        schedule_delivery()
-    except Exception:  # noqa: BLE001 - the outbox row is already committed; `liaison safety deliver` sends it
-        logging.getLogger(__name__).exception("could not queue the safety outbox delivery job")
 
 
 @dataclass
@@ -155,7 +104,7 @@ def _channel_for_safe(
         return None
 
 
-def _send(channel: Channel, row: SafetyOutbox) -> object:
+def _send(channel: Channel, row: SafetyOutbox) -> Ack | DeliveryError | None:
     """One send, in a sender thread: the Ack (or None), or the DeliveryError to store. No database here."""
     try:
         return channel.send(row.idempotency_key, row.payload)
@@ -191,10 +140,10 @@ def _deliver_batch(
         (run.acknowledged if outcome is not None else run.sent).append(key)
 
 
-def store_result(row: SafetyOutbox, *, ack: object, now: dt.datetime) -> None:
+def store_result(row: SafetyOutbox, *, ack: Ack | None, now: dt.datetime) -> None:
     """Store what the send achieved; separate so tests can make it crash right after a successful send."""
     if ack is not None:
-        actions.record_acknowledgement(row, case_id=ack.case_id, now=now)  # type: ignore[attr-defined]
+        actions.record_acknowledgement(row, case_id=ack.case_id, now=now)
     else:
         actions.record_sent(row, now=now)
 

@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
-from liaison.core.forms import add_action_errors as apply_errors
+from liaison.core.forms import add_action_errors
 from liaison.core.permissions import can, require
 from liaison.core.queries import changelog_for
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
@@ -203,7 +203,7 @@ def report_detail(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                     **form.case_fields(),
                 )
             except ValidationError as exc:
-                apply_errors(form, exc)
+                add_action_errors(form, exc)
                 # The action may have set fields on the in-memory report before refusing; show what is stored.
                 report.refresh_from_db()
             else:

@@ -1,8 +1,8 @@
 """The REST API instance (django-ninja) under /api/v1/: authentication, error handling and the routers.
 
-Authentication is `Authorization: Bearer <token>`; AuditContextMiddleware resolves the token (and sets the
-audit context with source "api") before the API sees the request, so the auth class here only checks that it
-found an active user. Errors are JSON `{"detail": ...}` as described in core/api_common.py; the interactive
+Authentication is `Authorization: Bearer <token>`: accounts' BearerTokenMiddleware resolves the token (a
+browser session never authenticates an API call) and the audit-context middleware sets source "api" before the
+API sees the request, so the auth class here only checks that it found an active user. Errors are JSON `{"detail": ...}` as described in core/api_common.py; the interactive
 docs page is off because django-ninja would load Swagger UI from a CDN unless "ninja" is an installed app.
 """
 

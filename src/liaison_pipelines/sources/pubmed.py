@@ -199,10 +199,10 @@ def _article(
             article_el = child
             break  # PMID and Article lead the record; the lists after Article are read below
     pmid = (pmid_el.text or "").strip() if pmid_el is not None else ""
-    if not pmid.isdigit():
+    if pmid_el is None or not pmid.isdigit():
         stats.skipped["record without a numeric PMID"] += 1
         return None
-    art = Article(pmid=pmid, version=_int(pmid_el.get("Version"), 1))  # type: ignore[union-attr]
+    art = Article(pmid=pmid, version=_int(pmid_el.get("Version"), 1))
 
     pub_date: etree._Element | None = None
     article_date: etree._Element | None = None
