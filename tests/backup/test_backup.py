@@ -172,29 +172,34 @@ def test_it_writes_one_json_document_per_line(populated, tmp_path):
     assert Path(str(path) + ".partial").exists() is False
 
 
-def test_it_restores_a_backup_taken_before_audit_events_moved_to_core(populated, tmp_path):
-    """Backups written while AuditEvent belonged to compliance name its table `compliance.auditevent`."""
+def written_under_an_old_label(tmp_path: Path, label: str, old_label: str) -> Path:
+    """A signed backup of the database as a release that named table `label` `old_label` would have written."""
     import hashlib
-
-    from liaison.compliance.chain import verify_chain
-    from liaison.core.models import AuditEvent
 
     path = tmp_path / "new.jsonl.gz"
     backups.write_backup(path)
-    events = AuditEvent.objects.count()
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         manifest = json.loads(handle.readline())["manifest"]
-        body = handle.read().replace('{"table": "core.auditevent"', '{"table": "compliance.auditevent"', 1)
-    assert '"compliance.auditevent"' in body
+        body = handle.read().replace(f'{{"table": "{label}"', f'{{"table": "{old_label}"', 1)
+    assert f'"{old_label}"' in body
     tables = dict(manifest["tables"])
-    tables["compliance.auditevent"] = tables.pop("core.auditevent")
+    tables[old_label] = tables.pop(label)
     old = backups.sign_manifest(
         {**manifest, "tables": tables, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
     )
     legacy = tmp_path / "legacy.jsonl.gz"
     with gzip.open(legacy, "wt", encoding="utf-8") as out:
         out.write(json.dumps({"manifest": old}) + "\n" + body)
+    return legacy
 
+
+def test_it_restores_a_backup_taken_before_audit_events_moved_to_core(populated, tmp_path):
+    """Backups written while AuditEvent belonged to compliance name its table `compliance.auditevent`."""
+    from liaison.compliance.chain import verify_chain
+    from liaison.core.models import AuditEvent
+
+    events = AuditEvent.objects.count()
+    legacy = written_under_an_old_label(tmp_path, "core.auditevent", "compliance.auditevent")
     empty_the_database()
     restored = backups.restore_backup(legacy)
 
@@ -207,7 +212,6 @@ def test_it_restores_a_backup_taken_before_loop_action_was_renamed(populated, wo
     """Backups written while InsightAction was `loop.Action` name its table `loop.action`; its rows and their
     audit events (object type "loop.action" then and now) restore and reconcile."""
     import datetime as dt
-    import hashlib
 
     from liaison.loop.models import InsightAction, Theme
 
@@ -218,20 +222,7 @@ def test_it_restores_a_backup_taken_before_loop_action_was_renamed(populated, wo
         InsightAction.objects.create(
             theme=theme, title="Payer dossier", due_date=dt.date(2030, 1, 1), created_by=world["lena"]
         )
-    path = tmp_path / "new.jsonl.gz"
-    backups.write_backup(path)
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        manifest = json.loads(handle.readline())["manifest"]
-        body = handle.read().replace('{"table": "loop.insightaction"', '{"table": "loop.action"', 1)
-    assert '"loop.action"' in body
-    tables = dict(manifest["tables"])
-    tables["loop.action"] = tables.pop("loop.insightaction")
-    old = backups.sign_manifest(
-        {**manifest, "tables": tables, "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest()}
-    )
-    legacy = tmp_path / "legacy.jsonl.gz"
-    with gzip.open(legacy, "wt", encoding="utf-8") as out:
-        out.write(json.dumps({"manifest": old}) + "\n" + body)
+    legacy = written_under_an_old_label(tmp_path, "loop.insightaction", "loop.action")
 
     empty_the_database()
     restored = backups.restore_backup(legacy)
