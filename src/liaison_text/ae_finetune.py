@@ -251,7 +251,11 @@ class FineTunedModel:
         return cls(Path(model_dir), threshold=float(meta["threshold"]), meta=meta)
 
     def predict_proba(
-        self, texts: Sequence[str], values: Sequence[dict[str, float]], spans=None, embeddings=None
+        self,
+        texts: Sequence[str],
+        values: Sequence[dict[str, float]],
+        spans: Sequence[Any] | None = None,
+        embeddings: Any = None,
     ) -> np.ndarray:
         """P(AE) for each text (`values` and `spans`, the lexicon's, are not used: the encoder reads the text)."""
         from liaison_text.embed import tokenize

@@ -33,12 +33,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize
 
 from liaison_text.ae_detect import SIGNAL_NAMES, Span, lexicon_spans, signals
+
+if TYPE_CHECKING:
+    from liaison_text.ae_finetune import FineTunedModel
 
 FORMAT_VERSION = 2
 _READABLE_FORMATS = (1, 2)  # format 1: sentence embedding, no relation features
@@ -151,7 +155,7 @@ def _masked_tokens(text: str, spans: Sequence[Span] | None) -> list[str]:
     return tokens
 
 
-def _token_encoder():
+def _token_encoder() -> Any:
     """The relation-feature encoder of `ae_pairs` on the shared embedder, or None without an embedder."""
     embedder = _embedder()
     if embedder is None:
@@ -164,7 +168,7 @@ def _token_encoder():
         return None
 
 
-def _embedder():
+def _embedder() -> Any:
     """The sentence embedder if `liaison_text.embed` is installed and works, else None."""
     try:
         from liaison_text.embed import get_embedder  # noqa: PLC0415 - optional, built separately
@@ -191,7 +195,11 @@ class TrainedModel:
     relation_features: bool = False  # dense part is `ae_pairs.relation_vectors`, not the sentence embedding
 
     def features(
-        self, texts: Sequence[str], values: Sequence[dict[str, float]], spans=None, embeddings=None
+        self,
+        texts: Sequence[str],
+        values: Sequence[dict[str, float]],
+        spans: Sequence[Any] | None = None,
+        embeddings: Any = None,
     ) -> tuple[sparse.csr_matrix, np.ndarray]:
         """The design of `texts`: TF-IDF (CSR) and the standardised dense columns (lexicon, encoder).
 
@@ -218,7 +226,11 @@ class TrainedModel:
         return tfidf @ self.weights[:split] + dense @ self.weights[split:] + self.bias
 
     def predict_proba(
-        self, texts: Sequence[str], values: Sequence[dict[str, float]], spans=None, embeddings=None
+        self,
+        texts: Sequence[str],
+        values: Sequence[dict[str, float]],
+        spans: Sequence[Any] | None = None,
+        embeddings: Any = None,
     ) -> np.ndarray:
         """P(AE) for each text."""
         return 1.0 / (1.0 + np.exp(-self.decision(self.features(texts, values, spans, embeddings))))
@@ -301,7 +313,7 @@ def swap_in(tmp: Path, model_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def load_model(model_dir: Path):
+def load_model(model_dir: Path) -> TrainedModel | FineTunedModel:
     """The trained model in `model_dir`, whichever way it was trained: the linear model of this module
     (formats 1 and 2) or the fine-tuned encoder of `ae_finetune` (format 3). ValueError when unreadable."""
     meta = json.loads((Path(model_dir) / "model.json").read_text(encoding="utf-8"))
@@ -312,7 +324,9 @@ def load_model(model_dir: Path):
     return TrainedModel.load(Path(model_dir))
 
 
-def _tfidf(texts, spans, vocabulary: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+def _tfidf(
+    texts: Sequence[str], spans: Sequence[Any], vocabulary: dict[str, int], idf: np.ndarray
+) -> sparse.csr_matrix:
     rows, cols, vals = [], [], []
     for i, (text, found) in enumerate(zip(texts, spans, strict=True)):
         counts = Counter(t for t in _masked_tokens(text, found) if t in vocabulary)
@@ -329,7 +343,12 @@ def _tfidf(texts, spans, vocabulary: dict[str, int], idf: np.ndarray) -> sparse.
 
 
 def _dense(
-    values, embeddings, texts, uses_embeddings: bool, lexicon_features: bool = True, spans=None
+    values: Sequence[dict[str, float]],
+    embeddings: Any,
+    texts: Sequence[str],
+    uses_embeddings: bool,
+    lexicon_features: bool = True,
+    spans: Sequence[Any] | None = None,
 ) -> np.ndarray:
     """Lexicon signals (log1p), then the encoder columns: relation vectors when `spans` is given, else the
     sentence embedding; `embeddings` passes them precomputed."""
@@ -356,7 +375,9 @@ def _dense(
     return np.hstack([lex, np.asarray(embeddings, dtype=np.float64)])
 
 
-def _fit_vocabulary(token_lists: Iterable[list[str]], min_df: int, max_terms: int):
+def _fit_vocabulary(
+    token_lists: Iterable[list[str]], min_df: int, max_terms: int
+) -> tuple[dict[str, int], np.ndarray]:
     df: Counter[str] = Counter()
     n = 0
     for tokens in token_lists:
