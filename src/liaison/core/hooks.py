@@ -14,7 +14,9 @@ the hooks below, and each provider fills its hook from its AppConfig.ready():
 | `run_detector`     | the live AE check (`engagement.views`)  | `safety.detection.run_detector`        |
 | `listening_priorities` | the capture form and API (engagement) | `insights.queries.listening_priorities` |
 
-Calling a hook that no app provides raises ImproperlyConfigured: safety screening can never be skipped silently.
+A provider names its function by dotted path, imported on the first call, so that setting Django up (every CLI
+command, every worker) does not import the providers' modules. Calling a hook that no app provides raises
+ImproperlyConfigured: safety screening can never be skipped silently.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 
 class Hook:
@@ -31,22 +34,31 @@ class Hook:
     def __init__(self, name: str, provider: str) -> None:
         self.name = name
         self.provider = provider
+        self.path: str | None = None
         self._impl: Callable[..., Any] | None = None
 
-    def provide(self, impl: Callable[..., Any]) -> None:
-        if self._impl is not None and self._impl is not impl:
-            raise ImproperlyConfigured(f"hook {self.name} is provided twice ({self._impl!r}, {impl!r})")
-        self._impl = impl
+    def provide(self, path: str) -> None:
+        """Name the providing function, e.g. "liaison.safety.actions.screen_texts" (from AppConfig.ready())."""
+        if self.path is not None and self.path != path:
+            raise ImproperlyConfigured(f"hook {self.name} is provided twice ({self.path}, {path})")
+        self.path = path
+
+    @property
+    def impl(self) -> Callable[..., Any]:
+        """The providing function, imported on first use."""
+        if self._impl is None:
+            if self.path is None:
+                raise ImproperlyConfigured(
+                    f"hook {self.name} has no provider: is {self.provider} in INSTALLED_APPS?"
+                )
+            self._impl = import_string(self.path)
+        return self._impl
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._impl is None:
-            raise ImproperlyConfigured(
-                f"hook {self.name} has no provider: is {self.provider} in INSTALLED_APPS?"
-            )
-        return self._impl(*args, **kwargs)
+        return self.impl(*args, **kwargs)
 
     def __repr__(self) -> str:
-        return f"<Hook {self.name} -> {self._impl!r}>"
+        return f"<Hook {self.name} -> {self.path}>"
 
 
 screen_texts = Hook("screen_texts", "liaison.safety")

@@ -16,11 +16,10 @@ class EngagementConfig(AppConfig):
             register_merge_step,
         )
 
-        from .actions import move_hcp_records
         from .queries import hcp_interactions, visible_interaction_count
 
         register_hcp_tab(HCPTab("interactions", "Interactions", "interaction", 30, hcp_interactions))
         register_merge_comparison(
             MergeComparison("Interactions you can see", "interaction", visible_interaction_count)
         )
-        register_merge_step("engagement", move_hcp_records)
+        register_merge_step("liaison.engagement.actions.move_hcp_records")

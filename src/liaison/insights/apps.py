@@ -13,12 +13,11 @@ class InsightsConfig(AppConfig):
         from liaison.core import hooks
         from liaison.people.extensions import HCPTab, register_hcp_tab, register_merge_step
 
-        from .actions import create_insight, move_hcp_records
         from .admin_views import SECTION
-        from .queries import hcp_insights, listening_priorities
+        from .queries import hcp_insights
 
-        hooks.create_insight.provide(create_insight)
-        hooks.listening_priorities.provide(listening_priorities)
+        hooks.create_insight.provide("liaison.insights.actions.create_insight")
+        hooks.listening_priorities.provide("liaison.insights.queries.listening_priorities")
         register_admin_section(SECTION, after="products")
         register_hcp_tab(HCPTab("insights", "Insights", "insight", 40, hcp_insights))
-        register_merge_step("insights", move_hcp_records)
+        register_merge_step("liaison.insights.actions.move_hcp_records")

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from liaison.core import hooks
+
 
 class IntelConfig(AppConfig):
     """Insight intelligence: stored embeddings, themes, near-duplicate signals, clusters, trends and search."""
@@ -9,9 +11,4 @@ class IntelConfig(AppConfig):
 
     def ready(self) -> None:
         """Queue saved interactions, insights and inquiries for search (core/hooks.py)."""
-        # Imported here: tasks imports models, which load only once the app registry is ready.
-        from liaison.core import hooks
-
-        from .tasks import schedule_index
-
-        hooks.schedule_index.provide(schedule_index)
+        hooks.schedule_index.provide("liaison.intel.tasks.schedule_index")

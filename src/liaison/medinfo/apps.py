@@ -10,8 +10,7 @@ class MedinfoConfig(AppConfig):
         # Imported here: these modules import models, which load only once the app registry is ready.
         from liaison.people.extensions import HCPTab, register_hcp_tab, register_merge_step
 
-        from .actions import move_hcp_records
         from .queries import hcp_inquiries
 
         register_hcp_tab(HCPTab("inquiries", "Inquiries", "inquiry", 50, hcp_inquiries))
-        register_merge_step("medinfo", move_hcp_records)
+        register_merge_step("liaison.medinfo.actions.move_hcp_records")

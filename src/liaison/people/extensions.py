@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils.module_loading import import_string
+
 from liaison.core.queries import changelog_for
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ class MergeComparison:
 
 
 _TABS: dict[str, HCPTab] = {}
-_MERGE_STEPS: dict[str, Callable[[HCP, HCP], None]] = {}
+_MERGE_STEPS: list[str] = []
 _COMPARISONS: dict[str, MergeComparison] = {}
 
 
@@ -49,9 +51,11 @@ def register_hcp_tab(tab: HCPTab) -> None:
     _TABS[tab.key] = tab
 
 
-def register_merge_step(name: str, step: Callable[[HCP, HCP], None]) -> None:
-    """`step(duplicate, survivor)` moves the app's records naming the duplicate to the survivor (audited)."""
-    _MERGE_STEPS[name] = step
+def register_merge_step(path: str) -> None:
+    """Name a function `step(duplicate, survivor)` (dotted path, imported when a merge runs) that moves the app's
+    records naming the duplicate to the survivor, audited."""
+    if path not in _MERGE_STEPS:
+        _MERGE_STEPS.append(path)
 
 
 def register_merge_comparison(comparison: MergeComparison) -> None:
@@ -63,7 +67,7 @@ def hcp_tabs() -> list[HCPTab]:
 
 
 def merge_steps() -> list[Callable[[HCP, HCP], None]]:
-    return list(_MERGE_STEPS.values())
+    return [import_string(path) for path in _MERGE_STEPS]
 
 
 def merge_comparisons() -> list[MergeComparison]:

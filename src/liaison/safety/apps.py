@@ -12,10 +12,8 @@ class SafetyConfig(AppConfig):
         from liaison.core import hooks
         from liaison.core.schedule import register_periodic
 
-        from .actions import screen_texts
-        from .detection import run_detector
         from .tasks import DELIVERY_EVERY_SECONDS, deliver_on_schedule
 
-        hooks.screen_texts.provide(screen_texts)
-        hooks.run_detector.provide(run_detector)
+        hooks.screen_texts.provide("liaison.safety.actions.screen_texts")
+        hooks.run_detector.provide("liaison.safety.detection.run_detector")
         register_periodic("safety.deliver", DELIVERY_EVERY_SECONDS, deliver_on_schedule)
