@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "liaison.stakeholders",
     "liaison.planning",
     "liaison.loop",
+    "liaison.programs",
+    "liaison.transparency",
     "liaison.briefs",
 ]
 

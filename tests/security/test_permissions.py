@@ -17,7 +17,7 @@ from liaison.core.permissions import ACTIONS, MATRIX, RESOURCES, can, role_can
 from liaison.core.roles import Role
 
 # Extra verbs that appear nowhere in the matrix: nobody may do them.
-UNLISTED = ("delete", "export", "sudo", "")
+UNLISTED = ("delete", "purge", "sudo", "")
 ALL_ACTIONS = tuple(sorted(set(ACTIONS) | set(UNLISTED)))
 FIREWALLED = (
     "interaction",

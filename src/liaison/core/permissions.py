@@ -39,6 +39,13 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
         "add": FIELD | {R.ADMIN},
         "change": FIELD | {R.ADMIN},
     },
+    # People outside the company who are not HCP records (payers, pharmacists, patient advocates): directory
+    # entries like organisations, not medical content.
+    "external_person": {
+        "view": EVERYONE,
+        "add": FIELD | {R.ADMIN},
+        "change": FIELD | {R.ADMIN},
+    },
     "interaction": {
         "view": FIELD | {R.DRUG_SAFETY} | OVERSIGHT,
         "add": FIELD,
@@ -175,6 +182,25 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
     "digest": {
         "view": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN} | {R.COMPLIANCE, R.AUDITOR},
         "send": {R.MSL_MANAGER, R.MEDICAL_LEAD, R.ADMIN},
+    },
+    # Programs (liaison.programs): advisory boards, congresses, medical education, webinars, round tables and
+    # site visits are medical work; commercial sees none of it ("commercial users see no advisory-board
+    # content"). Rows follow the owner's team and the staff assigned to the event.
+    "event": {
+        "view": FIELD | {R.MEDICAL_INFORMATION} | OVERSIGHT,
+        "add": FIELD,
+        "change": FIELD,
+        # Compliance approves an advisory board's needs assessment and overrides fair-market-value limits.
+        "approve": {R.COMPLIANCE},
+    },
+    # Transfers of value (liaison.transparency): every payment or benefit to an HCP or organisation, and the
+    # transparency exports built from them. Compliance keeps the ledger; the field records what its events
+    # paid and sees its own HCPs' totals; commercial holds none of it.
+    "transfer_of_value": {
+        "view": FIELD | OVERSIGHT,
+        "add": FIELD | {R.COMPLIANCE, R.ADMIN},
+        "change": {R.COMPLIANCE, R.ADMIN},
+        "export": {R.COMPLIANCE, R.AUDITOR, R.ADMIN},
     },
 }
 

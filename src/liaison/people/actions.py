@@ -22,6 +22,8 @@ from .models import (
     Affiliation,
     Channel,
     ConsentStatus,
+    ExternalPerson,
+    ExternalRole,
     Frequency,
     HCPStatus,
     LawfulBasis,
@@ -320,6 +322,43 @@ def save_organization(
         raise ValidationError({"name": "an organisation with this name already exists in this place"})
     org.save()
     return org
+
+
+@transaction.atomic
+def save_external_person(
+    person: ExternalPerson | None, *, acting_user: User | None, data: dict[str, Any]
+) -> ExternalPerson:
+    """Create or change an external person (payer, pharmacist, patient advocate ...).
+
+    `organization` in `data` is an Organization record (resolved by the caller) or None.
+    """
+    if acting_user is not None:
+        require(acting_user, "external_person", "add" if person is None else "change")
+    person = person or ExternalPerson()
+    person.first_name = clean_text(
+        data.get("first_name", person.first_name), "first_name", required=True, max_length=120
+    )
+    person.last_name = clean_text(
+        data.get("last_name", person.last_name), "last_name", required=True, max_length=120
+    )
+    person.role = clean_choice(
+        data.get("role", person.role or ExternalRole.OTHER), "role", ExternalRole.values
+    )
+    person.title = clean_text(data.get("title", person.title), "title", max_length=200)
+    person.country = clean_text(data.get("country", person.country), "country", max_length=80)
+    email = clean_text(data.get("email", person.email), "email", max_length=254)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError({"email": "enter a valid e-mail address"}) from exc
+    person.email = email
+    organization = data.get("organization", person.organization)
+    if organization is not None and not isinstance(organization, Organization):
+        raise ValidationError({"organization": "unknown organisation"})
+    person.organization = organization
+    person.save()
+    return person
 
 
 @transaction.atomic

@@ -160,6 +160,51 @@ class HCP(AuditedModel):
         return queryset
 
 
+class ExternalRole(models.TextChoices):
+    """Who, besides HCPs, field medical meets: systems of care bring payers, pharmacists and patients' voices."""
+
+    PAYER = "payer", "Payer or formulary decision-maker"
+    PHARMACIST = "pharmacist", "Pharmacist"
+    PATIENT_ADVOCATE = "patient_advocate", "Patient-advocacy representative"
+    HEALTH_ECONOMIST = "health_economist", "Health economist"
+    NURSE = "nurse", "Nurse or allied health professional"
+    RESEARCHER = "researcher", "Researcher (non-prescribing)"
+    GUIDELINE = "guideline", "Guideline or HTA body member"
+    OTHER = "other", "Other"
+
+
+class ExternalPerson(AuditedModel):
+    """A person outside the company who is not an HCP record: a payer, a pharmacist, a patient advocate ...
+
+    They attend meetings (engagement.Interaction.external_attendees) and events (programs) with their
+    organisation. Like HCPs they are directory entries, not medical content: what was said lives on the
+    interaction or the event.
+    """
+
+    first_name = models.CharField(max_length=120)
+    last_name = models.CharField(max_length=120)
+    role = models.CharField(max_length=30, choices=ExternalRole.choices, default=ExternalRole.OTHER)
+    title = models.CharField(max_length=200, blank=True, help_text="Job title, e.g. Director of Pharmacy")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="external_people"
+    )
+    email = models.EmailField(blank=True)
+    country = models.CharField(max_length=80, blank=True)
+
+    permission_resource: ClassVar[str] = "external_person"
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name_plural = "external people"
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
 class Affiliation(AuditedModel):
     """An HCP's position at an organisation."""
 
