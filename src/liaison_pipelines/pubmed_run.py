@@ -47,6 +47,7 @@ ProgressCallback = Callable[[int, int, int], None]  # (files_done, files_total, 
 _STR = pa.string()
 _STR_LIST = pa.list_(pa.string())
 GRANT = pa.struct([("grant_id", _STR), ("agency", _STR), ("country", _STR)])
+CHEMICAL = pa.struct([("name", _STR), ("ui", _STR), ("registry_number", _STR)])
 
 SCHEMAS: dict[str, pa.Schema] = {
     "articles": pa.schema(
@@ -65,6 +66,13 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("publication_types", _STR_LIST),
             ("keywords", _STR_LIST),
             ("grants", pa.list_(GRANT)),
+            ("volume", _STR),
+            ("issue", _STR),
+            ("pages", _STR),
+            ("country", _STR),
+            ("pmc_id", _STR),
+            ("chemicals", pa.list_(CHEMICAL)),
+            ("cited_pmids", pa.list_(pa.int64())),
         ]
     ),
     "authors": pa.schema(
@@ -278,6 +286,19 @@ class _Parts:
                         [{"grant_id": g.grant_id, "agency": g.agency, "country": g.country} for g in a.grants]
                         for a in arts
                     ],
+                    "volume": [a.volume for a in arts],
+                    "issue": [a.issue for a in arts],
+                    "pages": [a.pages for a in arts],
+                    "country": [a.country for a in arts],
+                    "pmc_id": [a.pmc_id for a in arts],
+                    "chemicals": [
+                        [
+                            {"name": c.name, "ui": c.ui, "registry_number": c.registry_number}
+                            for c in a.chemicals
+                        ]
+                        for a in arts
+                    ],
+                    "cited_pmids": [[int(p) for p in a.cited_pmids] for a in arts],
                     SEQ: seqs,
                 },
             )

@@ -34,6 +34,15 @@ class MeshHeading:
 
 
 @dataclass(slots=True)
+class Chemical:
+    """A substance of the ChemicalList: its name and MeSH (supplementary) concept id, with its registry number."""
+
+    name: str
+    ui: str = ""
+    registry_number: str = ""
+
+
+@dataclass(slots=True)
 class Grant:
     grant_id: str = ""
     agency: str = ""
@@ -61,3 +70,10 @@ class Article:
     language: str = ""
     version: int = 1
     deleted: bool = False
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""  # MedlinePgn as printed ("1123-31"), else StartPage-EndPage
+    country: str = ""  # the journal's country of publication (MedlineJournalInfo/Country)
+    pmc_id: str = ""  # "PMC1234567"
+    chemicals: list[Chemical] = field(default_factory=list)
+    cited_pmids: list[str] = field(default_factory=list)  # the reference list's PubMed ids, in order

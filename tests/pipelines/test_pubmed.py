@@ -173,6 +173,43 @@ def test_it_keeps_orcids_and_collective_authors_of_an_entrez_result() -> None:
     assert article.authors[8].collective_name == "Canadian Respiratory Research Network"
 
 
+def test_it_keeps_mathml_formulas_as_text_without_spaces_between_tokens() -> None:
+    [article] = iter_articles(ENTREZ_ORCID)
+
+    # The abstract's <mml:math> islands are indented one token per line; they read as written, the text around
+    # them keeps its spaces, and the formula's own <mml:mtext> (a thin space) is kept.
+    assert (
+        "(1)\xa0inhaled He3/Xe129\u2009MRI ventilation and apparent diffusion coefficients"
+        in article.abstract
+    )
+    assert "ultrashort echo-time H1\u2009MRI proton density" in article.abstract
+    assert " H 1 " not in article.abstract and "He 3" not in article.abstract
+
+
+def test_it_keeps_non_breaking_spaces_with_or_without_markup() -> None:
+    [article] = iter_articles(ENTREZ_ORCID)
+
+    assert "(2)\xa0CT-MRI coregistration" in article.abstract
+
+
+def test_it_reads_volume_issue_pages_country_pmc_id_and_the_cited_pmids() -> None:
+    [article] = iter_articles(ENTREZ_ORCID)
+
+    assert (article.volume, article.issue, article.pages) == ("5", "2", "026002")
+    assert (article.country, article.pmc_id) == ("United States", "PMC6022861")
+    assert article.cited_pmids[:3] == ["25144646", "8028666", "19585597"]
+    assert len(article.cited_pmids) == len(set(article.cited_pmids)) > 10
+
+
+def test_it_reads_the_chemical_list_with_mesh_ids() -> None:
+    articles = by_pmid(SAMPLE_2019)
+    chemicals = articles["1875346"].chemicals
+
+    assert chemicals[1].name == "Acetates" and chemicals[1].ui == "D000085"
+    assert chemicals[0].ui == "C070477"  # a supplementary concept
+    assert sum(bool(a.chemicals) for a in articles.values()) >= 4
+
+
 def test_it_reads_medline_dates_as_the_start_of_the_range() -> None:
     assert (
         by_pmid(SAMPLE_2019)["10188493"].pub_date == "1998-12"

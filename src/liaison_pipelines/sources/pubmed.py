@@ -29,7 +29,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..inputs import SkippedInput, TruncatedInput, open_binary
-from ..records import Article, Author, Grant, MeshHeading
+from ..records import Article, Author, Chemical, Grant, MeshHeading
 
 __all__ = ["ParseStats", "iter_articles", "normalise_orcid", "parse_pub_date"]
 
@@ -214,8 +214,14 @@ def _article(
                 for j in child:
                     jtag = j.tag
                     if jtag == "JournalIssue":
-                        for issue_child in j.iterchildren("PubDate"):
-                            pub_date = issue_child
+                        for issue_child in j:
+                            itag = issue_child.tag
+                            if itag == "PubDate":
+                                pub_date = issue_child
+                            elif itag == "Volume":
+                                art.volume = _text(issue_child)
+                            elif itag == "Issue":
+                                art.issue = _text(issue_child)
                     elif jtag == "Title":
                         art.journal = _text(j)
                     elif jtag == "ISOAbbreviation":
@@ -229,6 +235,8 @@ def _article(
                     art.title = _flat(child)
             elif tag == "Abstract":
                 art.abstract = _abstract(child)
+            elif tag == "Pagination":
+                art.pages = _pages(child)
             elif tag == "AuthorList":
                 if child.get("Type", "authors") == "authors":
                     art.authors = _authors(child)
@@ -259,21 +267,65 @@ def _article(
             art.mesh = _mesh_headings(child)
         elif tag == "KeywordList":
             art.keywords.extend(k for kw in child.iterchildren("Keyword") if (k := _flat(kw)))
-        elif tag == "MedlineJournalInfo" and not art.issn:
-            for linking in child.iterchildren("ISSNLinking"):
-                art.issn = _text(linking)
+        elif tag == "MedlineJournalInfo":
+            for info in child:
+                if info.tag == "Country":
+                    art.country = _text(info)
+                elif info.tag == "ISSNLinking" and not art.issn:
+                    art.issn = _text(info)
+        elif tag == "ChemicalList":
+            art.chemicals = _chemicals(child)
 
     art.year, art.pub_date = parse_pub_date(pub_date)
     if art.year is None:
         art.year, art.pub_date = parse_pub_date(article_date)
 
-    if not art.doi and pubmed_data is not None:
-        for ids in pubmed_data.iterchildren("ArticleIdList"):
-            for aid in ids:
-                if aid.get("IdType") == "doi" and (doi := _text(aid)):
-                    art.doi = doi
-                    break
+    if pubmed_data is not None:
+        for part in pubmed_data:
+            if part.tag == "ArticleIdList":
+                for aid in part:
+                    id_type = aid.get("IdType")
+                    if id_type == "doi" and not art.doi and (doi := _text(aid)):
+                        art.doi = doi
+                    elif id_type == "pmc" and not art.pmc_id:
+                        art.pmc_id = _text(aid)
+            elif part.tag == "ReferenceList":
+                art.cited_pmids.extend(_cited_pmids(part))
     return art
+
+
+def _pages(pagination: etree._Element) -> str:
+    """MedlinePgn as printed; the 2019+ StartPage/EndPage pair when there is no MedlinePgn."""
+    start = end = ""
+    for child in pagination:
+        if child.tag == "MedlinePgn" and (pages := _text(child)):
+            return pages
+        if child.tag == "StartPage":
+            start = _text(child)
+        elif child.tag == "EndPage":
+            end = _text(child)
+    return f"{start}-{end}" if start and end and end != start else start
+
+
+def _chemicals(chemical_list: etree._Element) -> list[Chemical]:
+    chemicals = []
+    for chem in chemical_list.iterchildren("Chemical"):
+        name_el = chem.find("NameOfSubstance")
+        if name_el is None or not (name := _flat(name_el)):
+            continue
+        chemicals.append(
+            Chemical(name=name, ui=name_el.get("UI", ""), registry_number=_text(chem.find("RegistryNumber")))
+        )
+    return chemicals
+
+
+def _cited_pmids(reference_list: etree._Element) -> list[str]:
+    """PubMed ids of the references (nested ReferenceLists, as in some records, included), once each, in order."""
+    pmids: dict[str, None] = {}
+    for aid in reference_list.iter("ArticleId"):
+        if aid.get("IdType") == "pubmed" and (pmid := _text(aid)).isdigit():
+            pmids.setdefault(pmid, None)
+    return list(pmids)
 
 
 def _authors(author_list: etree._Element) -> list[Author]:
@@ -363,15 +415,40 @@ def _text(el: etree._Element | None) -> str:
 
 
 def _flat(el: etree._Element) -> str:
-    """Text with inline markup (<i>, <sup>, MathML) flattened; itertext only when there is markup.
+    """Text with inline markup (<i>, <sup>, MathML) flattened; the walk happens only when there is markup.
 
-    Around markup, runs of whitespace become one space: pretty-printed copies of efetch results indent the
-    inline elements onto new lines.
+    Around markup, runs of ASCII whitespace become one space: pretty-printed copies of efetch results indent the
+    inline elements onto new lines. Inside MathML the indentation between tokens is dropped, not turned into
+    spaces, so a formula reads as written ("V.O2max", not "V . O 2 m a x"); a token's own text (an <mml:mtext>
+    holding a space) is kept. Non-breaking spaces are text, kept as they are, with or without markup.
     """
     if len(el):
-        return " ".join("".join(el.itertext()).split())
+        parts: list[str] = []
+        _walk(el, parts, in_math=False)
+        return _ASCII_SPACE_RE.sub(" ", "".join(parts)).strip(_ASCII_SPACE)
     text = el.text
-    return text.strip() if text else ""
+    return text.strip(_ASCII_SPACE) if text else ""
+
+
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+_MATHML_TOKENS = frozenset(f"{_MATHML}{t}" for t in ("mtext", "ms"))
+_ASCII_SPACE = " \t\n\r\f\v"
+_ASCII_SPACE_RE = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def _walk(el: etree._Element, parts: list[str], *, in_math: bool) -> None:
+    tag = el.tag
+    if isinstance(tag, str) and tag.startswith(_MATHML):
+        in_math = True
+    text = el.text
+    if text and not (in_math and tag not in _MATHML_TOKENS and text.isspace()):
+        parts.append(text)
+    for child in el:
+        if isinstance(child.tag, str):
+            _walk(child, parts, in_math=in_math)
+        tail = child.tail
+        if tail and not (in_math and tail.isspace()):
+            parts.append(tail)
 
 
 def _emails(text: str) -> list[str]:
