@@ -176,6 +176,7 @@ PROVIDERS_SCHEMA = pa.schema(
         ("other_last_name", _str),
         ("other_first_name", _str),
         ("address_line_1", _str),
+        ("address_line_2", _str),
         ("city", _str),
         ("state", _str),
         ("postal_code", _str),

@@ -112,6 +112,14 @@ def test_legacy_xml_gives_site_investigators_with_their_site():
     assert trial.lead_sponsor == "Duke University"
 
 
+def test_legacy_xml_reads_the_old_style_responsible_party_name_title():
+    trial = trials_by_id(FIXTURES / "legacy_xml" / "NCT01339988.xml")["NCT01339988"]
+
+    [responsible] = [p for p in trial.people if p.source == "responsible_party"]
+    assert responsible.name == "Menachem Bitan"
+    assert responsible.affiliation == "Tel-Aviv Sourasky Medical Center"
+
+
 def test_a_file_named_for_another_study_is_skipped_as_mislabelled():
     skipped: list[str] = []
     assert list(iter_trials(FIXTURES / "legacy_xml" / "NCT00980226.xml", skip=skipped.append)) == []
@@ -155,8 +163,8 @@ def test_runner_writes_trials_people_and_locations_from_every_format(tmp_path):
         "legacy_xml",
         "classic_api_v1_json",
     }
-    assert len(trials) == 10  # 5 v2 + 2 legacy + 3 v1; the mislabelled copy is not written
-    assert manifest.read == 11 and manifest.written == 10
+    assert len(trials) == 11  # 5 v2 + 3 legacy + 3 v1; the mislabelled copy is not written
+    assert manifest.read == 12 and manifest.written == 11
     assert manifest.skipped_records == {REASON_MISLABELLED: 1}
     people = rows(tmp_path / "trial_people.parquet")
     chair = [p for p in people if p["nct_id"] == "NCT02830269" and p["role"] == "Study Chair"]
@@ -234,7 +242,7 @@ def test_archives_are_read_member_by_member_and_bad_members_counted(tmp_path):
     for archive in ("studies.tar.gz", "studies.zip"):
         skipped: list[str] = []
         ids = sorted(t.nct_id for t in iter_trials(tmp_path / archive, skip=skipped.append))
-        assert ids == ["NCT00482794", "NCT02830269"]
+        assert ids == ["NCT00482794", "NCT01339988", "NCT02830269"]
         assert len(skipped) == 3
         assert REASON_MISLABELLED in skipped and "archive member: empty file" in skipped
         assert any(s.startswith("archive member: malformed or truncated XML") for s in skipped)

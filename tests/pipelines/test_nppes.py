@@ -47,6 +47,12 @@ def test_individuals_are_kept_with_names_credential_place_and_taxonomies():
     assert providers["1999900024"].last_name == "MÜLLER-ŁUKASZ"
 
 
+def test_a_taxonomy_listed_once_per_license_is_kept_once_and_address_line_2_is_read():
+    ada = next(p for p in iter_providers(SAMPLE, skip=lambda reason: None) if p.npi == "1999900016")
+    assert ada.taxonomies == ["207R00000X", "207RH0003X"]  # the third column repeats the second code
+    assert (ada.address_line_1, ada.address_line_2) == ("100 EXAMPLE AVE", "SUITE 4200")
+
+
 def test_without_a_primary_switch_the_first_taxonomy_is_primary():
     bram = {p.npi: p for p in iter_providers(SAMPLE)}["1999900065"]
     assert bram.primary_taxonomy == "2084N0400X" and bram.other_last_name == "ELMWOOD"

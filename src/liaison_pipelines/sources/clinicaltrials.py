@@ -433,6 +433,17 @@ def trial_from_legacy_xml(root: etree._Element) -> Trial | None:
                 source=SOURCE_RESPONSIBLE,
             )
         )
+    elif responsible is not None and (name := _old_responsible_name(_text(responsible, "name_title"))):
+        # Records registered before 2012 name the responsible party in one <name_title> field ("Menachem
+        # Bitan", sometimes with a title after a comma), with <organization>; the type is not stated.
+        trial.people.append(
+            TrialPerson(
+                name=name,
+                role="",
+                affiliation=_text(responsible, "organization"),
+                source=SOURCE_RESPONSIBLE,
+            )
+        )
     for loc in root.findall("location"):
         site = TrialLocation(
             facility=_text(loc, "facility/name"),
@@ -446,6 +457,16 @@ def trial_from_legacy_xml(root: etree._Element) -> Trial | None:
         for inv in loc.findall("investigator"):
             trial.people.append(_site_person(_legacy_name(inv), normalise_role(_text(inv, "role")), site))
     return _add_people_and_sites(trial)
+
+
+_REDACTED = {"[redacted]", "redacted", "n/a", "na", "none"}
+
+
+def _old_responsible_name(name_title: str) -> str:
+    """The person's name from an old-style <name_title>: the part before a title ("Jane Roe, MD, Principal
+    Investigator" -> "Jane Roe"); "[Redacted]" and other placeholders give no one."""
+    name = name_title.split(",", 1)[0].strip()
+    return "" if name.lower() in _REDACTED else name
 
 
 def _legacy_name(el: etree._Element) -> str:

@@ -29,6 +29,7 @@ COLUMNS = {
     "other_last_name": "Provider Other Last Name",
     "other_first_name": "Provider Other First Name",
     "address_line_1": "Provider First Line Business Practice Location Address",
+    "address_line_2": "Provider Second Line Business Practice Location Address",
     "city": "Provider Business Practice Location Address City Name",
     "state": "Provider Business Practice Location Address State Name",
     "postal_code": "Provider Business Practice Location Address Postal Code",
@@ -68,6 +69,7 @@ class Provider:
     other_last_name: str = ""
     other_first_name: str = ""
     address_line_1: str = ""
+    address_line_2: str = ""  # suite, floor, building: often what tells two sites of one hospital apart
     city: str = ""
     state: str = ""
     postal_code: str = ""
@@ -158,8 +160,10 @@ def iter_providers(path: Path | str, skip: Callable[[str], None] | None = None) 
                 taxonomies, primary = [], ""
                 for code_i, switch_i in taxonomy_cols:
                     code = row[code_i].strip()
-                    if code:
+                    # A provider licensed in several states lists the same taxonomy once per license: keep it once.
+                    if code and code not in taxonomies:
                         taxonomies.append(code)
+                    if code:
                         if not primary and switch_i is not None and row[switch_i].strip().upper() == "Y":
                             primary = code
                 yield Provider(
@@ -173,6 +177,7 @@ def iter_providers(path: Path | str, skip: Callable[[str], None] | None = None) 
                     other_last_name=values["other_last_name"],
                     other_first_name=values["other_first_name"],
                     address_line_1=values["address_line_1"],
+                    address_line_2=values["address_line_2"],
                     city=values["city"],
                     state=values["state"],
                     postal_code=values["postal_code"],
