@@ -163,9 +163,8 @@ def iter_providers(path: Path | str, skip: Callable[[str], None] | None = None) 
                     # A provider licensed in several states lists the same taxonomy once per license: keep it once.
                     if code and code not in taxonomies:
                         taxonomies.append(code)
-                    if code:
-                        if not primary and switch_i is not None and row[switch_i].strip().upper() == "Y":
-                            primary = code
+                    if code and not primary and switch_i is not None and row[switch_i].strip().upper() == "Y":
+                        primary = code
                 yield Provider(
                     npi=npi,
                     last_name=values["last_name"],
