@@ -21,6 +21,19 @@ os.environ.setdefault("LIAISON_DATA_DIR", tempfile.mkdtemp(prefix="liaison-test-
 from personas import PASSWORD, PERSONAS  # noqa: E402,F401 - re-exported for older imports
 
 
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on a free local port, with Django's SMTP backend pointed at it."""
+    from helpers_smtp import SmtpServer
+
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 5
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server
+
+
 @pytest.fixture(scope="session", autouse=True)
 def flushable_audit_trail() -> Iterator[None]:
     """Transactional tests (live server, browser, races) end with a flush (DELETE or TRUNCATE of every table)

@@ -11,10 +11,18 @@ none of those is there.
 
 from __future__ import annotations
 
+import ast
+import bz2
+import importlib.util
+import pickle
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
-from liaison_text.ae_detect import _INN_STEM, _phrase_spans, vocabularies
+from liaison_text.ae_detect import _INN_STEM, _TOKEN, _phrase_spans, normalise_token, vocabularies
+
+DATA = Path(__file__).resolve().parent / "data"
 
 QUESTION_TYPES: tuple[str, ...] = (
     "Action",
@@ -156,8 +164,94 @@ _NOT_DRUG_WORDS = (
 _NOT_DRUGS = frozenset(_NOT_DRUG_WORDS.split())
 
 
+# Words a vocabulary lists (MeSH "Drugs, Generic" gives "drugs") that name no drug in particular.
+_GENERIC_WORDS = (
+    "drug drugs medicine medicines medication medications tablet tablets capsule capsules pill pills injection "
+    "injections shot shots ethanol alcohol water oil"
+)
+_GENERIC = frozenset((normalise_token(w),) for w in _GENERIC_WORDS.split())
+# A question that opens with the drug's name: "keflex capsules how supplied", "trospium can i stop taking it?"
+_LEADING_DRUG = re.compile(
+    r"^\s*(?P<drug>[a-z][a-z0-9-]{3,})\b(?:\s+[a-z0-9-]+)?\s+(?:how|what|can|could|is|are|does|do|when|why|"
+    r"side|dose|dosage|used|use|and|with|for|interaction|vs)\b",
+    re.IGNORECASE,
+)
+_QUESTION_WORD_LIST = (
+    "what when where which while who whom whose why how does do did can could should would will is are was "
+    "were have has if my i im i'm please tell any"
+)
+_QUESTION_WORDS = frozenset(_QUESTION_WORD_LIST.split())
+
+
+@lru_cache(maxsize=1)
+def drug_names() -> frozenset[tuple[str, ...]]:
+    """Brand and generic names (data/drug_names.txt, built by data/build_drug_names.py from ClinicalTrials.gov
+    interventions, Open Payments product names and MeSH substance names) as normalised token tuples."""
+    lines = (DATA / "drug_names.txt").read_text(encoding="utf-8").splitlines()
+    names = frozenset(
+        tuple(normalise_token(t) for t in _TOKEN.findall(line))
+        for line in lines
+        if line and not line.startswith("#")
+    )
+    return names - _GENERIC
+
+
+@lru_cache(maxsize=1)
+def _package_names() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
+    """(names, classes) of the drug-named-entity-recognition package: 107k variants (generic and brand) from
+    DrugBank open data, NHS, MeSH, MedlinePlus and Wikipedia, read from its data file without importing its module
+    (which would look for a cache in the home folder), its own stop words left out. A class ("opioid",
+    "antacid", "statin") is an entry whose MeSH trees are all under D27 (actions and uses) with no DrugBank or
+    MedlinePlus id: it ranks after a named drug."""
+    spec = importlib.util.find_spec("drug_named_entity_recognition")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset(), frozenset()
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    with bz2.open(folder / "drug_ner_dictionary.pkl.bz2", "rb") as fh:
+        data = pickle.load(fh)  # noqa: S301 - the installed package's own data file
+    stop = _package_stopwords(folder / "util.py")
+    canonical = data["drug_canonical_to_data"]
+
+    def is_class(name: str) -> bool:
+        entry = canonical.get(name) or {}
+        trees = entry.get("mesh_tree") or []
+        return (
+            bool(trees)
+            and all(str(t).startswith("D27") for t in trees)
+            and not (entry.get("drugbank_id") or entry.get("medline_plus_id"))
+        )
+
+    names: set[tuple[str, ...]] = set()
+    classes: set[tuple[str, ...]] = set()
+    for variant, targets in data["drug_variant_to_canonical"].items():
+        if variant in stop or not (key := tuple(normalise_token(t) for t in _TOKEN.findall(variant))):
+            continue
+        (classes if all(is_class(t) for t in targets) else names).add(key)
+    return frozenset(names) - _GENERIC, frozenset(classes) - _GENERIC
+
+
+def _package_stopwords(util: Path) -> frozenset[str]:
+    """The package's stop-word set, a literal in its util.py, read without running the module."""
+    tree = ast.parse(util.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "stopwords" for t in node.targets):
+            return frozenset(ast.literal_eval(node.value))
+    return frozenset()
+
+
+@lru_cache(maxsize=1)
+def _chemical_names() -> frozenset[tuple[str, ...]]:
+    """The MeSH-derived chemical names (classes among them: "statins", "antacids") less the generic words."""
+    return (vocabularies()[1] | _package_names()[1]) - _GENERIC
+
+
 def find_drug(text: str, product_names: Sequence[str] = ()) -> str:
-    """The first drug-like mention of `text` as written, or "" when none is found."""
+    """The first drug-like mention of `text` as written, or "" when none is found.
+
+    In order: the company's own product names; a brand or generic name (the drug-name dictionary, a WHO INN
+    stem); a MeSH chemical name (classes included); a name the question opens with; a word after "about",
+    "of", "on" ... The first that finds anything wins, and within it the earliest mention.
+    """
     candidates: list[tuple[int, str]] = []
     for name in product_names:
         if name.strip():
@@ -166,11 +260,17 @@ def find_drug(text: str, product_names: Sequence[str] = ()) -> str:
                 candidates.append((m.start(), m.group(0)))
     if candidates:
         return min(candidates)[1]
-    _, drugs = vocabularies()
-    candidates += [(s.start, s.text) for s in _phrase_spans(text, drugs, "drug")]
+    candidates = [(s.start, s.text) for s in _phrase_spans(text, drug_names(), "drug")]
+    candidates += [(s.start, s.text) for s in _phrase_spans(text, _package_names()[0], "drug")]
     candidates += [(m.start(), m.group(0)) for m in _INN_STEM.finditer(text)]
     if candidates:
         return min(candidates)[1]
+    candidates = [(s.start, s.text) for s in _phrase_spans(text, _chemical_names(), "drug")]
+    if candidates:
+        return min(candidates)[1]
+    leading = _LEADING_DRUG.match(text)
+    if leading and leading.group("drug").lower() not in _NOT_DRUGS | _QUESTION_WORDS:
+        return leading.group("drug")
     for m in _FALLBACK_DRUG.finditer(text):
         word = m.group("drug")
         if word.lower() not in _NOT_DRUGS:

@@ -66,6 +66,19 @@ def test_it_sends_an_html_email_with_a_chart_and_a_pdf_and_logs_it(world, heard,
     assert s.last_sent_at == delivery.sent_at
 
 
+def test_it_delivers_the_digest_through_a_real_smtp_server(world, heard, acting, smtp_server):
+    with acting(world["lena"]):
+        delivery = actions.send_digest(_stakeholder(world), acting_user=world["lena"])
+
+    [received] = smtp_server.wait_for(1)
+    assert smtp_server.envelopes[0][1] == ["rnd@example.org"]
+    assert received["To"] == "rnd@example.org" and received["Subject"]
+    assert "Biomarker testing barriers" in smtp_server.text_of(received, "html")
+    [pdf] = [part for part in received.iter_attachments() if part.get_content_type() == "application/pdf"]
+    assert pdf.get_content().startswith(b"%PDF")
+    assert delivery.status == "sent"
+
+
 def test_it_removes_hcp_and_staff_names_from_the_insights_it_sends(world, heard, acting):
     with acting(world["lena"]):
         actions.send_digest(_stakeholder(world), acting_user=world["lena"])

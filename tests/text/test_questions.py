@@ -60,6 +60,27 @@ def test_product_names_from_the_app_win_over_vocabulary_matches():
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "drug"),
+    [
+        # Brand names, from the drug-name dictionary (ClinicalTrials.gov other names, Open Payments products)
+        # and the drug-named-entity-recognition package (DrugBank open data, NHS, MedlinePlus).
+        ("Is it fine to give Tylenol to a toddler with a fever?", "Tylenol"),
+        ("My Decadron course ends Friday, do I taper?", "Decadron"),
+        ("Does Depakote interact with aspirin?", "Depakote"),
+        ("Can Propecia cause mood changes?", "Propecia"),
+        ("Is ATRA given with arsenic in APL?", "ATRA"),
+        # A named drug before a class word or a generic word that comes first in the sentence.
+        ("Which opioid is in the Butrans patch?", "Butrans"),
+        ("What formulary tier drug is methylphenidate on?", "methylphenidate"),
+        # A question that opens with the drug's name, found in no vocabulary.
+        ("zyloprimex how long before it works", "zyloprimex"),
+    ],
+)
+def test_it_finds_drugs_by_brand_and_generic_name(text, drug):
+    assert find_drug(text) == drug
+
+
 def test_it_answers_information_and_no_drug_for_empty_or_vague_text():
     assert classify_question("") == ("Information", "")
     assert classify_question("Hello, I have a question.")[1] == ""
