@@ -8,7 +8,10 @@ Recall first: a missed AE is a regulatory failure, a false alarm costs drug safe
   "hospitalised") makes the text an AE candidate; a MeSH disease name does when the same sentence says it
   happened to someone, names a drug or uses an experience word ("developed", "after", "induced"), so that a
   disease named as the topic of a meeting is not an event. Negated or hypothetical mentions are marked
-  `hedged` and still go to review.
+  `hedged` and still go to review. An event term named without being said to have happened (in a question,
+  as a population or criterion, as the kind of a care noun, inside aggregate data) is relabelled a
+  "condition" and raises nothing unless its sentence says something happened to someone ("developed",
+  "was hospitalised", "after the second dose"): the condition frames (`frame_of`, `FRAME_RULES`).
 - Layer 2, "trained", is a logistic regression each company fits on its own labels (`ae_train.train`):
   TF-IDF words, the lexicon signals below, and, when `liaison_text.embed` is installed, the encoder's
   token states pooled over the drug and event mentions and the words between them (`ae_pairs`). Its
@@ -134,8 +137,10 @@ class Span:
     start: int
     end: int
     text: str
-    kind: str  # "drug" | "event" | "situation" | "negation" | "hypothetical"
-    category: str = ""  # the special-situation category of a "situation" span
+    kind: str  # "drug" | "event" | "situation" | "negation" | "hypothetical" | "condition"
+    # the special-situation category of a "situation" span; the frame ("question", "population", "modifier",
+    # "aggregate") of a "condition": an event term named without being said to have happened (layer 1 only)
+    category: str = ""
     hedged: bool = False
 
 
@@ -370,6 +375,109 @@ def _in_event_context(text: str, event: Span, drugs: Sequence[Span]) -> bool:
     return bool(_EXPERIENCE.search(text, left, right))
 
 
+# Where a condition is named without being said to have happened: the topic of a question ("is a dose
+# adjustment needed in hepatic impairment?"), a population or criterion ("baseline disease severity", "exclusion
+# criteria"), the kind of a care noun ("heart failure drugs"), or aggregate data ("the incidence of neutropenia
+# in the trial"). Layer 1 reads an event mention in such a frame as a condition, not an event,
+# unless its sentence also says something happened to someone (`_OCCURRENCE`). Each frame is a rule of its own
+# so that the benchmark can measure what each one earns (bench/ae_false_alarms.py).
+FRAME_RULES = ("question", "population", "modifier", "aggregate", "own_name")
+_QUESTION = re.compile(
+    r"\?\s*$|\b(?:ask(?:s|ed|ing)? (?:about|whether|if|what|how|why|when|which|for)|wants? to know|"
+    r"wanted to know|question(?:s|ed)? (?:about|on|regarding|whether|from)|enquir\w*|inquir\w*|"
+    r"curious (?:about|whether)|is there any data|are there (?:any )?data)\b",
+    re.IGNORECASE,
+)
+_POPULATION = re.compile(
+    r"\b(?:baseline|(?:inclusion|exclusion) criteri\w*|excludes|excluded|eligib\w*|criteri\w*|contraindicat\w*|stratif\w*|"
+    r"subgroups?|population|indicated (?:for|in)|indication|(?:dose|dosing|titration|starting dose) "
+    r"(?:\w+ ){0,6}(?:in|for) (?:patients|people|adults|those))\b",
+    re.IGNORECASE,
+)
+_AGGREGATE = re.compile(
+    r"\b(?:incidence|rates?|frequency|proportion|prevalence|risk|risks|data|evidence|guidance|guidelines?|"
+    r"algorithm|management|managing|manage|monitoring|screening|prophyla\w*|labell?(?:ing)?|warnings?|"
+    r"precautions|pooled|trials?|programme|program|analys[ie]s|endpoints?|outcomes?|survivors|"
+    r"prevention|burden|education|teaching|counsel\w*|common|signal)\b",
+    re.IGNORECASE,
+)
+# Said of someone, in the past or present: what makes a framed mention an event after all.
+_OCCURRENCE = re.compile(
+    r"\b(?:develop(?:ed|s)|experienc(?:ed|es|ing)|suffer(?:ed|s|ing)|present(?:ed|s|ing) with|"
+    r"complain(?:ed|s|ing)? (?:of|about)|hospitali[sz]ed|admitted|died|passed away|discontinued|"
+    r"stopped|held|withheld|interrupted|delayed|occur(?:s|red|ring)|resolved|recovered|(?:was|were) diagnosed|"
+    r"became|ended up|(?:has|have|had) had|(?:patient|he|she|they|who) (?:had|has|got|gets|is having)|"
+    r"found|noticed|saw|seen|since (?:starting|switching|the)|after (?:starting|beginning|initiating|"
+    r"switching|receiving|(?:his|her|their|the) (?:first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th)|"
+    r"next)\b)|(?:days?|weeks?|months?) (?:after|into)|rechalleng\w*|dechalleng\w*)\b",
+    re.IGNORECASE,
+)
+# A question that ties a named drug to the event ("Can X induce Y?", "X-induced Y: a class effect?") still
+# raises: it may be a case in disguise, and case-report titles read that way.
+_CAUSE_ASKED = re.compile(
+    r"\b(?:\w+-(?:induced|associated|related)|induc\w+|caus\w+|associated with|related to|due to|"
+    r"secondary to|attribut\w+|reactions?|toxicit\w+|adverse|side[- ]effects?|increas\w*|decreas\w*|impact|"
+    r"affect|affects|trigger\w*|provok\w*|precipitat\w*|lead to|leads to|result in|results in|worsen\w*|"
+    r"exacerbat\w*|aggravat\w*)\b",
+    re.IGNORECASE,
+)
+# A condition naming the kind of a care or activity noun ("heart failure drugs", "the migraine clinic").
+_MODIFIED = re.compile(
+    r"\s+(?:drugs?|medicines?|medications?|therap(?:y|ies)|treatments?|agents?|clinics?|services?|"
+    r"registr(?:y|ies)|stud(?:y|ies)|trials?|guidelines?|pathways?|programmes?|programs?|nurses?|population|"
+    r"teams?|units?|centres?|centers?|specialists?|outcomes?|data|burden|care|management|prevention|research|"
+    r"networks?|communit(?:y|ies)|societ(?:y|ies)|experts?|boards?|meetings?|sessions?|congress|track|signals?)\b",
+    re.IGNORECASE,
+)
+FRAME_WINDOW = 60
+
+
+def _clause_before(text: str, left: int, start: int) -> str:
+    """The words before `start` in its clause (within the sentence starting at `left`), at most FRAME_WINDOW."""
+    window = text[max(left, start - FRAME_WINDOW) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    return window[breaks[-1].end() :] if breaks else window
+
+
+def frame_of(
+    text: str, span: Span, drugs: Sequence[Span], rules: Iterable[str] = FRAME_RULES, *, masked: str = ""
+) -> str:
+    """The frame ("question", "population", "modifier", "aggregate") that makes an event mention a condition
+    named rather than an event said to have happened; "" when it reads as an event. `masked` is the text with
+    the event names blanked out (rule "own_name"), where the cues are looked for."""
+    rules = set(rules)
+    cues = masked or text
+    left, right = _sentence_of(text, span.start, span.end)
+    sentence = cues[left:right]
+    tail = text[right : right + 2]
+    if _OCCURRENCE.search(sentence):
+        return ""
+    drug = any(left <= d.start < right for d in drugs) or bool(_DRUG_CLASS.search(sentence))
+    if "question" in rules and (_QUESTION.search(sentence) or tail.startswith("?")):
+        return "" if drug and _CAUSE_ASKED.search(sentence) else "question"
+    # A causal or treatment word in the sentence: case-report prose ("in two patients with glaucoma treated
+    # with venlafaxine"), where the named condition may be the only event the lexicon recognises.
+    if _CAUSAL.search(sentence):
+        return ""
+    if "population" in rules and _POPULATION.search(sentence):
+        return "population"
+    # An adjective of harm before a drug noun ("a teratogenic drug") says what the drug does: not a modifier.
+    if "modifier" in rules and _MODIFIED.match(text, span.end) and not span.text.lower().endswith("ic"):
+        return "modifier"
+    if "aggregate" in rules and _AGGREGATE.search(_clause_before(cues, left, span.start)):
+        return "aggregate"
+    return ""
+
+
+def mask_names(text: str, spans: Iterable[Span]) -> str:
+    """The text with the given spans blanked out, offsets kept: "akathisia, drug-induced" (a MeSH name) is
+    no evidence that anything was induced."""
+    chars = list(text)
+    for span in spans:
+        chars[span.start : span.end] = " " * (span.end - span.start)
+    return "".join(chars)
+
+
 def _categories(spans: Sequence[Span]) -> list[str]:
     found = {s.category for s in spans if s.kind == "situation"}
     return [c for c in CATEGORIES if c in found]
@@ -378,8 +486,19 @@ def _categories(spans: Sequence[Span]) -> list[str]:
 class Detector:
     """Layer 2 when a trained model is in `model_dir`, layer 1 otherwise; see the module docstring."""
 
-    def __init__(self, model_dir: Path | None = None, *, product_names: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        *,
+        product_names: Sequence[str] = (),
+        frames: Iterable[str] = FRAME_RULES,
+    ) -> None:
+        # `frames`: the condition-frame rules layer 1 applies (FRAME_RULES); () is layer 1 as it was before them.
         self.product_names = tuple(product_names)
+        self.frames = frozenset(frames)
+        unknown = self.frames - set(FRAME_RULES)
+        if unknown:
+            raise ValueError(f"unknown frame rules: {sorted(unknown)}")
         self.model = None
         self.load_error = ""
         if model_dir is not None and (Path(model_dir) / "model.json").exists():
@@ -423,20 +542,80 @@ class Detector:
                 layer = "trained"
             else:
                 score = lexicon_score(value)
-                # Recall first: a curated AE term, an event said of a patient or next to a named drug, or a drug
-                # named next to a causal phrase ("X-associated ARDS"). A disease named as a topic ("the latest
-                # cardiomyopathies data", "a heart failure study") is not an event on its own.
-                drugs = [s for s in found if s.kind == "drug"]
-                ae = (
-                    value["curated_events"] > 0
-                    or any(_in_event_context(texts[i], s, drugs) for s in events)
-                    or bool((value["drugs"] or value["drug_classes"]) and value["causal"])
-                )
+                ae, found = self._lexicon_decision(texts[i], found, value)
+                events = [s for s in found if s.kind == "event"]
+                relied = events + situations
+                hedged = bool(relied) and all(s.hedged for s in relied)
                 if not ae:
                     score = min(score, 0.2)
                 layer = "lexicon"
             results.append(AEResult(ae, score, _categories(found), list(found), hedged, layer, value))
         return results
+
+    def _lexicon_decision(
+        self, text: str, found: list[Span], value: dict[str, float]
+    ) -> tuple[bool, list[Span]]:
+        """Layer 1's verdict, and the spans with framed event mentions relabelled as kind "condition".
+
+        Recall first: a curated AE term, an event said of a patient or next to a named drug, or a drug named
+        next to a causal phrase ("X-associated ARDS"). A disease named as a topic ("the latest cardiomyopathies
+        data") is not an event on its own, nor is a condition named in a question, as a population or
+        criterion, or as aggregate data, unless the same sentence says something happened (`frame_of`).
+        """
+        drugs = [s for s in found if s.kind == "drug"]
+        curated = {(m.start(), m.end()) for m in ae_lexicon._AE.finditer(text)}
+        # Only names of several words carry cue words of their own ("leukemia, radiation-induced"); a single
+        # word that is both an event and a cue ("complication") keeps counting as a cue.
+        named = [
+            s
+            for s in found
+            if s.kind == "event" and (s.start, s.end) not in curated and " " in s.text.strip()
+        ]
+        masked = mask_names(text, named) if "own_name" in self.frames else text
+        if self.frames:
+            relabelled = []
+            for span in found:
+                frame = (
+                    frame_of(text, span, drugs, self.frames, masked=masked) if span.kind == "event" else ""
+                )
+                relabelled.append(
+                    Span(span.start, span.end, span.text, "condition", frame) if frame else span
+                )
+            found = relabelled
+        events = [s for s in found if s.kind == "event"]
+        if self.frames:
+            curated_hit = any((s.start, s.end) in curated for s in events)
+        else:
+            curated_hit = value["curated_events"] > 0
+        return (
+            curated_hit
+            or any(_in_event_context(masked, s, drugs) for s in events)
+            or self._drug_and_cause(masked, drugs, value)
+        ), found
+
+    def _drug_and_cause(self, text: str, drugs: Sequence[Span], value: dict[str, float]) -> bool:
+        """A drug named next to a causal phrase, even with no event found; not in a question that says nothing
+        happened ("Has X been studied after the approved period?")."""
+        if not ((value["drugs"] or value["drug_classes"]) and value["causal"]):
+            return False
+        if not {"question", "aggregate"} & self.frames:
+            return True
+        left = 0
+        bounds = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)] + [(len(text), len(text))]
+        for end, after in bounds:
+            sentence, tail = text[left:end], text[end : end + 2]
+            has_drug = any(left <= d.start < end for d in drugs) or bool(_DRUG_CLASS.search(sentence))
+            happened = bool(_OCCURRENCE.search(sentence))
+            asked = "question" in self.frames and bool(_QUESTION.search(sentence) or tail.startswith("?"))
+            causes = [m.start() for m in _CAUSAL.finditer(text, left, end)]
+            if "aggregate" in self.frames and not happened:
+                # "real-world data on docetaxel combinations after progression": a causal word inside
+                # aggregate data says nothing happened to anyone.
+                causes = [c for c in causes if not _AGGREGATE.search(_clause_before(text, left, c))]
+            if has_drug and causes and (happened or not asked):
+                return True
+            left = after
+        return False
 
 
 def load_detector(model_dir: Path | None, *, product_names: Sequence[str] = ()) -> Detector:

@@ -60,7 +60,7 @@ def test_detect_ae_exits_0_when_every_line_is_read(db, model_dir):
 
 def test_export_labels_writes_drug_safetys_decisions(world, hcp, acting, tmp_path):
     confirmed = log(world, hcp, acting, "He was hospitalised with pancreatitis on treatment.")
-    dismissed = log(world, hcp, acting, "She asked whether a rash could happen in theory.")
+    dismissed = log(world, hcp, acting, "She said a rash might happen in theory.")  # hedged: still reviewed
     with acting(world["sam"]):
         triage_report(confirmed, acting_user=world["sam"], status="forwarded")
         triage_report(dismissed, acting_user=world["sam"], status="not_an_ae", note="Hypothetical")

@@ -20,7 +20,8 @@ from liaison.metrics.filters import InvalidFilters, parse_filters
 
 
 def _metric(user: Any, key: str, **filters: Any) -> Metric:
-    f = parse_filters(user, filters)
+    # Every area unless a test names one (the default is the user's own area: tested on its own below).
+    f = parse_filters(user, {"area": "", **filters})
     return dashboard(user, f, (key,))[0]
 
 
@@ -195,6 +196,41 @@ def test_it_measures_safety_reports_against_the_sla(world, system_context, setti
     assert [row[1] for row in m.rows] == [1, 1, 1, 0]
 
 
+def test_a_manager_gets_the_teams_ae_sla_without_opening_its_reports(world, system_context, settings):
+    from liaison.metrics.drilldown import drill
+    from liaison.safety.models import SafetyReport
+
+    settings.SAFETY_SLA_HOURS = 24
+    now = timezone.now()
+    day0 = now - dt.timedelta(days=3)
+    # alice is in mona's team (Oncology East), bob in another one (Cardio West)
+    SafetyReport.objects.create(
+        reported_by=world["alice"], day_zero=day0, trigger="manual", acknowledged_at=day0
+    )
+    SafetyReport.objects.create(reported_by=world["alice"], day_zero=day0, trigger="manual")
+    SafetyReport.objects.create(
+        reported_by=world["bob"], day_zero=day0, trigger="manual", acknowledged_at=day0
+    )
+
+    m = _metric(world["mona"], "ae_sla")
+
+    # within, late, overdue, pending: the team's two reports
+    assert [row[1] for row in m.rows] == [1, 0, 1, 0]
+    assert m.headline != "n/a (0 of 0)"
+    assert not SafetyReport.objects.restrict(world["mona"], "view").exists()  # she still opens none of them
+    result = drill(world["mona"], "ae_sla", parse_filters(world["mona"], {"area": ""}))
+    assert result.total == 2 and all(url == "" for _, url in result.rows)
+
+
+def test_the_default_area_is_the_users_own_and_an_empty_area_means_every_area(world):
+    mona, lena = world["mona"], world["lena"]
+
+    assert parse_filters(mona, {}).area == mona.team.therapeutic_area == world["oncology"]
+    assert parse_filters(mona, {"area": ""}).area is None
+    assert parse_filters(mona, {"area": world["cardio"].code}).area == world["cardio"]
+    assert parse_filters(lena, {}).area is None  # no team area, not exactly one assigned area: every area
+
+
 def test_it_says_in_words_when_no_kol_feedback_was_recorded(world):
     # KOL feedback is recorded now (engagement.HcpFeedback; figures in tests/engagement/test_hcp_feedback.py).
     m = _metric(world["lena"], "kol_feedback")
@@ -352,7 +388,7 @@ def _tiered(world: Any, name: str, tier: int, **kw: Any) -> Any:
 
 def _coverage(user: Any, start: str, end: str, **filters: Any) -> tuple[Metric, dict[str, list]]:
     m = _metric(user, "kol_coverage", start=start, end=end, **filters)
-    f = parse_filters(user, {"start": start, "end": end, **filters})
+    f = parse_filters(user, {"start": start, "end": end, "area": "", **filters})
     cells = {row[0][0]: row[0] for row in drilldown.drill(user, "kol_coverage", f).rows}
     return m, cells
 
@@ -482,7 +518,7 @@ def test_kol_coverage_reads_plans_in_a_fixed_number_of_queries(
             _plan(acting, world["alice"], kind="kol", quarter=1, hcp=hcp, planned_per_quarter=2)
     HCP.objects.filter(pk=tier_1.pk).update(territory=east)
     _plan(acting, world["alice"], kind="territory", territory=east, tier_targets={"1": 4, "2": 2})
-    f = parse_filters(world["mona"], {"start": "2025-01-01", "end": "2025-03-31"})
+    f = parse_filters(world["mona"], {"start": "2025-01-01", "end": "2025-03-31", "area": ""})
 
     with django_assert_max_num_queries(4):  # tiered HCPs, plans, territory counts, visits
         plans = reach.kol_plans(world["mona"], f)
@@ -575,7 +611,7 @@ def test_it_says_so_when_the_viewer_may_not_see_ratings(world, rated, monkeypatc
     )
 
     m = _metric(world["mona"], "insight_yield")
-    drill = drilldown.drill(world["mona"], "insight_yield", parse_filters(world["mona"], {}))
+    drill = drilldown.drill(world["mona"], "insight_yield", parse_filters(world["mona"], {"area": ""}))
 
     assert m.rows == [["Oncology", 4, 3, "0.75", "0%"]]
     assert m.headline.endswith("rated quality not shown: it needs view permission on insight ratings")

@@ -186,8 +186,9 @@ def test_the_api_reports_the_sla_state_and_the_outbox(world, hcp, acting, api):
 
 def test_every_confirm_and_dismiss_is_a_label_with_the_full_text(world, hcp, acting):
     confirmed = log(world, hcp, acting, "He was hospitalised with pancreatitis two weeks into treatment.")
+    # A negated mention still goes to review (a question that only names a condition no longer raises one).
     dismissed = log(
-        world, hcp, acting, "She asked whether hair loss could happen; none of her patients had it."
+        world, hcp, acting, "None of her patients had hair loss; she asked whether it could happen."
     )
     log(world, hcp, acting, "The patient reported dizziness.")  # not decided yet: no label
     with acting(world["sam"]):
@@ -195,7 +196,7 @@ def test_every_confirm_and_dismiss_is_a_label_with_the_full_text(world, hcp, act
         triage_report(dismissed, acting_user=world["sam"], status="not_an_ae", note="Hypothetical")
     assert triage_labels() == [
         {"text": "He was hospitalised with pancreatitis two weeks into treatment.", "ae": True},
-        {"text": "She asked whether hair loss could happen; none of her patients had it.", "ae": False},
+        {"text": "None of her patients had hair loss; she asked whether it could happen.", "ae": False},
     ]
 
 

@@ -77,7 +77,7 @@ def test_it_recognises_product_names_the_app_passes(detector):
         ("The patient denied any rash or itching.", "negation"),
         ("No seizures were reported during the study.", "negation"),
         ("She asked what to do if a patient became pregnant.", "hypothetical"),
-        ("He wanted to know whether hepatitis could occur with long-term use.", "hypothetical"),
+        ("He said the patient might have had a mild rash.", "hypothetical"),
     ],
 )
 def test_it_marks_negated_and_hypothetical_mentions_as_hedged_and_still_sends_them_to_review(

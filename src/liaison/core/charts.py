@@ -64,7 +64,7 @@ def bar_chart(bars: list[tuple[str, float, str]]) -> BarChart | None:
         wrapped = label_lines(label)
         # One line sits on the bar's middle; two lines straddle it, 11 px apart.
         first = y + 13 if len(wrapped) == 1 else y + 7
-        lines = [(first + 11 * n, line) for n, line in enumerate(wrapped)]
+        lines: list[tuple[float, str]] = [(first + 11 * n, line) for n, line in enumerate(wrapped)]
         out.append(Bar(label, text, y, round(max(span * share, 1.0), 1), PALETTE[0], lines))
     height = PAD * 2 + len(bars) * (BAR_H + GAP)
     return BarChart(WIDTH, height, LABEL_W, BAR_H, out)

@@ -16,12 +16,13 @@ from liaison.core.permissions import can, require
 from liaison.engagement.models import HcpFeedback
 from liaison.insights.models import Insight
 from liaison.people.models import Tier
+from liaison.safety.models import SafetyReport
 
 from .dashboard import BUILDERS
 from .definitions import RESOURCE, Metric
 from .filters import Filters
 from .insight_flow import FRESH_DAYS, HIGH_VALUE, rated_insights
-from .querysets import REPORTED, follow_ups, inquiries, insights, interactions, safety_reports
+from .querysets import REPORTED, follow_ups, inquiries, insights, interactions, safety_reports_for_sla
 from .reach import kol_plans
 
 if TYPE_CHECKING:
@@ -176,7 +177,14 @@ def _drill_inquiries(user: User, f: Filters) -> tuple[list[str], list[tuple[list
 
 
 def _drill_safety(user: User, f: Filters) -> tuple[list[str], list[tuple[list[Any], str]], int]:
-    qs = safety_reports(user, f).order_by("-day_zero")
+    # The SLA's rows (the team's reports); a report the viewer may not open is listed without its link.
+    qs = safety_reports_for_sla(user, f).order_by("-day_zero")
+    page = list(qs[:DRILL_LIMIT])
+    openable = set(
+        SafetyReport.objects.restrict(user, "view")
+        .filter(pk__in=[r.pk for r in page])
+        .values_list("pk", flat=True)
+    )
     rows = [
         (
             [
@@ -184,9 +192,9 @@ def _drill_safety(user: User, f: Filters) -> tuple[list[str], list[tuple[list[An
                 r.get_status_display(),
                 f"{r.acknowledged_at:%Y-%m-%d %H:%M}" if r.acknowledged_at else "",
             ],
-            f"/safety/{r.uuid}/",
+            f"/safety/{r.uuid}/" if r.pk in openable else "",
         )
-        for r in qs[:DRILL_LIMIT]
+        for r in page
     ]
     return ["Day 0", "Status", "Acknowledged"], rows, qs.count()
 

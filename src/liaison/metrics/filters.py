@@ -65,7 +65,8 @@ def _midnight(day: dt.date) -> dt.datetime:
 def parse_filters(user: User, values: dict[str, Any]) -> Filters:
     """Filters from query values (`start`, `end` as ISO dates; `team`, `territory` as uuids; `area` as code).
 
-    Missing values take defaults (the last 90 days, everything); a malformed or unknown value raises
+    Missing values take defaults (the last 90 days; the user's own therapeutic area when they have one, see
+    `own_area`; every team and territory); `area=""` asks for every area. A malformed or unknown value raises
     InvalidFilters naming the field. Team, territory and area resolve through restrict() like any reference.
     """
     today = timezone.localdate()
@@ -108,10 +109,20 @@ def parse_filters(user: User, values: dict[str, Any]) -> Filters:
 
     team = ref("team", Team, "uuid")
     territory = ref("territory", Territory, "uuid")
-    area = ref("area", TherapeuticArea, "code")
+    area = ref("area", TherapeuticArea, "code") if "area" in values else own_area(user)
     if errors:
         raise InvalidFilters(errors)
     return Filters(start=start, end=end, team=team, territory=territory, area=area)
+
+
+def own_area(user: User) -> TherapeuticArea | None:
+    """The area a user works in: their team's, else the one area they are assigned; None when it is several or none
+    (a medical lead over three areas starts from all of them)."""
+    team = getattr(user, "team", None)
+    if team is not None and team.therapeutic_area_id is not None:
+        return team.therapeutic_area
+    areas = list(user.therapeutic_areas.filter(active=True)[:2]) if user.pk else []
+    return areas[0] if len(areas) == 1 else None
 
 
 def _reference(model: Any, user: User) -> QuerySet:

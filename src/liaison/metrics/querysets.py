@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Count, Max, QuerySet
 
+from liaison.core.policies import team_scope
+from liaison.core.roles import Role
 from liaison.engagement.models import FollowUp, FollowUpStatus, Initiation, Interaction, InteractionStatus
 from liaison.insights.models import Insight, InsightStatus
 from liaison.medinfo.models import MedicalInquiry
@@ -62,10 +64,20 @@ def inquiries(user: User, f: Filters) -> QuerySet:
     return qs.filter(product__therapeutic_area=f.area) if f.area else qs
 
 
-def safety_reports(user: User, f: Filters) -> QuerySet:
-    """Safety reports with Day 0 in the period that the viewer may see (team and territory of the reporter)."""
-    qs = SafetyReport.objects.restrict(user, "view").filter(day_zero__gte=f.start_at, day_zero__lt=f.end_at)
-    qs = by_owner(qs, f, "reported_by")
+def safety_reports_for_sla(user: User, f: Filters) -> QuerySet:
+    """The safety reports the AE SLA is counted over: the team's, not only the ones the viewer may open.
+
+    The SLA is a team's figure, and a manager needs it without reading the reports (which only drug safety,
+    oversight and each reporter may open): a manager counts the reports their team's MSLs raised, a medical lead
+    and an administrator every team's. Only Day 0, the status and the acknowledgement time are read from these
+    rows; the dashboard shows counts, and the drill-down links a report only where the viewer may open it.
+    Anyone else counts what they may see.
+    """
+    if user.role in (Role.MSL_MANAGER, Role.MEDICAL_LEAD, Role.ADMIN):
+        qs = team_scope(SafetyReport.objects.all(), user, "reported_by")
+    else:
+        qs = SafetyReport.objects.restrict(user, "view")
+    qs = by_owner(qs.filter(day_zero__gte=f.start_at, day_zero__lt=f.end_at), f, "reported_by")
     return qs.filter(suspect_product__therapeutic_area=f.area) if f.area else qs
 
 

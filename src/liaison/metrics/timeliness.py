@@ -14,7 +14,7 @@ from liaison.medinfo.models import InquiryStatus
 
 from .definitions import Metric, build_metric, percent, ratio
 from .filters import Filters
-from .querysets import Period, follow_ups, inquiries, safety_reports
+from .querysets import Period, follow_ups, inquiries, safety_reports_for_sla
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
@@ -77,7 +77,7 @@ def ae_sla(user: User, f: Filters, period: Period | None = None) -> Metric:
     sla = dt.timedelta(hours=float(settings.SAFETY_SLA_HOURS))
     now = timezone.now()
     acked = Q(acknowledged_at__isnull=False)
-    counts = safety_reports(user, f).aggregate(
+    counts = safety_reports_for_sla(user, f).aggregate(
         within=Count("id", filter=acked & Q(acknowledged_at__lte=F("day_zero") + sla)),
         late=Count("id", filter=acked & Q(acknowledged_at__gt=F("day_zero") + sla)),
         overdue=Count("id", filter=~acked & Q(day_zero__lt=now - sla)),

@@ -52,7 +52,9 @@ NOT_NAMES = re.compile(
     r"pfizer|wyeth|baxter|kyowa|hakko|connaught|novartis|roche|merck|sanofi|lilly|amgen|genentech|bayer)$",
     re.IGNORECASE,
 )
-CODE = re.compile(r"^(?:nsc|nci|cas|sch|mk|bms|ly|rg|pf|azd|gsk|abt|ro|sb|cp|ds|bay|jnj|tak|ono)?\s*[#-]?\s*\d|\d{3,}")
+CODE = re.compile(
+    r"^(?:nsc|nci|cas|sch|mk|bms|ly|rg|pf|azd|gsk|abt|ro|sb|cp|ds|bay|jnj|tak|ono)?\s*[#-]?\s*\d|\d{3,}"
+)
 DOSE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|mcg|µg|g|ml|iu|units?|%)\b", re.IGNORECASE)
 FORMS = re.compile(
     r"\s+(?:tablets?|capsules?|injection|injectable|oral solution|oral|extended release|er|xr|sr|hcl|"
@@ -104,7 +106,9 @@ def open_payments_names(folder: Path) -> set[str]:
             reader = csv.DictReader(fh)
             fields = reader.fieldnames or []
             old = [f for f in fields if f.startswith("Name_of_Associated_Covered_Drug_or_Biological")]
-            new = [f for f in fields if f.startswith("Name_of_Drug_or_Biological_or_Device_or_Medical_Supply_")]
+            new = [
+                f for f in fields if f.startswith("Name_of_Drug_or_Biological_or_Device_or_Medical_Supply_")
+            ]
             for row in reader:
                 for f in old:
                     names.update(_clean(row.get(f) or ""))
