@@ -74,6 +74,32 @@ def test_filters_narrow_by_event_type_prefix_actor_and_record(world, hcp, intera
     assert "hcp.created" in by_record and "user.created" not in by_record
 
 
+def test_the_event_type_filter_takes_the_labels_people_read(world, hcp, interaction):
+    client = client_for(world["carla"])
+
+    def rows(**filters: str) -> str:
+        response = client.get(
+            reverse("compliance:audit_list"), filters, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="audit-results"
+        )
+        return response.content.decode()
+
+    by_label = rows(event_type="HCP created")
+    assert "HCP created" in by_label and "Interaction created" not in by_label
+    by_word = rows(event_type="created")  # part of a label: every kind of record created
+    assert "HCP created" in by_word and "Interaction created" in by_word
+    full_page = client.get(reverse("compliance:audit_list")).content.decode()
+    assert '<option value="HCP created">hcp.created</option>' in full_page
+
+
+def test_codes_are_shown_with_labels():
+    from liaison.core.labels import code_label
+
+    assert code_label("hcp.updated") == "HCP updated"
+    assert code_label("not_drug_question") == "Not a drug question"
+    assert code_label("open_payments_profile_id") == "Open Payments profile ID"
+    assert code_label("safety_report.acknowledged") == "Safety report acknowledged"
+
+
 def test_bad_filters_show_errors_next_to_the_field_and_never_fail(world, hcp):
     response = client_for(world["carla"]).get(
         reverse("compliance:audit_list"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liaison.core.audit import record_event
 from liaison.core.forms import LiaisonForm
+from liaison.core.labels import code_label, codes_matching
 from liaison.core.models import AuditEvent
 from liaison.core.permissions import can, require
 from liaison.core.views import AuthenticatedRequest
@@ -32,7 +33,7 @@ class AuditFilterForm(LiaisonForm):
         max_length=80,
         required=False,
         label="Event type",
-        help_text="e.g. hcp.updated, or hcp. for every HCP event",
+        help_text="e.g. HCP updated, merged, or hcp. for every HCP event",
         widget=forms.TextInput(attrs={"list": "event-types", "autocomplete": "off"}),
     )
     object_type = forms.CharField(
@@ -67,13 +68,17 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     form.is_valid()  # invalid filters are shown with their error and ignored
     data = getattr(form, "cleaned_data", {})
+    visible = AuditEvent.objects.restrict(request.user, "view").order_by()
+    event_types = sorted(visible.values_list("event_type", flat=True).distinct()[:500])
     if data.get("event_type"):
-        value = data["event_type"]
-        events = (
-            events.filter(event_type__startswith=value)
-            if value.endswith(".")
-            else events.filter(event_type=value)
-        )
+        value = data["event_type"].strip()
+        if value.endswith("."):
+            events = events.filter(event_type__startswith=value)
+        elif value in event_types:
+            events = events.filter(event_type=value)
+        else:
+            # What a person types: a label ("HCP updated") or part of one ("merged").
+            events = events.filter(event_type__in=codes_matching(value, event_types))
     if data.get("object_type"):
         events = events.filter(object_type=data["object_type"])
     if data.get("actor"):
@@ -85,11 +90,10 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     if data.get("object_uuid"):
         events = events.filter(object_uuid=str(data["object_uuid"]))
     page = Paginator(events.order_by("-seq"), PAGE_SIZE).get_page(request.GET.get("page"))
-    visible = AuditEvent.objects.restrict(request.user, "view").order_by()
     context = {
         "form": form,
         "page": page,
-        "event_types": visible.values_list("event_type", flat=True).distinct()[:200],
+        "event_types": [(t, code_label(t)) for t in event_types],
         "object_types": visible.values_list("object_type", flat=True).distinct()[:200],
         "can_verify": can(request.user, "audit_event", "verify"),
         "filtered": any(data.get(k) for k in form.fields),

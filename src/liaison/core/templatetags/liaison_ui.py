@@ -1,4 +1,4 @@
-"""Small template helpers for the web pages: navigation state and query strings for pagination."""
+"""Small template helpers for the web pages: navigation state, query strings for pagination, code labels."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from django import template
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 
+from liaison.core.labels import code_label
+
 register = template.Library()
+
+
+@register.filter
+def label(code: str) -> str:
+    """`{{ e.event_type|label }}`: the human label of an internal code (core/labels.py)."""
+    return code_label(str(code or ""))
 
 
 @register.simple_tag(takes_context=True)
