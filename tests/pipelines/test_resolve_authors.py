@@ -233,6 +233,22 @@ def test_equal_orcids_join_two_instances_with_no_other_evidence() -> None:
     assert wangs[0].confidence == 1.0
 
 
+def test_two_authors_of_one_article_are_never_one_person() -> None:
+    lee = _person(3, "Lee", "Ann", "A")
+    articles = [
+        _article(
+            "1", _person(1, "Shen", "Di", "D"), _person(2, "Shen", "Daguang", "D"), lee, mesh=("Retina",)
+        ),
+        _article("2", _person(1, "Shen", "D", "D"), lee, mesh=("Retina",)),
+    ]
+    shens = {
+        a.author_position: a.person_id
+        for a in resolve_authors(articles)
+        if a.pmid == "1" and a.last_name == "Shen"
+    }
+    assert shens[1] != shens[2]
+
+
 def test_conflicting_middle_initials_split_otherwise_similar_instances() -> None:
     articles = [
         _article("1", _person(1, "Novak", "Peter A", "PA")),
@@ -305,4 +321,7 @@ def test_resolution_beats_the_surname_initial_baseline_on_the_gold_standard_out_
     assert result.corpus.unusable_rows == 10
     assert len(result.corpus.skipped_files) == 10
     assert result.cross_validated.f1 > result.baseline.f1 + 0.10
-    assert result.cross_validated.f1 > 0.935, "out-of-fold F1 was 0.943 with the country and era features"
+    # The shipped threshold (0.75) trades recall for precision: gold-only folds gave F1 0.943 at 0.5, and
+    # precision 0.943; bench/author_nested.py has the figures that chose it.
+    assert result.cross_validated.precision > 0.95
+    assert result.cross_validated.f1 > 0.89
