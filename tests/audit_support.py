@@ -103,6 +103,41 @@ def audit_factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str,
             "expires_on": dt.date(2031, 1, 1),
         }
 
+    def event() -> Any:
+        from liaison.programs.models import Event
+
+        return Event.objects.create(
+            kind="advisory_board",
+            title="Adjuvant therapy advisory board",
+            starts_at=now,
+            ends_at=now + dt.timedelta(hours=3),
+            therapeutic_area=w["oncology"],
+            owner=w["alice"],
+        )
+
+    def question() -> Any:
+        from liaison.programs.models import BoardQuestion
+
+        return BoardQuestion.objects.create(event=event(), title="Which patients need adjuvant therapy?")
+
+    def participant() -> Any:
+        from liaison.programs.models import EventParticipant
+
+        return EventParticipant.objects.create(event=event(), hcp=hcp())
+
+    def portal_access() -> Any:
+        from liaison.accounts.models import User
+        from liaison.programs.models import PortalAccess
+
+        advisor = User.objects.create(username=f"advisor{User.objects.count()}", role="advisor")
+        return PortalAccess.objects.create(
+            participant=participant(),
+            user=advisor,
+            token_hash=f"{PortalAccess.objects.count():064d}",
+            issued_at=now,
+            expires_at=now + dt.timedelta(days=7),
+        )
+
     def theme() -> Theme:
         return Theme.objects.create(
             name="Testing delays", therapeutic_area=w["oncology"], created_by=w["lena"]
@@ -123,7 +158,13 @@ def audit_factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str,
             "name",
             "ci-2",
         ),
+        "accounts.calendarfeedtoken": (
+            lambda: {"user": w["alice"], "prefix": "cal_abcdef", "key_hash": "e" * 64},
+            "revoked_at",
+            now,
+        ),
         "people.organization": (lambda: {"name": "Mercy Hospital", "city": "Ames"}, "kind", "hospital"),
+        "people.externalperson": (lambda: {"first_name": "Priya", "last_name": "Raman"}, "role", "payer"),
         "people.hcp": (lambda: {"first_name": "Ada", "last_name": "Byron"}, "tier", 2),
         "people.affiliation": (
             lambda: {"hcp": hcp(), "organization": Organization.objects.create(name="Uni")},
@@ -296,6 +337,89 @@ def audit_factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str,
             lambda: {"user": w["alice"], "text": "An action fed by your insight was created"},
             "read_at",
             now,
+        ),
+        "programs.event": (
+            lambda: {
+                "kind": "webinar",
+                "title": "Biomarker testing webinar",
+                "starts_at": now,
+                "ends_at": now + dt.timedelta(hours=1),
+                "therapeutic_area": w["oncology"],
+                "owner": w["alice"],
+            },
+            "minutes",
+            "Panel agreed on reflex testing.",
+        ),
+        "programs.eventstaff": (
+            lambda: {"event": event(), "user": w["mona"], "role": "chair"},
+            "role",
+            "moderator",
+        ),
+        "programs.eventparticipant": (lambda: {"event": event(), "hcp": hcp()}, "role", "speaker"),
+        "programs.eventactionitem": (
+            lambda: {"event": event(), "title": "Send the slides", "owner": w["alice"]},
+            "title",
+            "Send the slides and the minutes",
+        ),
+        "programs.eventinsight": (lambda: {"event": event(), "insight": insight()}, "event", event),
+        "programs.eventdocument": (
+            lambda: {"event": event(), "title": "Agenda", "reference": "DMS-1"},
+            "reference",
+            "DMS-2",
+        ),
+        "programs.boardquestion": (
+            lambda: {"event": event(), "title": "Which patients need adjuvant therapy?"},
+            "body",
+            "Think of the last ten patients you treated.",
+        ),
+        "programs.portalaccess": (
+            lambda: {
+                "participant": participant(),
+                "user": w["alice"],
+                "token_hash": "a" * 64,
+                "issued_at": now,
+                "expires_at": now + dt.timedelta(days=7),
+            },
+            "used_at",
+            now,
+        ),
+        "programs.boardpost": (
+            lambda: {
+                "question": question(),
+                "staff_author": w["alice"],
+                "text": "Thank you: could you say more?",
+            },
+            "text",
+            "Thank you: could you say more about the second case?",
+        ),
+        "programs.portalvisit": (
+            lambda: {"access": portal_access(), "started_at": now, "last_seen": now},
+            "started_at",
+            now - dt.timedelta(minutes=5),
+        ),
+        "transparency.transferofvalue": (
+            lambda: {
+                "recipient_hcp": hcp(),
+                "nature": "honorarium",
+                "paid_on": dt.date(2030, 3, 1),
+                "amount": "1500.00",
+                "currency": "USD",
+                "country": "US",
+                "recorded_by": w["carla"],
+            },
+            "amount",
+            "1750.00",
+        ),
+        "transparency.disclosureconsent": (
+            lambda: {
+                "hcp": hcp(),
+                "year": 2030,
+                "consented": True,
+                "recorded_on": dt.date(2030, 1, 5),
+                "recorded_by": w["carla"],
+            },
+            "consented",
+            False,
         ),
     }
 

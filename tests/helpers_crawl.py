@@ -47,6 +47,7 @@ MARKERS: dict[str, str] = {
     "edit_reason": "MARKER-AUDIT-REASON-EDIT-3f6d",
     "close_reason": "MARKER-AUDIT-REASON-CLOSE-c2e0",
     "other_team_notes": "MARKER-OTHER-TEAM-NOTES-8b1f",
+    "payer_notes": "MARKER-PAYER-NOTES-5e21",
     # Patient-identifying text, as a careless note would hold it: planted with every marker below (and into every
     # other free-text field of every medical model by `plant_every_text_field`). No pattern or name list of the
     # de-identification knows "Quackenbush", so only the firewall itself can keep it from commercial users.
@@ -61,6 +62,8 @@ MARKERS: dict[str, str] = {
     "theme_feedback": "MARKER-THEME-FEEDBACK-b51e",
     "stakeholder_expectations": "MARKER-STAKEHOLDER-EXPECTATIONS-63f0",
     "stakeholder_feedback": "MARKER-STAKEHOLDER-FEEDBACK-d27a",
+    "transfer": "MARKER-TRANSFER-6e1b",
+    "event_minutes": "MARKER-EVENT-MINUTES-3a7c",
 }
 PATIENT = "Patient Zelda Quackenbush, 54"
 # Enough HCPs on one listening priority in one month for the aggregate report to show the group (k = 5), so the
@@ -153,7 +156,7 @@ def make_world(password: str, personas: dict[str, tuple[str, str | None]]) -> tu
     """Reference data, one user per persona and one HCP (owned by alice), all through the actions."""
     from liaison.accounts.actions import create_user, save_product, save_team, save_therapeutic_area
     from liaison.core.context import audit_context
-    from liaison.people.actions import create_hcp
+    from liaison.people.actions import create_hcp, save_external_person
 
     with audit_context(actor=None, source="test", reason="test set-up"):
         oncology = save_therapeutic_area(None, acting_user=None, name="Oncology", mesh_tree_numbers=["C04"])
@@ -215,6 +218,13 @@ def make_world(password: str, personas: dict[str, tuple[str, str | None]]) -> tu
                 strict=True,
             )
         ][:COHORT_SIZE]
+        # A directory entry like the HCPs (not medical), so it exists before any crawl too; the payer-only meeting
+        # with them is planted with the medical records.
+        world["payer"] = save_external_person(
+            None,
+            acting_user=None,
+            data={"first_name": "Priya", "last_name": "Raman", "role": "payer", "title": "Pharmacy director"},
+        )
     return world, hcp
 
 
@@ -306,6 +316,22 @@ def plant_markers(world: dict[str, Any], hcp: Any) -> Planted:
                 "ae_attestation": "no",
                 "therapeutic_area": world["cardio"],
                 "notes": m["other_team_notes"],
+            },
+        )
+    with audit_context(actor=alice, source="test"):
+        # A meeting with only a payer (an external attendee, no HCP): medical like any interaction. Kept out of
+        # the crawl's uuid pool (`extra`); the crawls reach it through the interaction list's links.
+        planted.extra["payer_interaction"] = log_interaction(
+            acting_user=alice,
+            attendees=[],
+            external_attendees=[world["payer"]],
+            data={
+                "occurred_at": occurred,
+                "channel": "video",
+                "purpose": "insight_gathering",
+                "ae_attestation": "no",
+                "therapeutic_area": world["oncology"],
+                "notes": m["payer_notes"],
             },
         )
     with audit_context(actor=mona, source="test"):
@@ -402,14 +428,18 @@ def plant_cohort(world: dict[str, Any], planted: Planted) -> None:
 
 def plant_other_records(world: dict[str, Any], hcp: Any, planted: Planted) -> None:
     """One record of every other medical kind that holds text typed by medical staff, through the actions: HCP
-    feedback, an insight rating, a loop theme and action with its outcome, a standing interest, a theme decision,
-    and a marketing stakeholder (expectations, feedback, the digest it was sent)."""
+    feedback, an insight rating, a loop theme and action with its outcome, a standing interest, a transfer of
+    value and a disclosure consent, a theme decision, and a marketing stakeholder (expectations, feedback, the
+    digest it was sent)."""
     from liaison.core.context import audit_context
     from liaison.engagement.actions import record_hcp_feedback
     from liaison.intel.actions import decide_theme
     from liaison.loop.actions import complete_action, create_action, create_theme, rate_insight
     from liaison.planning.actions import record_standing_interest
+    from liaison.programs import actions as programs
+    from liaison.programs import portal
     from liaison.stakeholders.actions import record_feedback, save_stakeholder
+    from liaison.transparency.actions import record_consent, record_transfer
 
     m, rec, extra = MARKERS, planted.records, planted.extra
     alice, mona, lena = world["alice"], world["mona"], world["lena"]
@@ -428,6 +458,56 @@ def plant_other_records(world: dict[str, Any], hcp: Any, planted: Planted) -> No
         extra["standing_interest"] = record_standing_interest(
             acting_user=alice, hcp=hcp, topic=text("standing_interest")
         )
+        extra["transfer"] = record_transfer(
+            acting_user=alice,
+            recipient_hcp=hcp,
+            nature="research",
+            paid_on=today,
+            amount="1200.00",
+            currency="USD",
+            country="US",
+            study_name=text("transfer"),
+            nct_id="NCT01234567",
+            description=text("transfer"),
+            source_kind="study",
+            source_label=text("transfer"),
+            external_id="crawl-1",
+        )
+        extra["disclosure_consent"] = record_consent(
+            acting_user=alice, hcp=hcp, year=today.year, consented=False, note=text("transfer")
+        )
+        # An advisory board held yesterday with a participant, staff, minutes, an action item and a document:
+        # in the uuid pool, so every event page and API operation is crawled with a real event.
+        held = timezone.now() - dt.timedelta(days=1)
+        board = programs.create_event(
+            acting_user=alice,
+            data={
+                "kind": "advisory_board",
+                "title": text("event_minutes"),
+                "starts_at": held,
+                "ends_at": held + dt.timedelta(hours=4),
+                "therapeutic_area": world["oncology"],
+                "venue": text("event_minutes"),
+                "objectives": [text("event_minutes")],
+            },
+        )
+        programs.add_staff(board, acting_user=alice, user=mona, role="chair")
+        programs.invite_participant(board, acting_user=alice, hcp=hcp, role="advisor", invitation="accepted")
+        programs.save_minutes(board, acting_user=alice, minutes=text("event_minutes"))
+        programs.add_action_item(board, acting_user=alice, title=text("event_minutes"))
+        programs.add_document(board, acting_user=alice, title=text("event_minutes"), reference="DMS-1")
+        # Its asynchronous board: a question, the advisor's portal access, an answer and a follow-up.
+        question = programs.save_board_question(
+            board, acting_user=alice, title=text("event_minutes"), body=text("event_minutes")
+        )
+        access, _ = programs.invite_advisor(
+            board.participants.get(), acting_user=alice, email="gh@example.org"
+        )
+        programs.accept_portal_terms(access, acting_user=access.user, version=portal.CONFIDENTIALITY_VERSION)
+        programs.note_portal_visit(access, acting_user=access.user)
+        answer = programs.post_to_board(question, acting_user=access.user, text=text("event_minutes"))
+        programs.post_to_board(question, acting_user=alice, text=text("event_minutes"), parent=answer)
+        rec["event"] = board
     with audit_context(actor=mona, source="test"):
         insight = rec["standalone_insight"]
         extra["rating"] = rate_insight(
@@ -477,10 +557,26 @@ def plant_other_records(world: dict[str, Any], hcp: Any, planted: Planted) -> No
 # Medical models: those of these apps whose resource the commercial role may not view. The other apps hold no text
 # written by medical staff about HCPs or patients: accounts and people are reference data commercial may see, kol
 # is public evidence, compliance is the audit trail (planted through the audit reasons above).
-MEDICAL_APPS = ("engagement", "insights", "medinfo", "safety", "loop", "planning", "intel", "stakeholders")
+MEDICAL_APPS = (
+    "engagement",
+    "insights",
+    "medinfo",
+    "safety",
+    "loop",
+    "planning",
+    "intel",
+    "stakeholders",
+    "transparency",
+    "programs",
+)
 # Text fields of medical models that are not free text typed by medical staff, or that are meant to reach
 # commercial users: each with the reason. Every other TextField and CharField (without choices) is planted.
 NOT_PLANTED = {
+    "programs.Event.time_zone": "an IANA time-zone name, checked against the zone database by the action",
+    "programs.Event.currency": "an ISO 4217 code, checked by the action",
+    "programs.PortalAccess.token_hash": "the SHA-256 of a portal link, written by the app",
+    "programs.PortalAccess.code_hash": "the SHA-256 of a sign-in code, written by the app",
+    "programs.PortalAccess.consent_version": "the version of the portal's terms, written by the app",
     "insights.ListeningPriority.title": "the theme label of the aggregate report (a company question), by design",
     "insights.Insight.released_summary": "what a reviewer released for commercial; planted with RELEASED_SUMMARY",
     "safety.SafetyReport.source_field": "the name of the screened field, written by the app",

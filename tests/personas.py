@@ -13,4 +13,6 @@ PERSONAS = {
     "otto": ("auditor", None),
     "dave": ("commercial", None),
     "ada": ("admin", None),
+    # An external advisor (portal only), invited to no board: the firewall crawl proves she sees nothing.
+    "vera": ("advisor", None),
 }

@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "liaison.accounts.middleware.BearerTokenMiddleware",
+    "liaison.programs.portal_gate.AdvisorGateMiddleware",
     "liaison.core.middleware.AuditContextMiddleware",
     "liaison.core.exceptions.PermissionDeniedMiddleware",
 ]

@@ -31,6 +31,7 @@ def test_it_describes_every_role():
 API_READS = {
     "hcp": "/hcps",
     "organization": "/organizations",
+    "external_person": "/external-people",
     "interaction": "/interactions",
     "follow_up": "/follow-ups",
     "hcp_feedback": "/interactions/{interaction}/feedback",
@@ -54,11 +55,14 @@ API_READS = {
     "metrics": "/metrics",
     "stakeholder": "/stakeholders",
     "digest": "/digest-deliveries",
+    "event": "/events",
+    "transfer_of_value": "/transfers-of-value",
 }
 # Resources the API does not serve, each with the web page that guards it; docs/roles.md says they are web-only.
 WEB_READS = {
     "user": "/accounts/admin/users/",
     "kol_evidence": "/kol/network/p1/",  # a co-author network: public evidence, medical roles only
+    "advisory_portal": "/portal/",  # the external advisors' participant portal
 }
 # One persona per role (tests/personas.py).
 PERSONA_OF_ROLE = {
@@ -71,6 +75,7 @@ PERSONA_OF_ROLE = {
     "auditor": "otto",
     "commercial": "dave",
     "admin": "ada",
+    "advisor": "vera",
 }
 
 

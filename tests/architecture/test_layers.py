@@ -61,12 +61,14 @@ def test_the_hcp_profile_tabs_and_merge_steps_come_from_the_apps_that_own_the_re
         "interactions",
         "insights",
         "inquiries",
+        "transfers",
         "changelog",
     ]
     assert [s.__module__ for s in merge_steps()] == [
         "liaison.engagement.actions",
         "liaison.insights.actions",
         "liaison.medinfo.actions",
+        "liaison.transparency.actions",
     ]
 
 

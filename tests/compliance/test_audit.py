@@ -24,7 +24,7 @@ from liaison.compliance.chain import verify_chain
 from liaison.core import context as audit_ctx
 from liaison.core.audit import json_value
 from liaison.core.context import MissingAuditContext, audit_context, reason
-from liaison.core.models import AuditedModel, AuditEvent
+from liaison.core.models import AuditedModel, AuditEvent, ImmutableField
 from personas import PASSWORD
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -72,7 +72,9 @@ AUDITED_LABELS = [
     "accounts.territory",
     "accounts.user",
     "accounts.apitoken",
+    "accounts.calendarfeedtoken",
     "people.organization",
+    "people.externalperson",
     "people.hcp",
     "people.affiliation",
     "engagement.interaction",
@@ -97,6 +99,18 @@ AUDITED_LABELS = [
     "loop.theme",
     "loop.insightaction",
     "loop.notification",
+    "programs.event",
+    "programs.eventstaff",
+    "programs.eventparticipant",
+    "programs.eventactionitem",
+    "programs.eventinsight",
+    "programs.eventdocument",
+    "programs.boardquestion",
+    "programs.portalaccess",
+    "programs.boardpost",
+    "programs.portalvisit",
+    "transparency.transferofvalue",
+    "transparency.disclosureconsent",
 ]
 # A renamed model keeps the name its events were written under (AuditedModel.audit_label), so that its history
 # reads and reconciles as one: loop.InsightAction was loop.Action.
@@ -136,12 +150,23 @@ def test_it_writes_exactly_one_event_per_create_update_and_delete(world, acting,
         assert event.source == "test" and event.request_id
 
         old_value = _audit_value(model, field, getattr(obj, field))
-        setattr(obj, field, new_value)
-        start = last_seq()
-        obj.save()
-        (updated,) = events_after(start)
-        assert updated.event_type == f"{name}.updated" and updated.action == "update"
-        assert updated.changes == {field: [old_value, _audit_value(model, field, new_value)]}
+        if field in getattr(model, "immutable_fields", ()):
+            # An append-only record (a board post): the change is refused and writes nothing; the tampering
+            # suite makes the same change behind the application's back and expects verification to find it.
+            setattr(obj, field, new_value)
+            start = last_seq()
+            with pytest.raises(ImmutableField):
+                obj.save()
+            assert events_after(start) == []
+            obj = model.objects.get(pk=obj.pk)
+            new_value = getattr(obj, field)
+        else:
+            setattr(obj, field, new_value)
+            start = last_seq()
+            obj.save()
+            (updated,) = events_after(start)
+            assert updated.event_type == f"{name}.updated" and updated.action == "update"
+            assert updated.changes == {field: [old_value, _audit_value(model, field, new_value)]}
 
         start = last_seq()
         obj.save()

@@ -86,7 +86,7 @@ def test_htmx_and_the_page_scripts_work_under_the_policy(page: Any, world: dict[
     page.goto("/interactions/new/")
 
     # The HCP picker: htmx search, a picked result becomes a chip (app.js).
-    page.get_by_role("searchbox", name="Attendees").fill("Hopk")
+    page.get_by_role("searchbox", name="Attendees", exact=True).fill("Hopk")
     page.get_by_role("option", name=re.compile("Grace Hopkins")).click()
     expect(page.get_by_role("list", name=re.compile("Chosen")).get_by_text("Grace Hopkins")).to_be_visible()
 

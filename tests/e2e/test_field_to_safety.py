@@ -45,7 +45,7 @@ def log_ae_interaction(page: Any) -> str:
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Log interaction").click()
     expect(page.get_by_role("heading", name="Log an interaction")).to_be_visible()
-    page.get_by_role("searchbox", name="Attendees").fill("Hopk")
+    page.get_by_role("searchbox", name="Attendees", exact=True).fill("Hopk")
     page.get_by_role("option", name=re.compile("Grace Hopkins")).click()
     expect(page.get_by_role("list", name=re.compile("Chosen")).get_by_text("Grace Hopkins")).to_be_visible()
     occurred = page.get_by_label("Date and time").input_value()

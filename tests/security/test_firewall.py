@@ -72,10 +72,11 @@ MIN_WEB_REQUESTS = 2000
 MIN_API_REQUESTS = 300
 POST_MARKER = "MARKER-POSTED-BY-COMMERCIAL-5e1d"
 # Web routes a commercial user may legitimately POST to: sign-in/out, the one-way hand-off of a request, the
-# stateless live AE check that the hand-off form uses (it stores nothing and reads no record), and his own
-# API tokens.
+# stateless live AE check that the hand-off form uses (it stores nothing and reads no record), his own
+# API tokens and his own calendar feed address.
 COMMERCIAL_WEB_WRITES = re.compile(
-    r"^/(login|logout)/|^/inquiries/(new|capture|route)/$|^/interactions/ae-check/$|^/accounts/(password|me|token)"
+    r"^/(login|logout)/|^/inquiries/(new|capture|route)/$|^/interactions/ae-check/$"
+    r"|^/accounts/(password|me|token|calendar/$)"
 )
 # The aggregate insight report: the one page whose figures are meant to change once medical records exist (a
 # group of five HCPs or more is counted, and its released summary shown). Compared before and after on its own.
@@ -671,7 +672,9 @@ def findings(django_db_setup: Any, django_db_blocker: Any) -> Any:
             result.after = _snapshot(result.web)  # type: ignore[arg-type]
             _dave_api_crawl(result, dave, result.planted)
             _dave_writes(result, dave, result.planted, routes)
-            for name, with_api in (("alice", True), ("carla", False), ("sam", False), ("iris", False)):
+            # vera, an external advisor invited to no board, crawls too: she must find nothing at all.
+            controls = (("alice", True), ("carla", False), ("sam", False), ("iris", False), ("vera", True))
+            for name, with_api in controls:
                 found, count = _control_crawl(world[name], result.planted, routes, with_api=with_api)
                 result.control[name], result.control_requests[name] = found, count
             print(
@@ -830,6 +833,12 @@ def test_it_lets_the_msl_find_her_own_markers_by_the_same_crawl(findings: Findin
         "standalone_followup",
     }
     assert expected <= found, f"alice could not find {sorted(expected - found)}"
+
+
+def test_it_shows_the_external_advisor_no_marker_on_any_page_or_api_response(findings: Findings) -> None:
+    # The advisor role's only resource is its own portal; everything else answers 403 (programs/portal_gate.py).
+    assert findings.control_requests["vera"] > 100
+    assert findings.control["vera"] == set(), sorted(findings.control["vera"])
 
 
 def test_it_keeps_another_teams_notes_from_the_msl(findings: Findings) -> None:

@@ -30,11 +30,14 @@ FIREWALLED = (
     "audit_event",
     "engagement_plan",
     "standing_interest",
+    "transfer_of_value",
+    "event",
 )
 
 MODELS = {
     "hcp": "people.HCP",
     "organization": "people.Organization",
+    "external_person": "people.ExternalPerson",
     "interaction": "engagement.Interaction",
     "follow_up": "engagement.FollowUp",
     "hcp_feedback": "engagement.HcpFeedback",
@@ -57,12 +60,15 @@ MODELS = {
     "notification": "loop.Notification",
     "stakeholder": "stakeholders.Stakeholder",
     "digest": "stakeholders.DigestDelivery",
+    "transfer_of_value": "transparency.TransferOfValue",
+    "event": "programs.Event",
 }
 # Resources that guard a derived, de-identified view rather than a model: no rows for restrict() to narrow.
 DERIVED = {
     "pre_call_brief": "liaison.briefs.queries",
     "insight_report": "liaison.insights.aggregate_report",
     "metrics": "liaison.metrics.dashboard",
+    "advisory_portal": "liaison.programs.portal",
 }
 
 
@@ -139,11 +145,12 @@ def _rows_owned_by(user: Any, w: dict[str, Any], hcp: Any) -> None:
     from liaison.engagement.models import FollowUp, Interaction
     from liaison.insights.models import Insight
     from liaison.medinfo.models import MedicalInquiry
-    from liaison.people.models import Organization
+    from liaison.people.models import ExternalPerson, Organization
     from liaison.safety.models import SafetyReport
 
     now = timezone.now() - dt.timedelta(hours=1)
     Organization.objects.get_or_create(name="Probe Hospital")
+    ExternalPerson.objects.get_or_create(first_name="Probe", last_name="Payer")
     interaction = Interaction.objects.create(
         owner=user, occurred_at=now, channel="phone", purpose="education"
     )
@@ -174,6 +181,27 @@ def _rows_owned_by(user: Any, w: dict[str, Any], hcp: Any) -> None:
     EngagementPlan.objects.create(owner=user, kind="kol", hcp=hcp, year=2025, planned_per_quarter=1)
     StandingInterest.objects.create(
         hcp=hcp, recorded_by=user, topic="x", recorded_on=dt.date(2025, 1, 1), expires_on=dt.date(2026, 1, 1)
+    )
+    from liaison.transparency.models import TransferOfValue
+
+    TransferOfValue.objects.create(
+        recipient_hcp=hcp,
+        recorded_by=user,
+        nature="consulting_fee",
+        paid_on=dt.date(2026, 1, 2),
+        amount=100,
+        currency="USD",
+        country="US",
+    )
+    from liaison.programs.models import Event
+
+    Event.objects.create(
+        kind="webinar",
+        title="x",
+        starts_at=now,
+        ends_at=now + dt.timedelta(hours=1),
+        therapeutic_area=w["oncology"],
+        owner=user,
     )
     # Public-data KOL records are not owned by anyone: one of each, visible to every role that may view them.
     from liaison.kol.models import IdentityLink, KolScore, KolSnapshot, Publication

@@ -225,3 +225,12 @@ def test_the_safety_queue_says_that_it_shows_only_reports_not_yet_acknowledged(c
     body = client.get(reverse("safety:report_list")).content.decode()
     assert "Queue: not yet acknowledged, oldest first" in body
     assert "All reports, newest Day 0 first" in body
+
+
+def test_the_favicon_is_served_not_404(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
+    page = client.get("/login/").content.decode()
+    assert 'rel="icon"' in page

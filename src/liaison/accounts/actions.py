@@ -23,7 +23,7 @@ from liaison.core.validation import clean_text, clean_text_list
 
 from . import throttle
 from .mfa import RECOVERY_CODES
-from .models import ApiToken, Product, Team, Territory, TherapeuticArea, User
+from .models import ApiToken, CalendarFeedToken, Product, Team, Territory, TherapeuticArea, User
 
 
 def _require_admin(acting_user: User | None, resource: str, action: str) -> None:
@@ -121,6 +121,42 @@ def create_api_token(
         user=user, name=clean_text(name, "name", max_length=120) or "api", prefix=prefix, key_hash=key_hash
     )
     return token, raw
+
+
+@transaction.atomic
+def rotate_calendar_feed(user: User, *, acting_user: User) -> tuple[CalendarFeedToken, str]:
+    """Give `user` a new private calendar feed URL, revoking the old one; returns the token and its raw value,
+    which is shown only once. Only the user themselves (or an admin) may."""
+    if acting_user.pk != user.pk:
+        require(acting_user, "user", "change")
+    _revoke_calendar_feeds(user)
+    raw, prefix, key_hash = CalendarFeedToken.generate()
+    token = CalendarFeedToken.objects.create(user=user, prefix=prefix, key_hash=key_hash)
+    return token, raw
+
+
+@transaction.atomic
+def revoke_calendar_feed(user: User, *, acting_user: User) -> int:
+    """Turn off `user`'s calendar feed: the URL answers 404 from now on. Returns how many tokens were revoked."""
+    if acting_user.pk != user.pk:
+        require(acting_user, "user", "change")
+    return _revoke_calendar_feeds(user)
+
+
+def _revoke_calendar_feeds(user: User) -> int:
+    """Revoke every live feed token of `user` (at most one), each change audited; how many were revoked."""
+    live = list(CalendarFeedToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in live:
+        token.revoked_at = timezone.now()
+        token.save()
+    return len(live)
+
+
+def note_calendar_feed_use(token: CalendarFeedToken, *, now: dt.datetime) -> None:
+    """Stamp when a calendar client last fetched the feed, at most once a minute: bookkeeping outside the token's
+    audit (`audit_exclude`), written past the audited manager like `note_token_use`."""
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        type(token)._base_manager.filter(pk=token.pk).update(last_used_at=now)
 
 
 @transaction.atomic

@@ -6,12 +6,12 @@ They collect and type-check input; `accounts.actions` validates and saves.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
 from liaison.core.forms import LiaisonForm, LongText, TextList
-from liaison.core.roles import Role
+from liaison.core.roles import INVITED_ROLES, Role
 
 from .models import Product, Team, Territory, TherapeuticArea, User
 
@@ -39,7 +39,11 @@ class _UserFields(LiaisonForm):
     last_name = forms.CharField(max_length=150, required=False)
     email = forms.CharField(label="E-mail", max_length=254, required=False, widget=forms.EmailInput)
     title = forms.CharField(label="Job title", max_length=120, required=False)
-    role = forms.ChoiceField(choices=Role.choices, help_text="Decides what the user may see and do.")
+    # External advisors are never made by hand: the invitation to a board creates them (docs/programs.md).
+    role = forms.ChoiceField(
+        choices=[c for c in Role.choices if c[0] not in INVITED_ROLES],
+        help_text="Decides what the user may see and do.",
+    )
     team = _UuidChoice(Team.objects.all(), required=False, empty_label="No team")
     territory = _UuidChoice(Territory.objects.all(), required=False, empty_label="No territory")
     therapeutic_areas = forms.ModelMultipleChoiceField(
@@ -85,6 +89,14 @@ class UserEditForm(_UserFields):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="Leave empty to keep the current password.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("role")
+        if current in INVITED_ROLES:
+            # An advisor stays one (an admin may still deactivate them); nobody becomes one by hand.
+            role = cast(forms.ChoiceField, self.fields["role"])
+            role.choices = [(current, Role(current).label)]
 
 
 class TherapeuticAreaForm(LiaisonForm):

@@ -156,6 +156,54 @@ class ApiToken(AuditedModel):
         return raw, raw[:10], hash_token(raw)
 
 
+class CalendarFeedToken(AuditedModel):
+    """The secret in a user's private calendar feed URL (/calendar/<token>.ics), for Outlook or Google Calendar.
+
+    Calendar clients cannot sign in, so the URL itself is the credential: only its SHA-256 is stored (like an API
+    token), the raw value is shown once when created or rotated. A user has at most one live token; rotating
+    revokes the old one, and a revoked token, or one of a deactivated user, answers 404 like an unknown one.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="calendar_feed_tokens")
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    permission_resource: ClassVar[str] = "user"
+    audit_exclude: ClassVar[tuple[str, ...]] = ("created_at", "updated_at", "last_used_at")
+    audit_fingerprint: ClassVar[tuple[str, ...]] = ("key_hash",)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(revoked_at__isnull=True), name="one_live_calendar_feed"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"calendar feed {self.prefix}…"
+
+    @staticmethod
+    def generate() -> tuple[str, str, str]:
+        """A new raw token (URL-safe), its display prefix and its hash."""
+        raw = "cal_" + secrets.token_urlsafe(32)
+        return raw, raw[:10], hash_token(raw)
+
+    @classmethod
+    def live_for_raw(cls, raw: str) -> CalendarFeedToken | None:
+        """The live token with this raw value whose user is active, or None (unknown, revoked, deactivated)."""
+        token = (
+            cls._base_manager.select_related("user")
+            .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.user.is_active:
+            return None
+        return token
+
+
 class SignInThrottle(models.Model):
     """One sign-in throttling counter: the attempts against an account ("account:<name>") or from a client
     address ("address:<ip>") since the window last lapsed (accounts/throttle.py). Not a regulated record."""

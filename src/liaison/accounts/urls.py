@@ -1,4 +1,4 @@
-"""Administration pages, and the signed-in user's API tokens and second factor."""
+"""Administration pages, and the signed-in user's API tokens, calendar feed and second factor."""
 
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/territories/", views.territory_list, name="territory_list"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<uuid:uuid>/revoke/", views.token_revoke, name="token_revoke"),
+    path("calendar/", views.calendar_feed, name="calendar_feed"),
     path("security/", views.security, name="security"),
     path("security/setup/", views.mfa_setup, name="mfa_setup"),
     path("security/verify/", views.mfa_verify, name="mfa_verify"),

@@ -46,7 +46,7 @@ from .forms import (
     UserEditForm,
     user_initial,
 )
-from .models import ApiToken, Product, Team, Territory, TherapeuticArea, User
+from .models import ApiToken, CalendarFeedToken, Product, Team, Territory, TherapeuticArea, User
 
 
 @dataclass(frozen=True)
@@ -411,6 +411,42 @@ def token_revoke(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
         actions.revoke_api_token(token, acting_user=request.user)
         messages.success(request, f"Token “{token.name}” was revoked; it no longer works.")
     return redirect("accounts:tokens")
+
+
+# --- my private calendar feed -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_feed(request: AuthenticatedRequest) -> HttpResponse:
+    """My private calendar feed (ICS): create or rotate its secret URL (shown once), or turn it off.
+
+    The feed itself is served by the assembly (web/calendar.py) at /calendar/<token>.ics.
+    """
+    user = request.user
+    raw = None
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "revoke":
+        if actions.revoke_calendar_feed(user, acting_user=user):
+            messages.success(request, "Your calendar feed is turned off; its address no longer works.")
+        return redirect("accounts:calendar_feed")
+    if action == "rotate":  # only the page's own buttons change anything; any other POST just shows the page
+        _, raw = actions.rotate_calendar_feed(user, acting_user=user)
+    # A user's own feed token is theirs to see whatever their role, like their API tokens.
+    live = CalendarFeedToken.objects.filter(user=user, revoked_at__isnull=True).first()
+    url = request.build_absolute_uri(reverse("calendar_feed", args=[raw])) if raw else None
+    response = render(
+        request,
+        "accounts/calendar_feed.html",
+        {
+            "live": live,
+            "feed_url": url,
+            "webcal_url": "webcal://" + url.split("://", 1)[1] if url else None,
+        },
+    )
+    if raw:
+        response["Cache-Control"] = "no-store"  # the secret must not linger in any cache
+    return response
 
 
 # --- my sign-in security: the second factor ---------------------------------------------------------------------

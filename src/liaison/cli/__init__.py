@@ -3,7 +3,7 @@
     liaison serve | worker | demo | migrate | user add | token | audit verify | backup | restore | manage
     liaison ingest pubmed|trials|payments|nppes|mesh PATH... | kol score | kol links
     liaison safety deliver|reconcile | text detect-ae|train-ae|export-labels|classify-question|reindex
-    liaison planning remind
+    liaison planning remind | transparency export|import | programs portal-link
 
 Each command sets up Django (settings from environment variables, see docs/configuration.md), does its work
 inside an audit context with source "cli" where it writes, shows a progress bar for long work and ends with a
@@ -17,7 +17,21 @@ from __future__ import annotations
 
 import click
 
-from . import audit, backup, demo, digests, ingest, kol, planning, safety, serve, text, users
+from . import (
+    audit,
+    backup,
+    demo,
+    digests,
+    ingest,
+    kol,
+    planning,
+    programs,
+    safety,
+    serve,
+    text,
+    transparency,
+    users,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,3 +61,5 @@ main.add_command(safety.safety)
 main.add_command(text.text)
 main.add_command(digests.digests)
 main.add_command(planning.planning)
+main.add_command(transparency.transparency)
+main.add_command(programs.programs)

@@ -36,8 +36,13 @@ def user_add(name: str, role: str, password: str | None, email: str, first_name:
 
     from liaison.accounts.actions import create_user
     from liaison.core.context import audit_context
-    from liaison.core.roles import Role
+    from liaison.core.roles import INVITED_ROLES, Role
 
+    if role in INVITED_ROLES:
+        raise click.BadParameter(
+            f"{role!r} users are created by the invitation to a board (docs/programs.md), not by hand",
+            param_hint="'--role'",
+        )
     if role not in Role.values:
         roles = "\n".join(f"  {r.value:<20} {r.label}" for r in Role)
         raise click.BadParameter(f"unknown role {role!r}. Choose one of:\n{roles}", param_hint="'--role'")

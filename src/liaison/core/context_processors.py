@@ -20,6 +20,8 @@ NAV: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("Inquiries", "medinfo:inquiry_list", "inquiry", "view"),
     ("Route a request", "medinfo:inquiry_new", "inquiry", "add"),
     ("Safety", "safety:report_list", "safety_report", "view"),
+    ("Transparency", "transparency:ledger", "transfer_of_value", "view"),
+    ("Events", "programs:event_list", "event", "view"),
     ("KOL", "kol:ranking", "kol_score", "view"),
     ("Metrics", "metrics:dashboard", "metrics", "view"),
     ("Audit", "compliance:audit_list", "audit_event", "view"),

@@ -202,6 +202,13 @@ MATRIX: dict[str, dict[str, set[Role]]] = {
         "change": {R.COMPLIANCE, R.ADMIN},
         "export": {R.COMPLIANCE, R.AUDITOR, R.ADMIN},
     },
+    # The participant portal of asynchronous advisory boards (programs/portal.py): the external advisor's only
+    # resource, and nobody else's. Which boards they see is narrowed to their own invitations; staff run the board
+    # from the event page under `event`.
+    "advisory_portal": {
+        "view": {R.ADVISOR},
+        "respond": {R.ADVISOR},
+    },
 }
 
 RESOURCES = tuple(MATRIX)

@@ -13,6 +13,12 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor (read-only)"
     COMMERCIAL = "commercial", "Commercial"
     ADMIN = "admin", "Administrator"
+    # An external advisor invited to an asynchronous advisory board: signs in only through the participant
+    # portal's e-mailed link and sees that board and nothing else (programs/portal.py).
+    ADVISOR = "advisor", "External advisor (portal only)"
 
 
-MEDICAL_ROLES = frozenset(r for r in Role if r != Role.COMMERCIAL)
+MEDICAL_ROLES = frozenset(r for r in Role if r not in (Role.COMMERCIAL, Role.ADVISOR))
+# Roles that are never given by hand (the admin's user form leaves them out): advisors are created by the invitation
+# to a board.
+INVITED_ROLES = frozenset({Role.ADVISOR})

@@ -9,6 +9,7 @@ from collections import Counter
 from django.utils import timezone
 
 from liaison.engagement.actions import record_hcp_feedback
+from liaison.engagement.demo import load_engagement_demo
 from liaison.engagement.models import Interaction, InteractionAttendee, InteractionStatus
 from liaison.insights.actions import release_summary, review_insight
 from liaison.insights.models import Insight, InsightStatus
@@ -20,9 +21,11 @@ from liaison.loop.actions import complete_action, create_action, create_theme, r
 from liaison.medinfo.actions import answer_inquiry, assign_inquiry, close_inquiry
 from liaison.medinfo.models import MedicalInquiry
 from liaison.planning.demo import load_planning_demo
+from liaison.programs.demo import load_programs_demo
 from liaison.safety.actions import triage_report
 from liaison.safety.models import SafetyReport
 from liaison.stakeholders.demo import load_stakeholders_demo
+from liaison.transparency.demo import load_transparency_demo
 
 from . import content, sources
 from .field import FieldStages
@@ -54,7 +57,10 @@ class DemoLoader(FieldStages):
         self.insight_intelligence()
         self.insight_to_action()
         self.engagement_planning()
+        self.events()
+        self.external_and_planned_meetings()
         self.stakeholders()
+        self.transparency()
         self.hcp_feedback()
 
     # -- workflows ------------------------------------------------------------------------------------------
@@ -132,12 +138,15 @@ class DemoLoader(FieldStages):
         outbox, for the worker to deliver); the newest wait in the queue."""
         sam = self.users["sam"]
         newest_first = list(SafetyReport.objects.order_by("-day_zero", "-pk").select_related("reported_by"))
+        # A small demo raises only a few reports (the detector no longer raises on conditions merely named):
+        # it still shows one new and one forwarded through the outbox, for the worker to deliver.
+        fresh, in_review = (2, 2) if len(newest_first) >= 6 else (min(1, len(newest_first) - 1), 0)
         for rank, report in enumerate(newest_first):
-            if rank < 2:
+            if rank < fresh:
                 continue  # new: inside the SLA, nobody has looked yet
             number = len(newest_first) - rank
             with self.acting(sam):
-                if rank < 4:
+                if rank < fresh + in_review:
                     triage_report(
                         report,
                         acting_user=sam,
@@ -145,7 +154,7 @@ class DemoLoader(FieldStages):
                         note="asked the MSL for the patient's age and sex",
                     )
                     continue
-                if rank < 6:
+                if rank < fresh + in_review + 2:
                     # Forwarded through the outbox: the worker that `liaison serve` runs drops them into
                     # $LIAISON_DATA_DIR/safety-outbox, where they await the safety database's acknowledgement
                     # (or the case id drug safety types in).
@@ -273,9 +282,25 @@ class DemoLoader(FieldStages):
         """Plans and standing interests (liaison.planning), after the literature they match against is loaded."""
         load_planning_demo(acting=self.acting, msls=self.msls, hcps=self.hcps, priorities=self.priorities)
 
+    def events(self) -> None:
+        """Events (liaison.programs): a completed advisory board with its outputs, and upcoming events."""
+        load_programs_demo(
+            acting=self.acting, msls=self.msls, hcps=self.hcps, priorities=self.priorities, areas=self.areas
+        )
+
+    def external_and_planned_meetings(self) -> None:
+        """Meetings with payers and pharmacists, and planned meetings ahead (liaison.engagement)."""
+        load_engagement_demo(acting=self.acting, msls=self.msls, hcps=self.hcps, areas=self.areas)
+
     def stakeholders(self) -> None:
         """Internal stakeholders, a first digest each and some feedback (liaison.stakeholders)."""
         load_stakeholders_demo(acting=self.acting, lead=self.users["lena"], areas=list(self.areas.values()))
+
+    def transparency(self) -> None:
+        """A year of transfers of value and disclosure consents (liaison.transparency), recorded by compliance."""
+        load_transparency_demo(
+            acting=self.acting, compliance=self.users["carla"], owner=self.users["alice"], hcps=self.hcps
+        )
 
     # -- KOL intelligence -----------------------------------------------------------------------------------
 

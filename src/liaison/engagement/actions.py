@@ -17,7 +17,7 @@ from liaison.core.context import reason as audit_reason
 from liaison.core.hooks import create_insight, schedule_index, screen_texts
 from liaison.core.permissions import require
 from liaison.core.validation import clean_choice, clean_text, clean_text_list
-from liaison.people.models import HCP, Channel, HCPStatus
+from liaison.people.models import HCP, Channel, ExternalPerson, HCPStatus
 
 from .models import (
     AEAttestation,
@@ -35,8 +35,11 @@ from .models import (
 FUTURE_SLACK = dt.timedelta(minutes=10)
 
 
-def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    """Validate the interaction fields present in `data` (all of them unless `partial`)."""
+def _clean_interaction(data: dict[str, Any], *, partial: bool, planning: bool = False) -> dict[str, Any]:
+    """Validate the interaction fields present in `data` (all of them unless `partial`).
+
+    `planning` (a draft) lets the time lie in the future: a planned meeting. A submitted interaction happened.
+    """
     if not isinstance(data, dict):
         raise ValidationError({"__all__": "interaction data must be an object"})
     cleaned: dict[str, Any] = {}
@@ -46,8 +49,10 @@ def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
             raise ValidationError({"occurred_at": "a date and time is required"})
         if timezone.is_naive(when):
             when = timezone.make_aware(when)
-        if when > timezone.now() + FUTURE_SLACK:
-            raise ValidationError({"occurred_at": "cannot be in the future"})
+        if not planning and when > timezone.now() + FUTURE_SLACK:
+            raise ValidationError(
+                {"occurred_at": "cannot be in the future; save a draft to plan a meeting ahead"}
+            )
         cleaned["occurred_at"] = when
     if "channel" in data or not partial:
         cleaned["channel"] = clean_choice(data.get("channel"), "channel", Channel.values)
@@ -81,23 +86,41 @@ def _clean_interaction(data: dict[str, Any], *, partial: bool) -> dict[str, Any]
     return cleaned
 
 
-def _check_attendees(attendees: Sequence[HCP]) -> list[HCP]:
-    """One to 200 distinct, current (not merged) HCP records."""
+def _check_hcps(attendees: Sequence[HCP]) -> list[HCP]:
+    """Distinct, current (not merged) HCP records."""
     if isinstance(attendees, str | bytes | dict) or not isinstance(attendees, Iterable):
         raise ValidationError({"attendees": "must be a list of HCP records"})
     attendees = list(attendees)
     if any(not isinstance(h, HCP) for h in attendees):
         raise ValidationError({"attendees": "unknown HCP record"})
     unique = list(dict.fromkeys(attendees))
-    if not unique:
-        raise ValidationError({"attendees": "at least one HCP must attend"})
-    if len(unique) > 200:
-        raise ValidationError({"attendees": "at most 200 attendees"})
     if any(h.status == HCPStatus.MERGED for h in unique):
         raise ValidationError(
             {"attendees": "a merged HCP record cannot attend; use the record it was merged into"}
         )
     return unique
+
+
+def _check_external(external_attendees: Sequence[ExternalPerson]) -> list[ExternalPerson]:
+    """Distinct external-person records."""
+    if isinstance(external_attendees, str | bytes | dict) or not isinstance(external_attendees, Iterable):
+        raise ValidationError({"external_attendees": "must be a list of external people"})
+    people = list(external_attendees)
+    if any(not isinstance(p, ExternalPerson) for p in people):
+        raise ValidationError({"external_attendees": "unknown external person"})
+    return list(dict.fromkeys(people))
+
+
+def _check_attendees(
+    attendees: Sequence[HCP], external_attendees: Sequence[ExternalPerson] = ()
+) -> tuple[list[HCP], list[ExternalPerson]]:
+    """At least one attendee, HCP or external (a meeting with only a payer is an interaction), 200 at most."""
+    hcps, external = _check_hcps(attendees), _check_external(external_attendees)
+    if not hcps and not external:
+        raise ValidationError({"attendees": "at least one HCP or external person must attend"})
+    if len(hcps) + len(external) > 200:
+        raise ValidationError({"attendees": "at most 200 attendees"})
+    return hcps, external
 
 
 @transaction.atomic
@@ -106,13 +129,15 @@ def log_interaction(
     acting_user: User,
     attendees: Sequence[HCP],
     data: dict[str, Any],
+    external_attendees: Sequence[ExternalPerson] = (),
     products: Sequence[Product] = (),
     insights: Sequence[dict[str, Any]] = (),
     follow_ups: Sequence[dict[str, Any]] = (),
     submit: bool = True,
     flag_override_reason: str = "",
 ) -> Interaction:
-    """Log an interaction with its attendees, inline insights and follow-ups, and screen it for safety.
+    """Log an interaction with its attendees (HCPs, external people or both), inline insights and follow-ups,
+    and screen it for safety. A draft (`submit=False`) may be dated in the future: a planned meeting.
 
     Submitting requires the AE attestation. A "yes", or an AE or special-situation term in the notes or an
     insight, raises a safety report with Day 0 = the interaction time, in this same transaction.
@@ -120,8 +145,8 @@ def log_interaction(
     the override is stored on each flagged record and audited.
     """
     require(acting_user, "interaction", "add")
-    cleaned = _clean_interaction(data, partial=False)
-    people = _check_attendees(attendees)
+    cleaned = _clean_interaction(data, partial=False, planning=not submit)
+    people, external = _check_attendees(attendees, external_attendees)
     products = _check_products(products)
     if submit and not cleaned["ae_attestation"]:
         raise ValidationError(
@@ -151,6 +176,8 @@ def log_interaction(
     schedule_index("interaction", interaction.pk)
     for hcp in people:
         InteractionAttendee.objects.create(interaction=interaction, hcp=hcp)
+    if external:
+        interaction.external_attendees.set(external)
     if products:
         interaction.products.set(products)
     created_insights = []
@@ -178,7 +205,7 @@ def log_interaction(
             acting_user=acting_user,
             description=item["description"],
             due_date=item.get("due_date"),
-            hcp=item.get("hcp") or people[0],
+            hcp=item.get("hcp") or (people[0] if people else None),
             interaction=interaction,
             owner=item.get("owner"),
         )
@@ -223,12 +250,16 @@ def update_interaction(
     acting_user: User,
     data: dict[str, Any],
     attendees: Sequence[HCP] | None = None,
+    external_attendees: Sequence[ExternalPerson] | None = None,
     products: Sequence[Product] | None = None,
     submit: bool | None = None,
     reason: str = "",
     flag_override_reason: str = "",
 ) -> Interaction:
     """Edit an interaction. A submitted one needs a reason; new AE text raises a report (Day 0 unchanged).
+
+    Submitting a draft logs it: a planned meeting is submitted once it took place (its time no longer in the
+    future), and is screened then.
 
     Changed notes are checked for compliance flags again: refused unless `flag_override_reason` is given.
     """
@@ -243,7 +274,17 @@ def update_interaction(
         raise ValidationError(
             {"occurred_at": "the time of a submitted interaction is Day 0 for safety and cannot change"}
         )
-    cleaned = _clean_interaction(data, partial=True)
+    submitting = bool(submit) and not was_submitted
+    cleaned = _clean_interaction(data, partial=True, planning=not (was_submitted or submitting))
+    if submitting and cleaned.get("occurred_at", interaction.occurred_at) > timezone.now() + FUTURE_SLACK:
+        raise ValidationError(
+            {"occurred_at": "this meeting is still planned for the future; log it once it has taken place"}
+        )
+    if attendees is not None or external_attendees is not None:
+        people, external = _check_attendees(
+            list(interaction.attendees.all()) if attendees is None else attendees,
+            list(interaction.external_attendees.all()) if external_attendees is None else external_attendees,
+        )
     withdrawn = (
         was_submitted
         and cleaned.get("ae_attestation", interaction.ae_attestation) != interaction.ae_attestation
@@ -264,7 +305,6 @@ def update_interaction(
     old_texts = (interaction.notes, interaction.materials_shared, interaction.ae_attestation)
     for field, value in cleaned.items():
         setattr(interaction, field, value)
-    submitting = bool(submit) and not was_submitted
     if submitting:
         if not interaction.ae_attestation:
             raise ValidationError({"ae_attestation": "answer the adverse event question before submitting"})
@@ -277,12 +317,13 @@ def update_interaction(
         interaction.save()
         schedule_index("interaction", interaction.pk)
         if attendees is not None:
-            people = _check_attendees(attendees)
             interaction.attendance.exclude(hcp__in=people).delete()
             existing = set(interaction.attendance.values_list("hcp_id", flat=True))
             for hcp in people:
                 if hcp.pk not in existing:
                     InteractionAttendee.objects.create(interaction=interaction, hcp=hcp)
+        if external_attendees is not None:
+            interaction.external_attendees.set(external)
         if products is not None:
             interaction.products.set(_check_products(products))
         if notes_changed:

@@ -25,7 +25,7 @@ from liaison.core.models import RestrictQuerySet
 from liaison.core.permissions import require
 from liaison.core.queries import related_restricted
 from liaison.core.views import get_restricted_or_404
-from liaison.people.models import HCP
+from liaison.people.models import HCP, ExternalPerson
 
 from . import actions
 from .models import FollowUp, HcpFeedback, Interaction, InteractionAttendee
@@ -50,6 +50,7 @@ def _interactions(user: User) -> RestrictQuerySet:
     """Interactions with everything InteractionRead shows, the linked records narrowed to what `user` may see."""
     return Interaction.objects.select_related("owner", "therapeutic_area").prefetch_related(
         Prefetch("attendance", queryset=InteractionAttendee.objects.select_related("hcp").order_by("pk")),
+        Prefetch("external_attendees", queryset=ExternalPerson.objects.select_related("organization")),
         "products",
         Prefetch(
             "safety_reports",
@@ -71,6 +72,7 @@ def _interaction_refs(user: User, payload: InteractionCreate | InteractionUpdate
         exclude_unset=True,
         exclude={
             "attendees",
+            "external_attendees",
             "products",
             "submit",
             "reason",
@@ -117,6 +119,7 @@ def create_interaction(request: ApiRequest, payload: InteractionCreate) -> Any:
     user = request.user
     require(user, "interaction", "add")
     attendees = resolve_many(HCP, user, payload.attendees, "attendees")
+    external = resolve_many(ExternalPerson, user, payload.external_attendees, "external_attendees")
     products = resolve_many(Product, user, payload.products, "products")
     data = _interaction_refs(user, payload)
     data.setdefault("ae_attestation", "")
@@ -150,6 +153,7 @@ def create_interaction(request: ApiRequest, payload: InteractionCreate) -> Any:
     interaction = actions.log_interaction(
         acting_user=user,
         attendees=attendees or [],
+        external_attendees=external or [],
         data=data,
         products=products or [],
         insights=insights,
@@ -176,6 +180,7 @@ def update_interaction(request: ApiRequest, uuid: UUID, payload: InteractionUpda
     user = request.user
     interaction = get_restricted_or_404(Interaction, user, uuid, "change")
     attendees = resolve_many(HCP, user, payload.attendees, "attendees")
+    external = resolve_many(ExternalPerson, user, payload.external_attendees, "external_attendees")
     products = resolve_many(Product, user, payload.products, "products")
     data = _interaction_refs(user, payload)
     actions.update_interaction(
@@ -183,6 +188,7 @@ def update_interaction(request: ApiRequest, uuid: UUID, payload: InteractionUpda
         acting_user=user,
         data=data,
         attendees=attendees,
+        external_attendees=external,
         products=products,
         submit=payload.submit,
         reason=payload.reason,

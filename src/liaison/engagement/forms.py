@@ -27,8 +27,8 @@ from liaison.core.forms import (
     parse_uuids,
     text_limit,
 )
-from liaison.people.forms import HCPListField, HCPPickerMixin, visible_hcps
-from liaison.people.models import HCP, Channel
+from liaison.people.forms import HCPListField, HCPPickerMixin, visible_external_people, visible_hcps
+from liaison.people.models import HCP, Channel, ExternalPerson
 
 from .models import (
     AEAttestation,
@@ -49,11 +49,13 @@ class InteractionForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
     """The one-page interaction log: who, when, what, and the mandatory adverse-event attestation."""
 
     attendees = HCPListField(required=False, label="Attendees")
+    external_attendees = HCPListField(required=False, label="Other attendees")
     occurred_at = forms.DateTimeField(
         label="Date and time",
         input_formats=DATETIME_INPUT_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Becomes Day 0 if an adverse event is reported.",
+        help_text="Becomes Day 0 if an adverse event is reported. A future time plans the meeting: save it as "
+        "a draft, then open it and submit once it has taken place.",
     )
     duration_minutes = forms.IntegerField(
         label="Duration (minutes)",
@@ -126,6 +128,20 @@ class InteractionForm(HCPPickerMixin, FlagOverrideMixin, AccessibleForm):
 
     def clean_attendees(self) -> list[HCP]:
         return self.resolve_hcps(self.cleaned_data.get("attendees") or [])
+
+    def clean_external_attendees(self) -> list[ExternalPerson]:
+        uuids = self.cleaned_data.get("external_attendees") or []
+        people = visible_external_people(self.user, uuids)
+        if len(people) != len(uuids):
+            raise forms.ValidationError("One of the people picked no longer exists; search for them again.")
+        return people
+
+    def selected_external(self) -> list[ExternalPerson]:
+        """The external-attendee chips to show: from the submitted data, or the initial value."""
+        if self.is_bound:
+            values = self.data.getlist("external_attendees") if hasattr(self.data, "getlist") else []
+            return visible_external_people(self.user, parse_uuids(values) or [])
+        return list(self.initial.get("external_attendees") or [])
 
     def selected_hcps(self) -> list[HCP]:
         """The attendee chips to show: from the submitted data, or the initial value on a fresh form."""

@@ -6,11 +6,12 @@ from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from liaison.accounts.models import Product, TherapeuticArea, User
 from liaison.core.models import AuditedModel
 from liaison.core.policies import team_scope
-from liaison.people.models import HCP, Channel
+from liaison.people.models import HCP, Channel, ExternalPerson
 
 
 class Purpose(models.TextChoices):
@@ -40,14 +41,22 @@ class InteractionStatus(models.TextChoices):
 
 
 class Interaction(AuditedModel):
-    """A meeting or exchange between an MSL and one or more HCPs.
+    """A meeting or exchange between an MSL and one or more HCPs and/or external people (payers, pharmacists,
+    patient advocates ...): at least one attendee of either kind. A payer meeting is an interaction too.
 
     The AE attestation is mandatory on submission; a "yes", or an AE term in the notes, raises a safety report
-    whose Day 0 is `occurred_at`.
+    whose Day 0 is `occurred_at`. A draft may lie in the future: that is a planned meeting, which the MSL logs
+    (fills in and submits) once it has happened; only then is it screened, with Day 0 = the time it took place.
     """
 
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="interactions")
     attendees = models.ManyToManyField(HCP, through="InteractionAttendee", related_name="interactions")
+    external_attendees = models.ManyToManyField(
+        ExternalPerson,
+        blank=True,
+        related_name="interactions",
+        help_text="People who are not HCP records (payers, pharmacists, patient advocates ...)",
+    )
     occurred_at = models.DateTimeField(db_index=True)
     duration_minutes = models.PositiveIntegerField(default=30)
     channel = models.CharField(max_length=20, choices=Channel.choices)
@@ -90,6 +99,11 @@ class Interaction(AuditedModel):
     @classmethod
     def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return team_scope(queryset, user, "owner")
+
+    @property
+    def is_planned(self) -> bool:
+        """A draft whose time has not come yet: a meeting planned ahead, to be logged once it took place."""
+        return self.status == InteractionStatus.DRAFT and self.occurred_at > timezone.now()
 
     def audit_related_uuids(self) -> list[Any]:
         """Rows whose audit events belong in this interaction's changelog: its attendees."""

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from liaison.accounts.schemas import ProductBrief, TherapeuticAreaBrief, UserBrief
 from liaison.core.api_common import LONG_TEXT, Day, Instant, PageQuery, choices_of
 from liaison.people.models import Channel
-from liaison.people.schemas import HCPBrief
+from liaison.people.schemas import ExternalPersonBrief, HCPBrief
 
 from .models import AEAttestation, FeedbackSource, FollowUpStatus, Initiation, InteractionStatus, Purpose
 
@@ -45,6 +45,9 @@ class InteractionRead(Schema):
     uuid: UUID
     owner: UserBrief
     attendees: list[HCPBrief]
+    external_attendees: list[ExternalPersonBrief] = Field(
+        description="attendees who are not HCP records: payers, pharmacists, patient advocates ..."
+    )
     occurred_at: dt.datetime
     duration_minutes: int
     channel: str
@@ -73,6 +76,10 @@ class InteractionRead(Schema):
     @staticmethod
     def resolve_attendees(obj: Any) -> list[Any]:
         return [a.hcp for a in obj.attendance.all()]
+
+    @staticmethod
+    def resolve_external_attendees(obj: Any) -> list[Any]:
+        return list(obj.external_attendees.all())
 
     @staticmethod
     def resolve_products(obj: Any) -> list[Any]:
@@ -110,9 +117,15 @@ class InlineFollowUp(Schema):
 
 
 class InteractionCreate(Schema):
-    attendees: list[UUID] = Field(min_length=1, max_length=200, description="HCP uuids")
+    attendees: list[UUID] = Field([], max_length=200, description="HCP uuids")
+    external_attendees: list[UUID] = Field(
+        [],
+        max_length=200,
+        description="external-person uuids (payers, pharmacists ...); at least one attendee of either kind",
+    )
     occurred_at: Instant = Field(
-        description="when it happened (Day 0 for any safety report); not in the future"
+        description="when it happened (Day 0 for any safety report); not in the future, except for a draft "
+        "(`submit: false`), which is then a planned meeting"
     )
     channel: Annotated[str, choices_of(Channel)]
     purpose: Annotated[str, choices_of(Purpose)]
@@ -149,7 +162,8 @@ class InteractionUpdate(Schema):
     notes: Annotated[str, Field(max_length=LONG_TEXT)] | None = None
     initiation: Annotated[str, choices_of(Initiation)] | None = None
     ae_attestation: Annotated[str, choices_of(AEAttestation)] | None = None
-    attendees: list[UUID] | None = Field(None, min_length=1, max_length=200)
+    attendees: list[UUID] | None = Field(None, max_length=200)
+    external_attendees: list[UUID] | None = Field(None, max_length=200)
     products: list[UUID] | None = Field(None, max_length=50)
     submit: bool | None = Field(None, description="true submits a draft")
     reason: Annotated[str, Field(max_length=500)] = ""

@@ -29,7 +29,7 @@ from liaison.core.queries import changelog_for, visible_related
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404, requested_page
 from liaison.people.forms import visible_hcps
 from liaison.people.models import HCPStatus
-from liaison.people.views import hcp_autocomplete_url
+from liaison.people.views import external_autocomplete_url, hcp_autocomplete_url
 from liaison_text.ae_lexicon import Detection
 
 from . import actions
@@ -235,14 +235,15 @@ def interaction_new(request: AuthenticatedRequest) -> HttpResponse:
         _check_before_submit(form, insight_rows, submit=submit)
         valid = valid and not form.errors
         if valid and _check_priorities(form, insight_rows):
-            if not form.cleaned_data["attendees"]:
-                form.add_error("attendees", "Add at least one HCP who took part.")
+            if not form.cleaned_data["attendees"] and not form.cleaned_data["external_attendees"]:
+                form.add_error("attendees", "Add at least one HCP or other person who took part.")
             else:
                 insights, follow_ups = _row_payloads(insight_rows, follow_up_rows)
                 try:
                     interaction = actions.log_interaction(
                         acting_user=user,
                         attendees=form.cleaned_data["attendees"],
+                        external_attendees=form.cleaned_data["external_attendees"],
                         data=form.action_data(),
                         products=list(form.cleaned_data.get("products") or []),
                         insights=insights,
@@ -298,7 +299,9 @@ def _form_context(
         "insight_blank": InsightRowForm(auto_id="id_%s___i__", user=user),
         "follow_up_blank": FollowUpRowForm(auto_id="id_%s___i__"),
         "attendees": form.selected_hcps(),
+        "external_attendees": form.selected_external(),
         "autocomplete_url": hcp_autocomplete_url(),
+        "external_autocomplete_url": external_autocomplete_url(),
         "ae_notes": ae_summary(form.data.get("notes", "")) if form.is_bound else None,
         "ae_materials": ae_summary(form.data.get("materials_shared", "")) if form.is_bound else None,
         "flags_notes": compliance_flags(form.data.get("notes", "")) if form.is_bound else [],
@@ -357,7 +360,7 @@ def interaction_list(request: AuthenticatedRequest) -> HttpResponse:
     interactions = (
         Interaction.objects.restrict(user, "view")
         .select_related("owner", "therapeutic_area")
-        .prefetch_related("attendees")
+        .prefetch_related("attendees", "external_attendees")
     )
     if form.is_bound and form.is_valid():
         cd = form.cleaned_data
@@ -430,6 +433,7 @@ def _detail_context(
         "interaction": interaction,
         "tab": tab,
         "attendance": interaction.attendance.select_related("hcp").order_by("hcp__last_name"),
+        "external_attendance": interaction.external_attendees.select_related("organization"),
         "products": interaction.products.all(),
         "insights": visible_related(interaction, "insights", user).select_related(
             "listening_priority", "author"
@@ -506,6 +510,7 @@ def interaction_edit(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
     submitted = interaction.status == InteractionStatus.SUBMITTED
     initial = {
         "attendees": [a.hcp for a in interaction.attendance.select_related("hcp")],
+        "external_attendees": list(interaction.external_attendees.select_related("organization")),
         "occurred_at": timezone.localtime(interaction.occurred_at).replace(second=0, microsecond=0),
         "duration_minutes": interaction.duration_minutes,
         "channel": interaction.channel,
@@ -524,8 +529,8 @@ def interaction_edit(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
         form.is_valid()
         _check_before_submit(form, [], submit=submit)
         if not form.errors:
-            if not form.cleaned_data["attendees"]:
-                form.add_error("attendees", "Add at least one HCP who took part.")
+            if not form.cleaned_data["attendees"] and not form.cleaned_data["external_attendees"]:
+                form.add_error("attendees", "Add at least one HCP or other person who took part.")
             else:
                 data = form.action_data()
                 if submitted:
@@ -536,6 +541,7 @@ def interaction_edit(request: AuthenticatedRequest, uuid: Any) -> HttpResponse:
                         acting_user=user,
                         data=data,
                         attendees=form.cleaned_data["attendees"],
+                        external_attendees=form.cleaned_data["external_attendees"],
                         products=list(form.cleaned_data.get("products") or []),
                         submit=submit,
                         reason=form.cleaned_data.get("reason", ""),

@@ -1,4 +1,4 @@
-"""REST endpoints for HCPs and organisations; writes go through people.actions only."""
+"""REST endpoints for HCPs, organisations and external people; writes go through people.actions only."""
 
 from __future__ import annotations
 
@@ -25,8 +25,12 @@ from liaison.core.permissions import require
 from liaison.core.views import get_restricted_or_404
 
 from . import actions
-from .models import HCP, Organization
+from .models import HCP, ExternalPerson, Organization
 from .schemas import (
+    ExternalPersonCreate,
+    ExternalPersonFilters,
+    ExternalPersonRead,
+    ExternalPersonUpdate,
     HCPCreate,
     HCPFilters,
     HCPMerge,
@@ -40,6 +44,7 @@ from .schemas import (
 
 hcps_router = Router(tags=["hcps"])
 organizations_router = Router(tags=["organizations"])
+external_people_router = Router(tags=["external-people"])
 
 
 def _hcps() -> RestrictQuerySet:
@@ -181,3 +186,74 @@ def update_organization(request: ApiRequest, uuid: UUID, payload: OrganizationUp
     org = get_restricted_or_404(Organization, request.user, uuid, "change")
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     return actions.save_organization(org, acting_user=request.user, data=data)
+
+
+def _external_people() -> RestrictQuerySet:
+    return ExternalPerson.objects.select_related("organization")
+
+
+def _external_person_data(user: User, payload: ExternalPersonCreate | ExternalPersonUpdate) -> dict[str, Any]:
+    """The action's `data` (only fields sent; null leaves a field unchanged except the organisation, which it
+    clears), the organisation resolved against what the user may see."""
+    data = payload.model_dump(exclude_unset=True)
+    data = {k: v for k, v in data.items() if v is not None or k == "organization"}
+    if "organization" in data:
+        data["organization"] = resolve(Organization, user, data["organization"], "organization")
+    return data
+
+
+@external_people_router.get(
+    "", response=responses({200: page_of(ExternalPersonRead)}), operation_id="external_people_list"
+)
+def list_external_people(request: ApiRequest, filters: Query[ExternalPersonFilters]) -> Any:
+    """Payers, pharmacists, patient advocates and other external people by name; filter by `q` (name, title or
+    organisation), `role`, `organization`."""
+    qs = apply_filters(
+        visible(ExternalPerson, request.user, queryset=_external_people()),
+        filters,
+        {
+            "q": lambda q: _words(q, "first_name", "last_name", "title", "organization__name"),
+            "role": "role",
+            "organization": "organization__uuid",
+        },
+    )
+    return limit_offset_page(qs, filters)
+
+
+def _words(q: str, *fields: str) -> Q:
+    """Every word (the first five) in one of `fields`."""
+    words = Q()
+    for word in q.split()[:5]:
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": word})
+        words &= any_field
+    return words
+
+
+@external_people_router.post(
+    "", response=responses({201: ExternalPersonRead}), operation_id="external_people_create"
+)
+def create_external_person(request: ApiRequest, payload: ExternalPersonCreate) -> Any:
+    require(request.user, "external_person", "add")
+    data = _external_person_data(request.user, payload)
+    person = actions.save_external_person(None, acting_user=request.user, data=data)
+    return Status(201, _external_people().get(pk=person.pk))
+
+
+@external_people_router.get(
+    "/{uuid}", response=responses({200: ExternalPersonRead}), operation_id="external_people_read"
+)
+def read_external_person(request: ApiRequest, uuid: UUID) -> Any:
+    return get_restricted_or_404(ExternalPerson, request.user, uuid, queryset=_external_people())
+
+
+@external_people_router.patch(
+    "/{uuid}", response=responses({200: ExternalPersonRead}), operation_id="external_people_update"
+)
+def update_external_person(request: ApiRequest, uuid: UUID, payload: ExternalPersonUpdate) -> Any:
+    person = get_restricted_or_404(ExternalPerson, request.user, uuid, "change")
+    actions.save_external_person(
+        person, acting_user=request.user, data=_external_person_data(request.user, payload)
+    )
+    return _external_people().get(pk=person.pk)

@@ -17,11 +17,29 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from liaison.accounts.models import Territory, TherapeuticArea, User
-from liaison.core.forms import LiaisonForm, TextList, field_of, parse_uuids
+from liaison.core.forms import (
+    AccessibleForm,
+    LiaisonForm,
+    TextList,
+    UUIDModelChoiceField,
+    field_of,
+    parse_uuids,
+)
 from liaison.core.permissions import can
 from liaison.core.roles import Role
 
-from .models import HCP, Channel, ConsentStatus, Frequency, HCPStatus, LawfulBasis, Tier
+from .models import (
+    HCP,
+    Channel,
+    ConsentStatus,
+    ExternalPerson,
+    ExternalRole,
+    Frequency,
+    HCPStatus,
+    LawfulBasis,
+    Organization,
+    Tier,
+)
 
 
 def visible_hcps(user: User, uuids: Sequence[uuid_lib.UUID]) -> list[HCP]:
@@ -350,3 +368,74 @@ class MergeForm(LiaisonForm):
         field_of(self, "duplicate", forms.ModelChoiceField).queryset = (
             HCP.objects.restrict(user, "view").exclude(status=HCPStatus.MERGED).exclude(pk=survivor.pk)
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# External people (payers, pharmacists, patient advocates ...): directory entries like organisations
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def visible_external_people(user: User, uuids: Sequence[uuid_lib.UUID]) -> list[ExternalPerson]:
+    """The external people with these uuids that `user` may see, in the order given."""
+    found = {
+        p.uuid: p
+        for p in ExternalPerson.objects.restrict(user, "view")
+        .select_related("organization")
+        .filter(uuid__in=list(uuids))
+    }
+    return [found[u] for u in uuids if u in found]
+
+
+class ExternalPersonFilterForm(LiaisonForm):
+    """Search and role filter of the external-people directory (GET)."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        help_text="Name, job title or organisation",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label="Role", required=False, choices=[("", "All roles"), *ExternalRole.choices])
+
+
+class ExternalPersonForm(AccessibleForm):
+    """Create or edit an external person; the organisation comes from the organisation picker (a uuid)."""
+
+    first_name = forms.CharField(label="First name", max_length=120)
+    last_name = forms.CharField(label="Last name", max_length=120)
+    role = forms.ChoiceField(label="Role", choices=ExternalRole.choices, initial=ExternalRole.OTHER)
+    title = forms.CharField(
+        label="Job title", required=False, max_length=200, help_text="e.g. Director of Pharmacy"
+    )
+    organization = UUIDModelChoiceField(
+        Organization.objects.none(),
+        label="Organisation",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Pick the organisation from the search results."},
+    )
+    email = forms.EmailField(label="E-mail", required=False, max_length=254)
+    country = forms.CharField(label="Country", required=False, max_length=80)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        field_of(self, "organization", forms.ModelChoiceField).queryset = Organization.objects.restrict(
+            user, "view"
+        )
+
+    def selected_organizations(self) -> list[Organization]:
+        """The organisation chip to show: the submitted one if valid, else the initial one."""
+        if self.is_bound:
+            org = getattr(self, "cleaned_data", {}).get("organization")
+            return [org] if org else []
+        initial = self.initial.get("organization")
+        return [initial] if isinstance(initial, Organization) else []
+
+    def person_data(self) -> dict[str, Any]:
+        """The `data` dict `people.actions.save_external_person` takes."""
+        return {
+            name: self.cleaned_data.get(name) or ("" if name != "organization" else None)
+            for name in self.fields
+        }

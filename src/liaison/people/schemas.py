@@ -9,7 +9,15 @@ from ninja import Field, Schema
 from liaison.accounts.schemas import TherapeuticAreaBrief, UserBrief
 from liaison.core.api_common import PageQuery, SearchText, choices_of
 
-from .models import Channel, ConsentStatus, Frequency, HCPStatus, LawfulBasis, OrganizationKind
+from .models import (
+    Channel,
+    ConsentStatus,
+    ExternalRole,
+    Frequency,
+    HCPStatus,
+    LawfulBasis,
+    OrganizationKind,
+)
 
 ChannelName = Annotated[str, choices_of(Channel)]
 
@@ -173,3 +181,54 @@ class HCPFilters(PageQuery):
     status: Annotated[str, choices_of(HCPStatus)] | None = None
     owner: UUID | None = None
     state: SearchText | None = None
+
+
+class ExternalPersonBrief(Schema):
+    """An external attendee as an interaction shows them: name, role and organisation."""
+
+    uuid: UUID
+    full_name: str
+    role: str
+    organization: OrganizationBrief | None
+
+
+class ExternalPersonRead(Schema):
+    uuid: UUID
+    first_name: str
+    last_name: str
+    full_name: str
+    role: str
+    title: str
+    organization: OrganizationBrief | None
+    email: str
+    country: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ExternalPersonCreate(Schema):
+    first_name: Annotated[str, Field(max_length=120)]
+    last_name: Annotated[str, Field(max_length=120)]
+    role: Annotated[str, choices_of(ExternalRole)] = ExternalRole.OTHER.value
+    title: Annotated[str, Field(max_length=200)] = ""
+    organization: UUID | None = None
+    email: Annotated[str, Field(max_length=254)] = ""
+    country: Annotated[str, Field(max_length=80)] = ""
+
+
+class ExternalPersonUpdate(Schema):
+    """Only the fields sent are changed; `organization: null` clears the organisation."""
+
+    first_name: Annotated[str, Field(max_length=120)] | None = None
+    last_name: Annotated[str, Field(max_length=120)] | None = None
+    role: Annotated[str, choices_of(ExternalRole)] | None = None
+    title: Annotated[str, Field(max_length=200)] | None = None
+    organization: UUID | None = None
+    email: Annotated[str, Field(max_length=254)] | None = None
+    country: Annotated[str, Field(max_length=80)] | None = None
+
+
+class ExternalPersonFilters(PageQuery):
+    q: SearchText | None = None
+    role: Annotated[str, choices_of(ExternalRole)] | None = None
+    organization: UUID | None = None

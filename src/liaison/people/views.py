@@ -1,5 +1,6 @@
 """Web pages for HCPs: directory with live search, autocomplete, the HCP record with its tabs, create (aware
-of duplicates), edit (with a reason) and merge.
+of duplicates), edit (with a reason) and merge; the directory of external people (payers, pharmacists ...)
+with its form and the organisation and external-person pickers.
 
 The medical tabs of an HCP record (interactions, insights, inquiries, changelog) exist only for roles that may
 view that resource, and their rows come from `restrict()`: a commercial user asking for `?tab=interactions` gets
@@ -25,10 +26,24 @@ from liaison.core.forms import add_action_errors
 from liaison.core.permissions import can, require
 from liaison.core.views import AuthenticatedRequest, get_restricted_or_404
 
-from .actions import PossibleDuplicate, create_hcp, find_duplicates, merge_hcps, update_hcp
+from .actions import (
+    PossibleDuplicate,
+    create_hcp,
+    find_duplicates,
+    merge_hcps,
+    save_external_person,
+    update_hcp,
+)
 from .extensions import hcp_tabs, merge_comparisons
-from .forms import HCPCreateForm, HCPEditForm, HCPFilterForm, MergeForm
-from .models import HCP, Channel, HCPStatus
+from .forms import (
+    ExternalPersonFilterForm,
+    ExternalPersonForm,
+    HCPCreateForm,
+    HCPEditForm,
+    HCPFilterForm,
+    MergeForm,
+)
+from .models import HCP, Channel, ExternalPerson, HCPStatus, Organization
 
 if TYPE_CHECKING:
     from liaison.accounts.models import User
@@ -325,3 +340,125 @@ def hcp_merge(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             "rows": _comparison(request.user, survivor, duplicate) if duplicate else [],
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# External people: payers, pharmacists, patient advocates ... (directory entries, like organisations)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def search_external_people(queryset: QuerySet[ExternalPerson], text: str) -> QuerySet[ExternalPerson]:
+    """Every word must match a name part, the job title or the organisation's name."""
+    for word in text.split()[:8]:
+        queryset = queryset.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(title__icontains=word)
+            | Q(organization__name__icontains=word)
+        )
+    return queryset
+
+
+@login_required
+@require_GET
+def external_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The directory of external people: search, role filter, pagination; htmx gets only the results."""
+    require(request.user, "external_person", "view")
+    form = ExternalPersonFilterForm(request.GET)
+    form.is_valid()  # an invalid filter shows its error and is ignored
+    data = getattr(form, "cleaned_data", {})
+    qs: QuerySet[ExternalPerson] = ExternalPerson.objects.restrict(request.user, "view").select_related(
+        "organization"
+    )
+    if data.get("q"):
+        qs = search_external_people(qs, data["q"])
+    if data.get("role"):
+        qs = qs.filter(role=data["role"])
+    context = {
+        "form": form,
+        "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+        "can_add": can(request.user, "external_person", "add"),
+        "can_change": can(request.user, "external_person", "change"),
+        "filtered": bool(data.get("q") or data.get("role")),
+    }
+    if _is_partial(request, "external-results"):
+        return render(request, "people/_external_results.html", context)
+    return render(request, "people/external_list.html", context)
+
+
+def _external_form(request: AuthenticatedRequest, person: ExternalPerson | None) -> HttpResponse:
+    initial = {}
+    if person is not None:
+        initial = {
+            f: getattr(person, f) for f in ("first_name", "last_name", "role", "title", "email", "country")
+        }
+        initial["organization"] = person.organization
+    form = ExternalPersonForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_external_person(person, acting_user=request.user, data=form.person_data())
+        except ValidationError as exc:
+            if person is not None:
+                person.refresh_from_db()
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, f"{saved.full_name} was saved in the directory.")
+            return redirect("people:external_list")
+    return render(
+        request,
+        "people/external_form.html",
+        {"form": form, "person": person, "organizations": form.selected_organizations()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def external_new(request: AuthenticatedRequest) -> HttpResponse:
+    """Add a payer, pharmacist, patient advocate or other external person."""
+    require(request.user, "external_person", "add")
+    return _external_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def external_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
+    """Edit an external person's name, role, title, organisation and contact details."""
+    person = get_restricted_or_404(
+        ExternalPerson,
+        request.user,
+        uuid,
+        "change",
+        queryset=ExternalPerson.objects.select_related("organization"),
+    )
+    return _external_form(request, person)
+
+
+@login_required
+@require_GET
+def external_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
+    """External people matching ?q= (two characters at least), as pick buttons for the attendee picker."""
+    text = (request.GET.get("q") or "").strip()[:100]
+    results: list[ExternalPerson] = []
+    if can(request.user, "external_person", "view") and len(text) >= 2 and "\x00" not in text:
+        qs = ExternalPerson.objects.restrict(request.user, "view").select_related("organization")
+        results = list(search_external_people(qs, text)[:AUTOCOMPLETE_LIMIT])
+    return render(request, "people/_external_autocomplete.html", {"results": results, "q": text})
+
+
+@login_required
+@require_GET
+def organization_autocomplete(request: AuthenticatedRequest) -> HttpResponse:
+    """Organisations matching ?q= by name or city, as pick buttons for the organisation picker."""
+    text = (request.GET.get("q") or "").strip()[:100]
+    results: list[Organization] = []
+    if can(request.user, "organization", "view") and len(text) >= 2 and "\x00" not in text:
+        qs = Organization.objects.restrict(request.user, "view")
+        for word in text.split()[:8]:
+            qs = qs.filter(Q(name__icontains=word) | Q(city__icontains=word))
+        results = list(qs[:AUTOCOMPLETE_LIMIT])
+    return render(request, "people/_organization_autocomplete.html", {"results": results, "q": text})
+
+
+def external_autocomplete_url() -> str:
+    """The external-person search endpoint the attendee pickers use."""
+    return reverse("people:external_autocomplete")

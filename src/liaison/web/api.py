@@ -34,8 +34,10 @@ from liaison.medinfo import api as medinfo
 from liaison.metrics import api as metrics
 from liaison.people import api as people
 from liaison.planning import api as planning
+from liaison.programs import api as programs
 from liaison.safety import api as safety
 from liaison.stakeholders import api as stakeholders
+from liaison.transparency import api as transparency
 
 logger = logging.getLogger("liaison.api")
 
@@ -143,6 +145,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/products", accounts.products_router),
     ("/hcps", people.hcps_router),
     ("/organizations", people.organizations_router),
+    ("/external-people", people.external_people_router),
     ("/interactions", engagement.interactions_router),
     ("/follow-ups", engagement.follow_ups_router),
     ("/insights", insights.insights_router),
@@ -164,6 +167,9 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/insight-action-report", loop.report_router),
     ("/engagement-plans", planning.plans_router),
     ("/standing-interests", planning.interests_router),
+    ("/transfers-of-value", transparency.transfers_router),
+    ("/transparency", transparency.exports_router),
+    ("/events", programs.events_router),
     ("/metrics", metrics.metrics_router),
     ("/stakeholders", stakeholders.stakeholders_router),
     ("/digest-deliveries", stakeholders.deliveries_router),

@@ -63,7 +63,12 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if can(user, "interaction", "view"):
         mine = Interaction.objects.restrict(user, "view").filter(owner=user).prefetch_related("attendees")
         context["recent_interactions"] = list(mine.filter(status=InteractionStatus.SUBMITTED)[:8])
-        context["draft_interactions"] = list(mine.filter(status=InteractionStatus.DRAFT)[:10])
+        drafts = mine.filter(status=InteractionStatus.DRAFT).prefetch_related("external_attendees")
+        # Planned meetings are drafts dated in the future (engagement.models.Interaction.is_planned).
+        context["planned_interactions"] = list(
+            drafts.filter(occurred_at__gt=timezone.now()).order_by("occurred_at")[:10]
+        )
+        context["draft_interactions"] = list(drafts.filter(occurred_at__lte=timezone.now())[:10])
         context["panels"] = True
 
     if can(user, "insight", "view"):

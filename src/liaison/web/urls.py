@@ -1,18 +1,25 @@
 """URL map: the home page, sign-in, web pages per app, the REST API under /api/v1/."""
 
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from liaison.accounts import signin
 
-from . import home
+from . import calendar, home
 from .api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # Browsers ask for /favicon.ico whatever the page links; send them to the icon the pages link.
+    # (The URL is resolved at request time: the static-files manifest may not exist when this module loads.)
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("liaison/favicon.svg"), permanent=True)),
     path("", home.home, name="home"),
     path("login/", signin.LoginView.as_view(), name="login"),
     path("logout/", signin.logout_view, name="logout"),
     path("home/follow-ups/<uuid:uuid>/done/", home.follow_up_done, name="follow_up_done"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("accounts/", include("liaison.accounts.urls")),
     path("hcps/", include("liaison.people.urls")),
     path("interactions/", include("liaison.engagement.urls")),
@@ -23,6 +30,9 @@ urlpatterns = [
     path("briefs/", include("liaison.briefs.urls")),
     path("intel/", include("liaison.intel.urls")),
     path("plans/", include("liaison.planning.urls")),
+    path("transparency/", include("liaison.transparency.urls")),
+    path("events/", include("liaison.programs.urls")),
+    path("portal/", include("liaison.programs.portal_urls")),
     path("loop/", include("liaison.loop.urls")),
     path("metrics/", include("liaison.metrics.urls")),
     path("stakeholders/", include("liaison.stakeholders.urls")),
