@@ -73,6 +73,38 @@ def split_documents(documents: Sequence[str], share: float, seed: int) -> tuple[
     return np.flatnonzero(~held), np.flatnonzero(held)
 
 
+# Steps timed before the run is fitted to its time budget.
+CALIBRATION_STEPS = 10
+# Scoring a batch of the calibration part costs about this share of a training step (no backward pass).
+SCORING_SHARE = 0.35
+
+
+def _fit_budget(
+    steps: int,
+    done: int,
+    elapsed: float,
+    scoring_batches: float,
+    max_minutes: float | None,
+    say: Callable[[str], None],
+) -> int:
+    """The number of steps to run: all of `steps`, or as many as fit in `max_minutes` from the time the first
+    `done` steps took (`elapsed` seconds since the start, loading included), with the calibration scoring."""
+    per_step = elapsed / done
+    scoring = scoring_batches * per_step * SCORING_SHARE
+    total = elapsed + (steps - done) * per_step + scoring
+    if max_minutes is not None and total > max_minutes * 60:
+        fitting = max(done, int((max_minutes * 60 - elapsed - scoring) / per_step) + done)
+        say(
+            f"{per_step:.1f} s a step: the {steps} planned steps would take {total / 60:.0f} min; running "
+            f"{fitting} steps to finish within {max_minutes:g} min (--max-minutes)"
+        )
+        steps = fitting
+        total = elapsed + (steps - done) * per_step + scoring
+    finish = time.strftime("%H:%M", time.localtime(time.time() + total - elapsed))
+    say(f"{per_step:.1f} s a step: about {total / 60:.0f} min in all, done about {finish}")
+    return steps
+
+
 def fine_tune(
     examples: Sequence[tuple[str, bool]],
     model_dir: Path,
@@ -83,9 +115,14 @@ def fine_tune(
     batch_size: int = 32,
     calibration_share: float = 0.15,
     seed: int = 13,
+    max_minutes: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainReport:
     """Fine-tune the encoder and a logistic head on `examples`, choose the threshold, write `model_dir`.
+
+    With `max_minutes`, the time of a step is measured on the first CALIBRATION_STEPS steps and the run is cut
+    to the steps that fit in the budget (the learning-rate schedule follows the new length), leaving time for
+    scoring the calibration part; the progress messages say the estimate and the time left.
 
     Examples carry their documents when they come from `read_training_data`; otherwise every example is its
     own document. Raises TrainingDataError for unusable input and RuntimeError when torch is missing.
@@ -137,7 +174,8 @@ def fine_tune(
         weight = mask.unsqueeze(-1).to(states.dtype)
         return head((states * weight).sum(1) / weight.sum(1).clamp(min=1e-9)).squeeze(-1)
 
-    say(f"fine-tuning on {len(fit_idx)} texts ({int(positives)} AE), {steps} steps")
+    planned = steps
+    say(f"fine-tuning on {len(fit_idx)} texts ({int(positives)} AE), {steps} steps planned")
     rng = np.random.default_rng(seed)
     labels = torch.from_numpy(y)
     encoder.train()
@@ -159,6 +197,10 @@ def fine_tune(
             step += 1
             value = float(loss.detach())
             loss_avg = 0.9 * loss_avg + 0.1 * value if step > 1 else value
+            if step == CALIBRATION_STEPS:
+                steps = _fit_budget(
+                    steps, step, time.perf_counter() - started, len(cal_idx) / batch_size, max_minutes, say
+                )
             if step % 20 == 0 or step == steps:
                 elapsed = time.perf_counter() - started
                 eta = elapsed / step * (steps - step)
@@ -194,7 +236,7 @@ def fine_tune(
             "examples": len(texts),
             "fitted_on": len(fit_idx),
             "calibrated_on": len(cal_idx),
-            "epochs": epochs,
+            "epochs": round(epochs * steps / planned, 3),
             "learning_rate": learning_rate,
             "batch_size": batch_size,
             "heldout_recall": recall,

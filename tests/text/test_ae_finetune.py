@@ -119,3 +119,18 @@ def test_calibration_needs_two_documents_and_positives_on_both_sides(tmp_path):
     assert len(calibrate) == 20 and not set(fit) & set(calibrate)
     with pytest.raises(TrainingDataError, match="both classes"):
         fine_tune([("a rash", True), ("hepatitis", True), ("nausea", True)], tmp_path / "m", epochs=1)
+
+
+def test_a_run_too_long_for_its_budget_is_cut_to_the_steps_that_fit():
+    from liaison_text.ae_finetune import _fit_budget
+
+    said: list[str] = []
+    # 10 steps took 20 s (2 s a step): 1,000 steps would take over half an hour.
+    steps = _fit_budget(1000, 10, 20.0, scoring_batches=30, max_minutes=12, say=said.append)
+    scoring = 30 * 2.0 * 0.35
+    assert steps == int((720 - 20 - scoring) / 2.0) + 10
+    assert 20 + (steps - 10) * 2.0 + scoring <= 720
+    assert "within 12 min" in said[0] and "about 12 min in all" in said[1]
+    # No budget, or a run that fits: every planned step runs.
+    assert _fit_budget(1000, 10, 20.0, scoring_batches=30, max_minutes=None, say=said.append) == 1000
+    assert _fit_budget(100, 10, 20.0, scoring_batches=30, max_minutes=12, say=said.append) == 100

@@ -171,3 +171,27 @@ def test_efpia_refuses_grants_to_individual_hcps(record, french_hcps, world):
     t = record(recipient_hcp=french_hcps[0], nature="grant", country="FR", currency="EUR")
     out = efpia_disclosure(world["carla"], year=2026, country="FR")
     assert [(r.transfer, r.field) for r in out.refusals] == [(str(t.uuid), "nature")]
+
+
+def test_small_payments_are_left_out_until_the_recipients_year_exceeds_the_aggregate(
+    record, hcp, world, acting, system_context, settings
+):
+    from liaison.people.actions import create_hcp
+
+    settings.TRANSPARENCY_CMS_SMALL_PAYMENT = "13.46"
+    settings.TRANSPARENCY_CMS_SMALL_PAYMENT_AGGREGATE = "134.54"
+    coffee = record(recipient_hcp=hcp, nature="food_beverage", amount="9.80")
+    other = create_hcp(
+        acting_user=None,
+        data={"first_name": "Ann", "last_name": "Lee", "city": "Ames", "state": "IA", "npi": "1245319599"},
+    )
+    small = record(recipient_hcp=other, nature="food_beverage", amount="12.00")
+    big = record(recipient_hcp=other, nature="consulting_fee", amount="500.00")
+    result = cms_export(world["carla"], kind="cms-general", year=2026)
+    written = {row[result.columns.index("Record_ID")] for row in result.rows}
+    # Grace's year is 9.80 in all: her small payment need not be reported. Ann's year is 512.00, over the
+    # aggregate, so her 12.00 meal is reported with her fee.
+    assert str(coffee.uuid) not in written
+    assert {str(small.uuid), str(big.uuid)} <= written
+    assert result.below_threshold == 1
+    assert "1 small payment(s) below the reporting threshold" in result.summary()

@@ -445,7 +445,8 @@ def _history(hcp: HCP, user: User, now: dt.datetime) -> dict[str, Any]:
     )
     insights = list(
         Insight.objects.restrict(user, "view")
-        .filter(hcp=hcp)
+        # The HCP's own insights, and those of meetings they attended that are about the meeting as a whole.
+        .filter(Q(hcp=hcp) | Q(hcp__isnull=True, interaction__attendance__hcp=hcp))
         .select_related("therapeutic_area", "listening_priority", "reviewed_by")
         .order_by("-created_at")[:10]
     )

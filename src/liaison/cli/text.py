@@ -80,8 +80,16 @@ def text_detect_ae(batch_size: int) -> None:
 @click.option(
     "--epochs", type=click.FloatRange(0.1, 20), default=2.0, show_default=True, help="Fine-tuning passes."
 )
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0),
+    default=12.0,
+    show_default=True,
+    help="Fine-tuning stops its passes early to finish within this time (measured on the first steps); "
+    "0: no limit.",
+)
 def text_train_ae(
-    path: Path | None, from_triage: bool, target_recall: float, method: str, epochs: float
+    path: Path | None, from_triage: bool, target_recall: float, method: str, epochs: float, max_minutes: float
 ) -> None:
     """Train the supervised AE layer on PATH (an ADE-corpus folder or JSON lines {"text", "ae"}) and/or the
     app's triage labels; the model goes to $LIAISON_DATA_DIR/models/ae and `detect-ae` and every save use it.
@@ -121,8 +129,19 @@ def text_train_ae(
             err.print(f"{file}:{number}: {reason}")
         if tune:
             # Fine-tuning takes minutes: every progress message is printed, so a log shows where it is.
+            console.print(
+                f"Fine-tuning the encoder: at most {max_minutes:g} minutes (--max-minutes), an estimate after "
+                "the first steps; --method linear takes seconds"
+                if max_minutes
+                else "Fine-tuning the encoder with no time limit: an estimate after the first steps"
+            )
             report = fine_tune(
-                examples, ae_model_dir(), target_recall=target_recall, epochs=epochs, progress=console.print
+                examples,
+                ae_model_dir(),
+                target_recall=target_recall,
+                epochs=epochs,
+                max_minutes=max_minutes or None,
+                progress=console.print,
             )
         else:
             if method == "auto":

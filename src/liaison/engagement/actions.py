@@ -181,7 +181,7 @@ def log_interaction(
     if products:
         interaction.products.set(products)
     created_insights = []
-    for item in insights:
+    for i, item in enumerate(insights):
         if not (item.get("text") or "").strip():
             continue
         created_insights.append(
@@ -189,29 +189,45 @@ def log_interaction(
                 acting_user=acting_user,
                 text=item["text"],
                 therapeutic_area=item.get("therapeutic_area") or interaction.therapeutic_area,
-                hcp=item.get("hcp") or (people[0] if len(people) == 1 else None),
+                hcp=_attributed_hcp(item.get("hcp"), people, f"insights.{i}.hcp", required=False),
                 interaction=interaction,
                 listening_priority=item.get("listening_priority"),
-                product=item.get("product"),
+                # The product discussed carries over when there was one; with several the MSL picks.
+                product=item.get("product") or (products[0] if len(products) == 1 else None),
                 submit=submit,
                 screen=False,
                 flag_override_reason=flag_override_reason,
             )
         )
-    for item in follow_ups:
+    for i, item in enumerate(follow_ups):
         if not (item.get("description") or "").strip():
             continue
         create_follow_up(
             acting_user=acting_user,
             description=item["description"],
             due_date=item.get("due_date"),
-            hcp=item.get("hcp") or (people[0] if people else None),
+            hcp=_attributed_hcp(item.get("hcp"), people, f"follow_ups.{i}.hcp", required=True),
             interaction=interaction,
             owner=item.get("owner"),
         )
     if submit:
         screen_interaction(interaction, insights=created_insights)
     return interaction
+
+
+def _attributed_hcp(chosen: Any, people: Sequence[HCP], field: str, *, required: bool) -> HCP | None:
+    """The attendee an inline insight or follow-up is about: the one chosen (it must be an attendee), else the
+    only HCP attendee. With several, an insight left unattributed is about the meeting as a whole (it shows in
+    every attendee's brief); a follow-up (`required`) must name its HCP, never silently the first."""
+    if chosen is not None:
+        if chosen not in people:
+            raise ValidationError({field: "choose one of the HCPs who attended"})
+        return chosen
+    if len(people) == 1:
+        return people[0]
+    if required and len(people) > 1:
+        raise ValidationError({field: "several HCPs attended: choose which one this follow-up is for"})
+    return None
 
 
 def _check_products(products: Sequence[Product]) -> list[Product]:

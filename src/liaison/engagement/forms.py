@@ -40,6 +40,11 @@ from .models import (
     Purpose,
 )
 
+# The blank choice of an inline row's attendee select: an insight about the meeting as a whole; a follow-up must
+# name its HCP when several attended.
+MEETING_AS_A_WHOLE = "The meeting as a whole"
+CHOOSE_ATTENDEE = "Choose the HCP…"
+
 BLANK = [("", "—")]
 # What the live AE check advises: answer the attestation, or that submitting/routing tells drug safety.
 AE_HINTS = ("attest", "submit", "route")
@@ -250,11 +255,27 @@ class InsightRowForm(AccessibleForm):
         widget=PrioritySelect(attrs={"data-priority-select": ""}),
     )
 
+    insight_hcp = forms.CharField(
+        label="About",
+        required=False,
+        widget=forms.Select(attrs={"data-attendee-select": "", "data-blank": MEETING_AS_A_WHOLE}),
+        help_text="Which attendee said it; the meeting as a whole shows it in every attendee's brief.",
+    )
+    insight_product: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None,
+        label="Product",
+        required=False,
+        empty_label="The product discussed (when one)",
+        to_field_name="uuid",
+    )
+
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "insight_priority", forms.ModelChoiceField).queryset = (
             hooks.listening_priorities(user).filter(active=True).select_related("therapeutic_area")
         )
+        field_of(self, "insight_product", forms.ModelChoiceField).queryset = product_choices(user)
+        attendee_choices(self, "insight_hcp", [], MEETING_AS_A_WHOLE)
         watch_for_ae(self.fields["insight_text"])
 
     @property
@@ -274,6 +295,16 @@ class FollowUpRowForm(AccessibleForm):
     followup_due = forms.DateField(
         label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    followup_hcp = forms.CharField(
+        label="For",
+        required=False,
+        widget=forms.Select(attrs={"data-attendee-select": "", "data-blank": CHOOSE_ATTENDEE}),
+        help_text="The attendee it was promised to (asked when several HCPs attended).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        attendee_choices(self, "followup_hcp", [], CHOOSE_ATTENDEE)
 
     def clean(self) -> dict[str, Any]:
         cd = super().clean() or {}
@@ -291,6 +322,24 @@ class FollowUpRowForm(AccessibleForm):
 
 
 RowForm = TypeVar("RowForm", bound="AccessibleForm")
+
+
+def attendee_choices(form: forms.Form, name: str, hcps: Sequence[HCP], blank: str) -> None:
+    """Offer the interaction's HCP attendees on a row's attendee select (app.js keeps it in step with the
+    attendee picker as HCPs are added or removed)."""
+    widget = form.fields[name].widget
+    widget.choices = [("", blank), *((str(h.uuid), h.full_name) for h in hcps)]
+
+
+def attribute_rows(rows: Sequence[forms.Form], name: str, hcps: Sequence[HCP], blank: str) -> None:
+    """Offer `hcps` on every row and check each row's choice is one of them (a removed attendee, or a uuid that
+    was never one, is an error on the row)."""
+    known = {str(h.uuid) for h in hcps}
+    for row in rows:
+        attendee_choices(row, name, hcps, blank)
+        chosen = row.cleaned_data.get(name) if hasattr(row, "cleaned_data") else ""
+        if chosen and chosen not in known:
+            row.add_error(name, "Choose one of the HCPs who attended.")
 
 
 def row_forms(

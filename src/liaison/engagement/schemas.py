@@ -99,7 +99,9 @@ class InteractionRead(Schema):
 
 
 class InlineInsight(Schema):
-    """An insight captured with the interaction; area defaults to the interaction's, HCP to the sole attendee."""
+    """An insight captured with the interaction; area defaults to the interaction's, HCP to the sole attendee
+    (with several and none given, the insight is about the meeting and shows in each attendee's brief), product
+    to the only product discussed."""
 
     text: Annotated[str, Field(max_length=5000)]
     therapeutic_area: UUID | None = None
@@ -109,7 +111,8 @@ class InlineInsight(Schema):
 
 
 class InlineFollowUp(Schema):
-    """A follow-up promised in the interaction; the HCP defaults to the first attendee."""
+    """A follow-up promised in the interaction; the HCP defaults to the sole attendee and must be given (one of
+    the attendees) when several HCPs attended."""
 
     description: Annotated[str, Field(max_length=2000)]
     due_date: Day

@@ -34,6 +34,8 @@ from liaison_text.ae_lexicon import Detection
 
 from . import actions
 from .forms import (
+    CHOOSE_ATTENDEE,
+    MEETING_AS_A_WHOLE,
     AECheckForm,
     FlagCheckForm,
     FollowUpFilterForm,
@@ -44,6 +46,8 @@ from .forms import (
     InteractionEditForm,
     InteractionFilterForm,
     InteractionForm,
+    attendee_choices,
+    attribute_rows,
     row_forms,
 )
 from .models import FollowUp, FollowUpStatus, HcpFeedback, Interaction, InteractionStatus
@@ -51,8 +55,8 @@ from .models import FollowUp, FollowUpStatus, HcpFeedback, Interaction, Interact
 if TYPE_CHECKING:
     from liaison.accounts.models import User
 
-INSIGHT_ROW = ["insight_text", "insight_priority"]
-FOLLOW_UP_ROW = ["followup_description", "followup_due"]
+INSIGHT_ROW = ["insight_text", "insight_priority", "insight_hcp", "insight_product"]
+FOLLOW_UP_ROW = ["followup_description", "followup_due", "followup_hcp"]
 
 CATEGORY_LABELS = {
     "pregnancy_lactation": "Pregnancy or breastfeeding exposure",
@@ -139,10 +143,16 @@ def _deny_unless_any(user: User, *pairs: tuple[str, str]) -> None:
 
 
 def _row_payloads(
-    insight_rows: list[InsightRowForm], follow_up_rows: list[FollowUpRowForm]
+    insight_rows: list[InsightRowForm], follow_up_rows: list[FollowUpRowForm], attendees: list[Any]
 ) -> tuple[list, list]:
+    by_uuid = {str(h.uuid): h for h in attendees}
     insights = [
-        {"text": r.cleaned_data["insight_text"], "listening_priority": r.cleaned_data.get("insight_priority")}
+        {
+            "text": r.cleaned_data["insight_text"],
+            "listening_priority": r.cleaned_data.get("insight_priority"),
+            "hcp": by_uuid.get(r.cleaned_data.get("insight_hcp") or ""),
+            "product": r.cleaned_data.get("insight_product"),
+        }
         for r in insight_rows
         if (r.cleaned_data.get("insight_text") or "").strip()
     ]
@@ -150,11 +160,28 @@ def _row_payloads(
         {
             "description": r.cleaned_data["followup_description"],
             "due_date": r.cleaned_data.get("followup_due"),
+            "hcp": by_uuid.get(r.cleaned_data.get("followup_hcp") or ""),
         }
         for r in follow_up_rows
         if (r.cleaned_data.get("followup_description") or "").strip()
     ]
     return insights, follow_ups
+
+
+def _check_attribution(
+    form: InteractionForm, insight_rows: list[InsightRowForm], follow_up_rows: list[FollowUpRowForm]
+) -> list[Any]:
+    """Offer the chosen HCP attendees on the rows and say on the row itself when a choice is not an attendee,
+    or when a follow-up does not say whom it is for although several HCPs attended. Returns the attendees."""
+    attendees = list(form.cleaned_data.get("attendees") or []) if hasattr(form, "cleaned_data") else []
+    attribute_rows(insight_rows, "insight_hcp", attendees, MEETING_AS_A_WHOLE)
+    attribute_rows(follow_up_rows, "followup_hcp", attendees, CHOOSE_ATTENDEE)
+    if len(attendees) > 1:
+        for row in follow_up_rows:
+            cd = getattr(row, "cleaned_data", {})
+            if (cd.get("followup_description") or "").strip() and not cd.get("followup_hcp"):
+                row.add_error("followup_hcp", "Several HCPs attended: choose whom this follow-up is for.")
+    return attendees
 
 
 def _check_priorities(form: InteractionForm, insight_rows: list[InsightRowForm]) -> bool:
@@ -233,12 +260,13 @@ def interaction_new(request: AuthenticatedRequest) -> HttpResponse:
             [form.is_valid(), *[r.is_valid() for r in insight_rows], *[r.is_valid() for r in follow_up_rows]]
         )
         _check_before_submit(form, insight_rows, submit=submit)
-        valid = valid and not form.errors
+        attendees = _check_attribution(form, insight_rows, follow_up_rows)
+        valid = valid and not form.errors and not any(r.errors for r in [*insight_rows, *follow_up_rows])
         if valid and _check_priorities(form, insight_rows):
             if not form.cleaned_data["attendees"] and not form.cleaned_data["external_attendees"]:
                 form.add_error("attendees", "Add at least one HCP or other person who took part.")
             else:
-                insights, follow_ups = _row_payloads(insight_rows, follow_up_rows)
+                insights, follow_ups = _row_payloads(insight_rows, follow_up_rows, attendees)
                 try:
                     interaction = actions.log_interaction(
                         acting_user=user,
@@ -289,16 +317,23 @@ def _form_context(
     **extra: Any,
 ) -> dict[str, Any]:
     user = request.user
+    attendees = form.selected_hcps()
     for row in insight_rows:
         row.ae = ae_summary(row.data.get("insight_text", "")) if row.is_bound else None
         row.flags = compliance_flags(row.data.get("insight_text", "")) if row.is_bound else []
+    insight_blank = InsightRowForm(auto_id="id_%s___i__", user=user)
+    follow_up_blank = FollowUpRowForm(auto_id="id_%s___i__")
+    for row in [*insight_rows, insight_blank]:
+        attendee_choices(row, "insight_hcp", attendees, MEETING_AS_A_WHOLE)
+    for row in [*follow_up_rows, follow_up_blank]:
+        attendee_choices(row, "followup_hcp", attendees, CHOOSE_ATTENDEE)
     return {
         "form": form,
         "insight_rows": insight_rows,
         "follow_up_rows": follow_up_rows,
-        "insight_blank": InsightRowForm(auto_id="id_%s___i__", user=user),
-        "follow_up_blank": FollowUpRowForm(auto_id="id_%s___i__"),
-        "attendees": form.selected_hcps(),
+        "insight_blank": insight_blank,
+        "follow_up_blank": follow_up_blank,
+        "attendees": attendees,
         "external_attendees": form.selected_external(),
         "autocomplete_url": hcp_autocomplete_url(),
         "external_autocomplete_url": external_autocomplete_url(),

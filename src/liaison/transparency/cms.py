@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -164,6 +166,7 @@ class ExportResult:
     rows: list[list[Any]] = field(default_factory=list)
     refusals: list[ExportRefusal] = field(default_factory=list)
     out_of_scope: int = 0
+    below_threshold: int = 0
     country: str = CMS_COUNTRY
 
     @property
@@ -186,6 +189,11 @@ class ExportResult:
         return (
             f"{len(self.rows)} row(s) written, {len(self.refusals)} refusal(s), "
             f"{self.out_of_scope} transfer(s) outside this file's scope"
+            + (
+                f", {self.below_threshold} small payment(s) below the reporting threshold"
+                if self.below_threshold
+                else ""
+            )
         )
 
 
@@ -210,6 +218,41 @@ def _manufacturer() -> tuple[str, str]:
         str(getattr(settings, "TRANSPARENCY_CMS_MANUFACTURER_ID", "")),
         str(getattr(settings, "TRANSPARENCY_CMS_MANUFACTURER_NAME", "")),
     )
+
+
+def small_payment_limits() -> tuple[Decimal, Decimal]:
+    """(per payment, yearly aggregate) below which a payment need not be reported: 42 CFR 403.904(i)(1) sets
+    $10 and $100, raised each year by the consumer price index; CMS publishes the figures of each program year,
+    which an operator sets in TRANSPARENCY_CMS_SMALL_PAYMENT / TRANSPARENCY_CMS_SMALL_PAYMENT_AGGREGATE."""
+    return (
+        Decimal(str(getattr(settings, "TRANSPARENCY_CMS_SMALL_PAYMENT", "10.00"))),
+        Decimal(str(getattr(settings, "TRANSPARENCY_CMS_SMALL_PAYMENT_AGGREGATE", "100.00"))),
+    )
+
+
+def _yearly_totals(user: User, year: int) -> dict[tuple[str, int | None], Decimal]:
+    """Each US recipient's total in US dollars for the year, general and research payments together (the
+    aggregate the small-payment rule compares), keyed by ("hcp"|"org", id)."""
+    totals: dict[tuple[str, int | None], Decimal] = defaultdict(Decimal)
+    rows = (
+        TransferOfValue.objects.restrict(user, "export")
+        .filter(voided_at__isnull=True, paid_on__year=year, country=CMS_COUNTRY, currency=CMS_CURRENCY)
+        .values_list("recipient_hcp_id", "recipient_organization_id", "amount")
+    )
+    for hcp_id, org_id, amount in rows:
+        totals[("hcp", hcp_id) if hcp_id is not None else ("org", org_id)] += amount
+    return totals
+
+
+def _is_small(t: TransferOfValue, totals: dict[tuple[str, int | None], Decimal]) -> bool:
+    """Below the per-payment limit, to a recipient whose yearly aggregate does not exceed the aggregate limit."""
+    each, aggregate = small_payment_limits()
+    key = (
+        ("hcp", t.recipient_hcp_id)
+        if t.recipient_hcp_id is not None
+        else ("org", t.recipient_organization_id)
+    )
+    return t.currency == CMS_CURRENCY and t.amount < each and totals.get(key, Decimal(0)) <= aggregate
 
 
 def _problems(t: TransferOfValue, kind: str) -> list[tuple[str, str]]:
@@ -338,9 +381,13 @@ def cms_export(user: User, *, kind: str, year: int) -> ExportResult:
         .select_related("recipient_hcp", "recipient_organization")
         .order_by("paid_on", "pk")
     )
+    totals = _yearly_totals(user, year)
     for t in transfers:
         if t.country != CMS_COUNTRY:
             result.out_of_scope += 1
+            continue
+        if _is_small(t, totals):
+            result.below_threshold += 1
             continue
         problems = _problems(t, transfer_kind)
         if problems:

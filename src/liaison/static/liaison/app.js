@@ -117,6 +117,30 @@
     }
   });
 
+  // --- inline insights and follow-ups name an attendee: their selects follow the attendee picker's chips ---------
+  function syncAttendeeSelects() {
+    var picker = document.querySelector('[data-picker][data-name="attendees"]');
+    if (!picker) return;
+    var people = Array.prototype.map.call(picker.querySelectorAll('.chip'), function (chip) {
+      return { uuid: chip.querySelector('input').value, name: chip.querySelector('span').textContent };
+    });
+    document.querySelectorAll('select[data-attendee-select]').forEach(function (select) {
+      var chosen = select.value;
+      select.innerHTML = '';
+      var blank = document.createElement('option'); blank.value = ''; blank.textContent = select.dataset.blank || '';
+      select.appendChild(blank);
+      people.forEach(function (p) {
+        var option = document.createElement('option'); option.value = p.uuid; option.textContent = p.name;
+        select.appendChild(option);
+      });
+      select.value = people.some(function (p) { return p.uuid === chosen; }) ? chosen : '';
+    });
+  }
+  document.querySelectorAll('[data-picker][data-name="attendees"] [data-chips]').forEach(function (chips) {
+    new MutationObserver(syncAttendeeSelects).observe(chips, { childList: true });
+  });
+  document.addEventListener('rows:added', syncAttendeeSelects);
+
   // --- listening priorities follow the chosen therapeutic area (all of them when none is chosen) ----------------
   document.querySelectorAll('[data-priority-filter]').forEach(function (marker) {
     var area = document.getElementById(marker.dataset.areaSelect || 'id_therapeutic_area');
