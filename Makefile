@@ -59,8 +59,11 @@ demo: install
 serve: install
 	$(DEMO_ENV) $(BIN)/liaison serve --migrate --port $(PORT)
 
+# The suite runs on every core (pytest-xdist; one test database and data directory per worker), a test file
+# per worker at a time so that a file's module fixtures are built once. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: install-test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check src tests

@@ -115,6 +115,16 @@ def audit_factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str,
             owner=w["alice"],
         )
 
+    def congress_session() -> Any:
+        from liaison.programs.models import CongressSession
+
+        return CongressSession.objects.create(
+            event=event(),
+            code=f"S{CongressSession.objects.count()}",
+            title="Late-breaking abstracts",
+            starts_at=now,
+        )
+
     def question() -> Any:
         from liaison.programs.models import BoardQuestion
 
@@ -396,6 +406,54 @@ def audit_factories(w: dict[str, Any]) -> dict[str, tuple[Callable[[], dict[str,
             lambda: {"access": portal_access(), "started_at": now, "last_seen": now},
             "started_at",
             now - dt.timedelta(minutes=5),
+        ),
+        "programs.needsassessment": (
+            lambda: {"event": event(), "questions": ["Which patients need adjuvant therapy?"]},
+            "rationale",
+            "No community-practice data on adjuvant use.",
+        ),
+        "programs.fmvrate": (
+            lambda: {
+                "activity": "advisory_board",
+                "hourly_rate": "250.00",
+                "currency": "EUR",
+                "valid_from": dt.date(2030, 1, 1),
+            },
+            "hourly_rate",
+            "275.00",
+        ),
+        "programs.fmvcap": (
+            lambda: {"country": "DE", "amount": "20000.00", "currency": "EUR"},
+            "amount",
+            "25000.00",
+        ),
+        "programs.advisorcontract": (
+            lambda: {
+                "participant": participant(),
+                "activity": "advisory_board",
+                "services": "One-day advisory board",
+                "hours": "6.00",
+                "hourly_rate": "250.00",
+                "currency": "EUR",
+                "created_by": w["alice"],
+            },
+            "override_reason",
+            "Guideline author; FMV committee approved.",
+        ),
+        "programs.congresssession": (
+            lambda: {"event": event(), "code": "LBA1", "title": "Late-breaking abstracts", "starts_at": now},
+            "room",
+            "Hall A",
+        ),
+        "programs.coverageassignment": (
+            lambda: {"session": congress_session(), "user": w["alice"]},
+            "covered_at",
+            now,
+        ),
+        "programs.sessionnote": (
+            lambda: {"session": congress_session(), "author": w["alice"], "text": "Overall survival held."},
+            "text",
+            "Overall survival held at five years.",
         ),
         "transparency.transferofvalue": (
             lambda: {

@@ -431,6 +431,7 @@ def plant_other_records(world: dict[str, Any], hcp: Any, planted: Planted) -> No
     feedback, an insight rating, a loop theme and action with its outcome, a standing interest, a transfer of
     value and a disclosure consent, a theme decision, and a marketing stakeholder (expectations, feedback, the
     digest it was sent)."""
+    from helpers_governance import approve_needs_assessment, contract_participant
     from liaison.core.context import audit_context
     from liaison.engagement.actions import record_hcp_feedback
     from liaison.intel.actions import decide_theme
@@ -438,6 +439,7 @@ def plant_other_records(world: dict[str, Any], hcp: Any, planted: Planted) -> No
     from liaison.planning.actions import record_standing_interest
     from liaison.programs import actions as programs
     from liaison.programs import portal
+    from liaison.programs.actions import congress
     from liaison.stakeholders.actions import record_feedback, save_stakeholder
     from liaison.transparency.actions import record_consent, record_transfer
 
@@ -492,22 +494,54 @@ def plant_other_records(world: dict[str, Any], hcp: Any, planted: Planted) -> No
             },
         )
         programs.add_staff(board, acting_user=alice, user=mona, role="chair")
+        approve_needs_assessment(
+            board, compliance=world["carla"], acting=lambda u: audit_context(actor=u, source="test")
+        )
         programs.invite_participant(board, acting_user=alice, hcp=hcp, role="advisor", invitation="accepted")
         programs.save_minutes(board, acting_user=alice, minutes=text("event_minutes"))
         programs.add_action_item(board, acting_user=alice, title=text("event_minutes"))
         programs.add_document(board, acting_user=alice, title=text("event_minutes"), reference="DMS-1")
         # Its asynchronous board: a question, the advisor's portal access, an answer and a follow-up.
-        question = programs.save_board_question(
+        question = programs.board.save_board_question(
             board, acting_user=alice, title=text("event_minutes"), body=text("event_minutes")
         )
-        access, _ = programs.invite_advisor(
+        access, _ = programs.board.invite_advisor(
             board.participants.get(), acting_user=alice, email="gh@example.org"
         )
-        programs.accept_portal_terms(access, acting_user=access.user, version=portal.CONFIDENTIALITY_VERSION)
-        programs.note_portal_visit(access, acting_user=access.user)
-        answer = programs.post_to_board(question, acting_user=access.user, text=text("event_minutes"))
-        programs.post_to_board(question, acting_user=alice, text=text("event_minutes"), parent=answer)
+        programs.board.accept_portal_terms(
+            access, acting_user=access.user, version=portal.CONFIDENTIALITY_VERSION
+        )
+        programs.board.note_portal_visit(access, acting_user=access.user)
+        answer = programs.board.post_to_board(question, acting_user=access.user, text=text("event_minutes"))
+        programs.board.post_to_board(question, acting_user=alice, text=text("event_minutes"), parent=answer)
         rec["event"] = board
+        contract_participant(
+            access.participant,
+            compliance=world["carla"],
+            acting=lambda u: audit_context(actor=u, source="test"),
+        )
+        # A congress held yesterday: a session of its programme, a colleague covering it and a note on it.
+        meeting = programs.create_event(
+            acting_user=alice,
+            data={
+                "kind": "congress",
+                "title": text("event_minutes"),
+                "starts_at": held,
+                "ends_at": held + dt.timedelta(hours=4),
+                "therapeutic_area": world["oncology"],
+            },
+        )
+        quoted = '"' + text("event_minutes").replace('"', '""') + '"'
+        start = f"{timezone.localtime(held, meeting.zone):%Y-%m-%d %H:%M}"
+        congress.import_sessions(
+            meeting,
+            acting_user=alice,
+            data=f"code,title,start,room,presenters\nS1,{quoted},{start},{quoted},{quoted}\n",
+        )
+        session = meeting.sessions.get()
+        congress.assign_coverage(session, acting_user=alice, user=mona)
+        note = text("event_minutes")
+        extra["session_note"] = congress.add_session_note(session, acting_user=alice, text=note)
     with audit_context(actor=mona, source="test"):
         insight = rec["standalone_insight"]
         extra["rating"] = rate_insight(
@@ -577,9 +611,14 @@ NOT_PLANTED = {
     "programs.PortalAccess.token_hash": "the SHA-256 of a portal link, written by the app",
     "programs.PortalAccess.code_hash": "the SHA-256 of a sign-in code, written by the app",
     "programs.PortalAccess.consent_version": "the version of the portal's terms, written by the app",
+    "programs.FmvRate.currency": "an ISO 4217 code, checked by the action",
+    "programs.FmvCap.currency": "an ISO 4217 code, checked by the action",
+    "programs.AdvisorContract.currency": "an ISO 4217 code, checked by the action",
+    "programs.AdvisorContract.honorarium_basis": "how the honorarium was computed, written by the app",
     "insights.ListeningPriority.title": "the theme label of the aggregate report (a company question), by design",
     "insights.Insight.released_summary": "what a reviewer released for commercial; planted with RELEASED_SUMMARY",
     "safety.SafetyReport.source_field": "the name of the screened field, written by the app",
+    "safety.SafetyReport.source_kind": "the kind of record screened (event_minutes ...), written by the app",
     "safety.SafetyReport.detector_layer": "the name of the detector layer, written by the app",
     "safety.SafetyOutbox.idempotency_key": "a key written by the app",
     "safety.SafetyOutbox.channel": "a delivery channel name, from settings",

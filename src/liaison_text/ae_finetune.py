@@ -79,6 +79,10 @@ CALIBRATION_STEPS = 10
 SCORING_SHARE = 0.35
 
 
+class BudgetTooShort(RuntimeError):
+    """Fine-tuning would not make `min_steps` steps in its time budget (the message says the figures)."""
+
+
 def _fit_budget(
     steps: int,
     done: int,
@@ -86,14 +90,21 @@ def _fit_budget(
     scoring_batches: float,
     max_minutes: float | None,
     say: Callable[[str], None],
+    min_steps: int = 0,
 ) -> int:
     """The number of steps to run: all of `steps`, or as many as fit in `max_minutes` from the time the first
-    `done` steps took (`elapsed` seconds since the start, loading included), with the calibration scoring."""
+    `done` steps took (`elapsed` seconds since the start, loading included), with the calibration scoring.
+    Raises BudgetTooShort when fewer than `min_steps` would fit."""
     per_step = elapsed / done
     scoring = scoring_batches * per_step * SCORING_SHARE
     total = elapsed + (steps - done) * per_step + scoring
     if max_minutes is not None and total > max_minutes * 60:
         fitting = max(done, int((max_minutes * 60 - elapsed - scoring) / per_step) + done)
+        if fitting < min_steps:
+            raise BudgetTooShort(
+                f"{per_step:.1f} s a step: {max_minutes:g} min fit {fitting} steps, fewer than the {min_steps} "
+                f"of one pass over the texts (the {steps} planned would take {total / 60:.0f} min)"
+            )
         say(
             f"{per_step:.1f} s a step: the {steps} planned steps would take {total / 60:.0f} min; running "
             f"{fitting} steps to finish within {max_minutes:g} min (--max-minutes)"
@@ -116,13 +127,15 @@ def fine_tune(
     calibration_share: float = 0.15,
     seed: int = 13,
     max_minutes: float | None = None,
+    min_epochs: float = 0.0,
     progress: Callable[[str], None] | None = None,
 ) -> TrainReport:
     """Fine-tune the encoder and a logistic head on `examples`, choose the threshold, write `model_dir`.
 
     With `max_minutes`, the time of a step is measured on the first CALIBRATION_STEPS steps and the run is cut
     to the steps that fit in the budget (the learning-rate schedule follows the new length), leaving time for
-    scoring the calibration part; the progress messages say the estimate and the time left.
+    scoring the calibration part; the progress messages say the estimate and the time left. With `min_epochs`,
+    a budget that fits fewer passes raises BudgetTooShort after those first steps (nothing is written).
 
     Examples carry their documents when they come from `read_training_data`; otherwise every example is its
     own document. Raises TrainingDataError for unusable input and RuntimeError when torch is missing.
@@ -199,7 +212,13 @@ def fine_tune(
             loss_avg = 0.9 * loss_avg + 0.1 * value if step > 1 else value
             if step == CALIBRATION_STEPS:
                 steps = _fit_budget(
-                    steps, step, time.perf_counter() - started, len(cal_idx) / batch_size, max_minutes, say
+                    steps,
+                    step,
+                    time.perf_counter() - started,
+                    len(cal_idx) / batch_size,
+                    max_minutes,
+                    say,
+                    min_steps=math.ceil(math.ceil(len(fit_idx) / batch_size) * min_epochs),
                 )
             if step % 20 == 0 or step == steps:
                 elapsed = time.perf_counter() - started

@@ -61,6 +61,7 @@ def test_the_hcp_profile_tabs_and_merge_steps_come_from_the_apps_that_own_the_re
         "interactions",
         "insights",
         "inquiries",
+        "events",
         "transfers",
         "changelog",
     ]
@@ -68,6 +69,7 @@ def test_the_hcp_profile_tabs_and_merge_steps_come_from_the_apps_that_own_the_re
         "liaison.engagement.actions",
         "liaison.insights.actions",
         "liaison.medinfo.actions",
+        "liaison.programs.actions",
         "liaison.transparency.actions",
     ]
 
@@ -79,7 +81,13 @@ RECORD_FILES = ("models.py", "actions.py", "views.py", "urls.py", "api.py", "sch
 
 @pytest.mark.parametrize("app", [a for a in APPS if (SRC / a / "models.py").exists() and a != "core"])
 def test_every_app_that_owns_records_has_the_file_set_the_architecture_promises(app):
-    missing = [name for name in RECORD_FILES if not (SRC / app / name).exists()]
+    # actions.py may be an actions/ package split by topic (docs/architecture.md, Layout).
+    missing = [
+        name
+        for name in RECORD_FILES
+        if not (SRC / app / name).exists()
+        and not (name == "actions.py" and (SRC / app / "actions" / "__init__.py").exists())
+    ]
     assert not missing, f"{app} lacks {missing} (docs/architecture.md, Layout)"
 
 

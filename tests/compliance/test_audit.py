@@ -109,6 +109,13 @@ AUDITED_LABELS = [
     "programs.portalaccess",
     "programs.boardpost",
     "programs.portalvisit",
+    "programs.needsassessment",
+    "programs.fmvrate",
+    "programs.fmvcap",
+    "programs.advisorcontract",
+    "programs.congresssession",
+    "programs.coverageassignment",
+    "programs.sessionnote",
     "transparency.transferofvalue",
     "transparency.disclosureconsent",
 ]

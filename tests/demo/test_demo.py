@@ -11,7 +11,13 @@ from click.testing import CliRunner
 def test_its_public_sources_are_shipped_with_their_provenance():
     from liaison.demo import sources
 
-    for path in (sources.MESH_TREE, sources.PUBMED_SAMPLE, sources.OPEN_PAYMENTS_PROFILES):
+    for path in (
+        sources.MESH_TREE,
+        sources.PUBMED_SAMPLE,
+        sources.OPEN_PAYMENTS_PROFILES,
+        sources.ONCOLOGY_PUBMED,
+        sources.ONCOLOGY_TRIALS,
+    ):
         assert path.exists(), path
         assert (path.parent / "SOURCE.txt").exists()
     assert (sources.TRIALS_DIR / "SOURCE.txt").exists()
@@ -34,6 +40,25 @@ def test_it_reads_real_people_from_every_source():
     assert any(p.organization for p in authors)
     assert {o.identifiers["clinicaltrials_gov_nct"] for o in officials} >= {"NCT03475563", "NCT06171568"}
     assert all("MD" not in o.last_name for o in officials)
+
+
+def test_unindexed_articles_get_oncology_headings_from_their_titles_only():
+    from liaison.demo import indexing
+
+    def names(text):
+        return [name for _, name in indexing.headings_for(text)]
+
+    assert names("Atezolizumab in metastatic urothelial carcinoma") == [
+        "Urinary Bladder Neoplasms",
+        "Carcinoma",
+        "Neoplasm Metastasis",
+    ]
+    assert "Urinary Bladder Neoplasms" not in names("Gallbladder carcinoma outcomes")
+    assert names("Outcomes of NSCLC immunotherapy") == ["Carcinoma, Non-Small-Cell Lung"]
+    # Multiple Myeloma and Brain Neoplasms are also under C14 and C10: the derived heading stays in oncology.
+    assert names("Daratumumab in relapsed multiple myeloma") == ["Neoplasms"]
+    assert "Brain Neoplasms" not in names("Brain metastases of breast cancer")
+    assert names("Tumor necrosis factor in sepsis") == []
 
 
 def test_clean_demo_texts_raise_no_safety_flag_and_ae_notes_do():
@@ -74,7 +99,7 @@ def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifie
     from liaison.compliance.reconcile import reconcile
     from liaison.core.models import AuditEvent
     from liaison.core.roles import INVITED_ROLES, Role
-    from liaison.demo import DEMO_PASSWORD, load_demo, planned_steps
+    from liaison.demo import DEMO_PASSWORD, content, load_demo, planned_steps
     from liaison.engagement.models import Interaction
     from liaison.insights.models import Insight
     from liaison.people.models import HCP
@@ -93,8 +118,15 @@ def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifie
     assert User.objects.get(username="alice").check_password(DEMO_PASSWORD)
     assert HCP.objects.filter(identifiers__has_key="open_payments_profile_id").exists()
     assert HCP.objects.filter(identifiers__has_key="pubmed_pmid").exists()
-    # The field stage's 30, then meetings with external people and planned meetings (engagement/demo.py).
-    assert Interaction.objects.filter(external_attendees=None, occurred_at__lte=timezone.now()).count() == 30
+    # The field stage's 30 and the meetings whose flagged notes were saved with a reason, then meetings with
+    # external people and planned meetings (engagement/demo.py).
+    flagged = len(content.FLAGGED_NOTES)
+    assert (
+        Interaction.objects.filter(external_attendees=None, occurred_at__lte=timezone.now()).count()
+        == 30 + flagged
+    )
+    overrides = AuditEvent.objects.filter(event_type="interaction.flags_overridden")
+    assert overrides.count() == flagged, set(AuditEvent.objects.values_list("event_type", flat=True))
     assert Interaction.objects.filter(attendance=None, external_attendees__role="payer").exists()
     assert Interaction.objects.filter(status="draft", occurred_at__gt=timezone.now()).exists()
     assert {"draft", "submitted"} <= set(Insight.objects.values_list("status", flat=True))
@@ -116,12 +148,36 @@ def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifie
     # ... and every record holds exactly what the replay of its audit events gives: nothing bypassed the trail.
     records = reconcile()
     assert records.ok and records.records > 100, [d.describe() for d in records.discrepancies[:5]]
+    _assert_the_oncology_ranking_has_depth()
+    # Anchored when loaded, then verified once (the oversight homes show when the trail last held).
     anchored = check_anchors(chain_head())
-    assert (
-        anchored.ok
-        and anchored.latest["reason"] == "demo loaded"
-        and anchored.latest["seq"] == report.head.seq
+    assert anchored.ok and anchored.checked == 2
+    assert anchored.latest["reason"] == "verified" and anchored.latest["seq"] == report.head.seq
+
+
+def _assert_the_oncology_ranking_has_depth():
+    """The oncology KOLs come from one real 2021 PubMed file and 550 real oncology studies: the top ten have
+    several papers each, an HCP record each with the link its owner confirmed, and the confirmed trial
+    officials put their trials in the ranking."""
+    from liaison.kol.models import IdentityLink, KolSnapshot, LinkStatus, LinkTarget
+
+    snapshot = KolSnapshot.objects.get(area__name="Oncology")
+    top = list(snapshot.scores.order_by("rank")[:10])
+    assert len(top) == 10
+    assert all(score.area_papers >= 2 for score in top), [(s.name, s.area_papers) for s in top]
+    assert sum(score.area_papers >= 3 for score in top) >= 8
+    assert all(score.hcp_id is not None for score in top), [s.name for s in top if s.hcp_id is None]
+    for score in top:
+        assert IdentityLink.objects.filter(
+            person_id=score.person_id, hcp_id=score.hcp_id, target=LinkTarget.HCP, status=LinkStatus.ACCEPTED
+        ).exists(), score.name
+    with_trials = snapshot.scores.filter(area_trials__gt=0, rank__lte=30)
+    assert with_trials.count() >= 3, list(
+        snapshot.scores.filter(area_trials__gt=0).values_list("name", "rank")
     )
+    assert IdentityLink.objects.filter(target=LinkTarget.INVESTIGATOR, status=LinkStatus.ACCEPTED).exists()
+    # Most of the 2021 records were not indexed by NLM yet: the demo indexes them, so they count in oncology.
+    assert snapshot.persons > 10_000
 
 
 def test_it_does_not_load_twice(db):

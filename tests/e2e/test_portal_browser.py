@@ -12,6 +12,7 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+from helpers_governance import approve_needs_assessment  # noqa: E402
 from personas import PASSWORD  # noqa: E402
 
 
@@ -34,8 +35,12 @@ def _board(world: Any, hcp: Any, acting: Any) -> Any:
                 "virtual": True,
             },
         )
+    approve_needs_assessment(event, compliance=world["carla"], acting=acting)
+    with acting(alice):
         actions.invite_participant(event, acting_user=alice, hcp=hcp, role="advisor", invitation="accepted")
-        actions.save_board_question(event, acting_user=alice, title="Where does biomarker testing stall?")
+        actions.board.save_board_question(
+            event, acting_user=alice, title="Where does biomarker testing stall?"
+        )
     return event
 
 

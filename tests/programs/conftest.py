@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from helpers_governance import approve_needs_assessment
+
 
 def event_data(world: dict[str, Any], *, days: int = -1, **extra: Any) -> dict[str, Any]:
     """An advisory board's fields, starting `days` from now (negative: already held)."""
@@ -29,7 +31,8 @@ def event_data(world: dict[str, Any], *, days: int = -1, **extra: Any) -> dict[s
 
 @pytest.fixture
 def board(world, hcp, acting):
-    """A board held yesterday, owned by alice, with Grace Hopkins (HCP) invited as an advisor and accepted."""
+    """A board held yesterday, owned by alice, its needs assessment approved by carla (compliance), with Grace
+    Hopkins (HCP) invited as an advisor and accepted."""
     from liaison.programs import actions
 
     alice = world["alice"]
@@ -37,6 +40,8 @@ def board(world, hcp, acting):
         event = actions.create_event(
             acting_user=alice, data=event_data(world), listening_priorities=[world["priority"]]
         )
+    approve_needs_assessment(event, compliance=world["carla"], acting=acting)
+    with acting(alice):
         actions.invite_participant(event, acting_user=alice, hcp=hcp, role="advisor", invitation="accepted")
     return event
 

@@ -23,13 +23,15 @@ def advisor(board, world, acting) -> Any:
     """Grace Hopkins's participation in alice's board, with one open question."""
     alice = world["alice"]
     with acting(alice):
-        actions.save_board_question(board, acting_user=alice, title="Where does biomarker testing stall?")
+        actions.board.save_board_question(
+            board, acting_user=alice, title="Where does biomarker testing stall?"
+        )
     return board.participants.get()
 
 
 def _invite(world: Any, acting: Any, participant: Any, **kwargs: Any) -> tuple[PortalAccess, str]:
     with acting(world["alice"]):
-        return actions.invite_advisor(
+        return actions.board.invite_advisor(
             participant, acting_user=world["alice"], email="grace@example.org", **kwargs
         )
 
@@ -169,8 +171,8 @@ def test_it_locks_the_code_after_five_wrong_tries(client, world, acting, advisor
 def test_it_expires_the_code_after_ten_minutes(world, acting, advisor):
     access, _ = _invite(world, acting, advisor, second_factor=True)
     with acting(access.user):
-        code = actions.issue_portal_code(access, now=timezone.now() - dt.timedelta(minutes=11))
-        refusal = actions.check_portal_code(access, acting_user=access.user, code=code)
+        code = actions.board.issue_portal_code(access, now=timezone.now() - dt.timedelta(minutes=11))
+        refusal = actions.board.check_portal_code(access, acting_user=access.user, code=code)
     assert "expired" in refusal
     access.refresh_from_db()
     assert access.code_tries == 0
@@ -192,7 +194,7 @@ def test_the_advisor_answers_and_sees_the_moderators_follow_up(client, world, ac
     answer = BoardPost.objects.get()
     assert answer.participant == advisor and answer.staff_author is None
     with acting(world["alice"]):
-        actions.post_to_board(
+        actions.board.post_to_board(
             question, acting_user=world["alice"], text="Which labs are fastest?", parent=answer
         )
 
@@ -206,7 +208,7 @@ def test_it_lets_only_those_who_run_the_board_post_follow_ups(world, acting, adv
     question = advisor.event.board_questions.get()
     mona = world["mona"]  # alice's manager may change the event, but does not run the board
     with acting(mona), pytest.raises(actions.ValidationError, match="run the board"):
-        actions.post_to_board(question, acting_user=mona, text="x")
+        actions.board.post_to_board(question, acting_user=mona, text="x")
 
 
 def test_it_answers_another_boards_pages_404(client, world, acting, advisor, hcp):
@@ -216,7 +218,9 @@ def test_it_answers_another_boards_pages_404(client, world, acting, advisor, hcp
 
     with acting(alice):
         other = actions.create_event(acting_user=alice, data=event_data(world, title="Other board"))
-        q = actions.save_board_question(other, acting_user=alice, title="Secret question of another board")
+        q = actions.board.save_board_question(
+            other, acting_user=alice, title="Secret question of another board"
+        )
 
     assert client.get(f"/portal/boards/{other.uuid}/").status_code == 404
     assert (
@@ -260,7 +264,7 @@ def test_it_counts_time_spent_without_the_gaps(world, acting, advisor):
     start = timezone.now() - dt.timedelta(hours=1)
     with acting(access.user):
         for minutes in (0, 1, 2, 10, 11, 12, 13):
-            actions.note_portal_visit(
+            actions.board.note_portal_visit(
                 access, acting_user=access.user, now=start + dt.timedelta(minutes=minutes)
             )
 

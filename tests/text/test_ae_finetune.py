@@ -134,3 +134,14 @@ def test_a_run_too_long_for_its_budget_is_cut_to_the_steps_that_fit():
     # No budget, or a run that fits: every planned step runs.
     assert _fit_budget(1000, 10, 20.0, scoring_batches=30, max_minutes=None, say=said.append) == 1000
     assert _fit_budget(100, 10, 20.0, scoring_batches=30, max_minutes=12, say=said.append) == 100
+
+
+def test_a_budget_that_fits_less_than_the_minimum_says_so_instead_of_training_a_weak_model():
+    from liaison_text.ae_finetune import BudgetTooShort, _fit_budget
+
+    with pytest.raises(BudgetTooShort, match="fewer than the 396 of one pass"):
+        _fit_budget(792, 10, 20.0, scoring_batches=30, max_minutes=12, say=lambda _m: None, min_steps=396)
+    assert (
+        _fit_budget(792, 10, 20.0, scoring_batches=30, max_minutes=12, say=lambda _m: None, min_steps=300)
+        >= 300
+    )

@@ -74,8 +74,9 @@ def text_detect_ae(batch_size: int) -> None:
     default="auto",
     show_default=True,
     help="fine-tune: train the encoder itself (needs the 'train' extra: torch; CPU, minutes per thousand "
-    "texts; far more precise). linear: a linear model over the frozen encoder (seconds). auto: fine-tune "
-    "when torch is installed.",
+    "texts; more precise), cut to --max-minutes. linear: a linear model over the frozen encoder (seconds). "
+    "auto: fine-tune when torch is installed and one full pass fits in --max-minutes (measured on the first "
+    "steps), else linear.",
 )
 @click.option(
     "--epochs", type=click.FloatRange(0.1, 20), default=2.0, show_default=True, help="Fine-tuning passes."
@@ -103,7 +104,7 @@ def text_train_ae(
     import tempfile
 
     from liaison.safety.detection import ae_model_dir, triage_labels
-    from liaison_text.ae_finetune import fine_tune, training_unavailable
+    from liaison_text.ae_finetune import BudgetTooShort, fine_tune, training_unavailable
     from liaison_text.ae_train import TrainingData, TrainingDataError, read_training_data, train
 
     if path is None and not from_triage:
@@ -135,15 +136,20 @@ def text_train_ae(
                 if max_minutes
                 else "Fine-tuning the encoder with no time limit: an estimate after the first steps"
             )
-            report = fine_tune(
-                examples,
-                ae_model_dir(),
-                target_recall=target_recall,
-                epochs=epochs,
-                max_minutes=max_minutes or None,
-                progress=console.print,
-            )
-        else:
+            try:
+                report = fine_tune(
+                    examples,
+                    ae_model_dir(),
+                    target_recall=target_recall,
+                    epochs=epochs,
+                    max_minutes=max_minutes or None,
+                    # auto fine-tunes only when at least one pass fits; an explicit fine-tune runs what fits.
+                    min_epochs=min(1.0, epochs) if method == "auto" else 0.0,
+                    progress=console.print,
+                )
+            except BudgetTooShort as exc:
+                tune, missing = False, f"{exc}; --method fine-tune runs it anyway"
+        if not tune:
             if method == "auto":
                 console.print(f"Training the linear model ({missing})")
             with console.status("Training the AE model...") as status:

@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("KOL", "kol:ranking", "kol_score", "view"),
     ("Metrics", "metrics:dashboard", "metrics", "view"),
     ("Audit", "compliance:audit_list", "audit_event", "view"),
+    ("Flags", "compliance:flags_queue", "audit_event", "view"),
     ("Admin", "accounts:admin_home", "user", "add"),
 )
 

@@ -247,3 +247,28 @@ FEEDBACK_COMMENTS = (
     "Already knew most of the data; asked for real-world evidence next time.",
     "Appreciated the balanced discussion of the open questions.",
 )
+
+# Notes that quote the HCP's own comparative or superlative words: the compliance flag fires, and the MSL saves
+# them with a reason (compliance reviews these in the flags queue).
+FLAGGED_NOTES = (
+    (
+        "Dr asked whether the new regimen is superior to the current standard of care; I said no head-to-head "
+        "trial exists and walked through the label data only.",
+        "Quoting the HCP's question; my answer stayed within the approved label.",
+    ),
+    (
+        "He called the subcutaneous form a game changer for his clinic's chair time. I did not comment on "
+        "comparisons and shared the pharmacokinetic bridging data.",
+        "The HCP's own words, recorded as an insight about clinic capacity.",
+    ),
+    (
+        "She said the oral option is the most convenient for her older patients. We discussed adherence data "
+        "from the phase 3 trial.",
+        "Her view, not a claim made by me; kept verbatim for the insight review.",
+    ),
+    (
+        "The pharmacist asked if the biosimilar is safer than the originator; I referred the question to "
+        "medical information for a written answer.",
+        "Question quoted as asked; routed to medical information.",
+    ),
+)

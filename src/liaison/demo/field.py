@@ -49,6 +49,8 @@ class FieldStages:
         self.hcps: dict[str, list[HCP]] = {}
         self.orgs: dict[tuple[str, str, str], Organization] = {}
         self.topics: dict[str, list[str]] = {}
+        self.kol_people: list[sources.Person] = []  # public_evidence() picks them from a first ranking
+        self.kol_hcps: list[HCP] = []  # the oncology KOLs' records, whose identity links the owners confirm
 
     @contextmanager
     def acting(self, user: User | None) -> Iterator[None]:
@@ -150,14 +152,20 @@ class FieldStages:
                 key=lambda p: int(p.identifiers["open_payments_profile_id"]),
             )
             chosen += self.rng.sample(in_area, min(self.size.physicians_per_area, len(in_area)))
-        academics = list(sources.pubmed_authors())[: self.size.pubmed_authors] + list(
-            sources.trial_officials()
+        # The oncology KOLs come first, so that a later public record of the same person is the duplicate.
+        kols = self.kol_people
+        academics = (
+            kols
+            + list(sources.pubmed_authors())[: self.size.pubmed_authors]
+            + list(sources.trial_officials())
         )
         for person in chosen:
             self.add_hcp(person, tier=self.rng.choice((2, 3, 3, 3, 4, 4)))
             self.progress("HCPs", 1)
         for person in academics:
-            self.add_hcp(person, tier=self.rng.choice((1, 1, 2)))
+            hcp = self.add_hcp(person, tier=1 if person in kols else self.rng.choice((1, 1, 2)))
+            if hcp is not None and person in kols:
+                self.kol_hcps.append(hcp)
             self.progress("HCPs", 1)
         # Steps were planned per physician slot; make up for areas with fewer physicians than planned.
         self.progress("HCPs", max(0, hcp_slots(self.size) - len(chosen) - len(academics)))
@@ -181,7 +189,7 @@ class FieldStages:
             )
         return self.orgs[key]
 
-    def add_hcp(self, person: sources.Person, *, tier: int) -> None:
+    def add_hcp(self, person: sources.Person, *, tier: int) -> HCP | None:
         region = "East" if person.country != "United States" or person.city in EAST_IOWA else "West"
         territory = self.territories[(person.area, region)]
         owners = [u for u in self.msls[person.area] if u.territory_id == territory.pk] or self.msls[
@@ -200,6 +208,7 @@ class FieldStages:
             "state": person.state,
             "country": person.country,
             "identifiers": person.identifiers,
+            "orcid": person.orcid,
             "tier": tier,
             "owner": owners[0],
             "territory": territory,
@@ -214,7 +223,7 @@ class FieldStages:
             try:
                 hcp = create_hcp(acting_user=None, data=data, therapeutic_areas=[self.areas[person.area]])
             except PossibleDuplicate:
-                return  # two public records of one person: keep the first
+                return None  # two public records of one person: keep the first
             org = self.organization(person)
             if org is not None:
                 add_affiliation(
@@ -226,6 +235,7 @@ class FieldStages:
                     title=person.specialty,
                 )
         self.hcps.setdefault(person.area, []).append(hcp)
+        return hcp
 
     # -- field activity -------------------------------------------------------------------------------------
 
@@ -285,6 +295,7 @@ class FieldStages:
                         self.rng.choice(content.FOLLOW_UPS), hcp=hcp, product=product, area=area
                     )[:2000],
                     "due_date": due,
+                    "hcp": hcp,  # the lead attendee: a follow-up must name its HCP when several attended
                 }
             )
         purpose = self.rng.choices(

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from liaison.accounts.models import Product, TherapeuticArea, User
 from liaison.compliance.anchors import write_anchor
+from liaison.compliance.verification import verify_all
 from liaison.core.models import AuditEvent
 from liaison.engagement.models import FollowUp, Interaction
 from liaison.insights.models import Insight
@@ -109,6 +110,11 @@ def load_demo(*, size: str = "full", progress: Callable[[str, int], None] | None
     with transaction.atomic():
         DemoLoader(SIZES[size], progress or (lambda stage, steps: None)).run()
     write_anchor("demo loaded")  # the demo's audit trail is anchored outside the database from the start
+    # Compliance's first verification of the trail (chain, anchors, every audited record), as a new deployment
+    # would run it: the oversight homes show when it last held.
+    verified = verify_all()
+    if not verified.ok:
+        raise RuntimeError(f"the demo's audit trail does not verify: {verified.describe()}")
     return DemoSummary(
         loaded=True, counts=count_rows(), seconds=time.monotonic() - started, message="demo data set loaded"
     )

@@ -40,6 +40,7 @@ class Size:
 
     physicians_per_area: int
     pubmed_authors: int
+    oncology_kols: int  # the strongest authors of the oncology PubMed file, as tier 1 oncology HCPs
     interactions: int
     standalone_insights: int
     commercial_handoffs: int
@@ -47,11 +48,17 @@ class Size:
 
 SIZES = {
     "small": Size(
-        physicians_per_area=4, pubmed_authors=4, interactions=30, standalone_insights=3, commercial_handoffs=1
+        physicians_per_area=4,
+        pubmed_authors=4,
+        oncology_kols=25,
+        interactions=30,
+        standalone_insights=3,
+        commercial_handoffs=1,
     ),
     "full": Size(
         physicians_per_area=45,
         pubmed_authors=21,
+        oncology_kols=40,
         interactions=480,
         standalone_insights=24,
         commercial_handoffs=4,
@@ -80,5 +87,10 @@ USERS: tuple[tuple[str, str, str, str, str, str | None], ...] = (
 
 
 def hcp_slots(spec: Size) -> int:
-    """Progress steps planned for HCPs: every physician slot, PubMed author and trial official."""
-    return 3 * spec.physicians_per_area + spec.pubmed_authors + len(list(sources.trial_officials()))
+    """Progress steps planned for HCPs: every physician slot, PubMed author, oncology KOL and trial official."""
+    return (
+        3 * spec.physicians_per_area
+        + spec.pubmed_authors
+        + spec.oncology_kols
+        + len(list(sources.trial_officials()))
+    )

@@ -23,6 +23,9 @@ MESH_TREE = DATA_DIR / "mesh" / "2017MeshTree.txt.gz"
 PUBMED_SAMPLE = DATA_DIR / "pubmed" / "fatcat_pubmedsample_2019.xml.gz"
 OPEN_PAYMENTS_PROFILES = DATA_DIR / "open_payments" / "OP_physician_profile_supplement_2014_Iowa.csv.gz"
 TRIALS_DIR = DATA_DIR / "clinicaltrials"
+# The oncology area's depth: one 2021 PubMed update file's oncology articles and 550 oncology studies.
+ONCOLOGY_PUBMED = DATA_DIR / "pubmed_oncology" / "pubmed21n1298_oncology.xml.gz"
+ONCOLOGY_TRIALS = DATA_DIR / "clinicaltrials_oncology" / "ctgov_legacy_xml_oncology_subset_550.tar.gz"
 
 MESH_VERSION = "MeSH 2017"
 
@@ -60,6 +63,7 @@ class Person:
     organization: str = ""
     organization_kind: str = "other"
     department: str = ""
+    orcid: str = ""
     identifiers: dict[str, str] = field(default_factory=dict)
 
 
@@ -315,3 +319,21 @@ def trial_officials() -> Iterator[Person]:
                 organization_kind=_organization_kind(affiliation),
                 identifiers={"clinicaltrials_gov_nct": nct},
             )
+
+
+# -- helpers for the oncology KOLs (kols.py) ------------------------------------------------------------------
+
+
+def organization_kind(name: str) -> str:
+    """university, hospital, research or other, from an institution's name."""
+    return _organization_kind(name)
+
+
+def orcid_ok(orcid: str) -> bool:
+    """An ORCID iD with a valid check character (the HCP form refuses any other)."""
+    if not re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", orcid):
+        return False
+    total = 0
+    for ch in orcid.replace("-", "")[:-1]:
+        total = (total + int(ch)) * 2
+    return orcid[-1] == "0123456789X"[(12 - total % 11) % 11]

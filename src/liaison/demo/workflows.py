@@ -8,15 +8,16 @@ from collections import Counter
 
 from django.utils import timezone
 
-from liaison.engagement.actions import record_hcp_feedback
+from liaison.engagement.actions import log_interaction, record_hcp_feedback
 from liaison.engagement.demo import load_engagement_demo
 from liaison.engagement.models import Interaction, InteractionAttendee, InteractionStatus
 from liaison.insights.actions import release_summary, review_insight
 from liaison.insights.models import Insight, InsightStatus
 from liaison.intel import reindex
-from liaison.kol.actions import run_kol_scoring
-from liaison.kol.loaders import load_payments, load_publications, load_trials
-from liaison.kol.pipelines import pipeline_tables, resolve_authorships
+from liaison.kol.actions import decide_link, run_kol_scoring
+from liaison.kol.loaders import load_links, load_payments, load_publications, load_trials
+from liaison.kol.models import IdentityLink, LinkStatus, LinkTarget
+from liaison.kol.pipelines import export_decisions, export_hcps, pipeline_tables, resolve_authorships
 from liaison.loop.actions import complete_action, create_action, create_theme, rate_insight
 from liaison.medinfo.actions import answer_inquiry, assign_inquiry, close_inquiry
 from liaison.medinfo.models import MedicalInquiry
@@ -26,10 +27,13 @@ from liaison.safety.actions import triage_report
 from liaison.safety.models import SafetyReport
 from liaison.stakeholders.demo import load_stakeholders_demo
 from liaison.transparency.demo import load_transparency_demo
+from liaison_pipelines.tables import PipelineTables
 
-from . import content, sources
+from . import content, indexing, kols, sources
 from .field import FieldStages
 from .plan import SEED
+
+UNDECIDED = (LinkStatus.LINKED, LinkStatus.SUGGESTED)
 
 
 class DemoLoader(FieldStages):
@@ -40,6 +44,7 @@ class DemoLoader(FieldStages):
         self.progress("reference data", 1)
         self.people_of_the_company()
         self.progress("users", 1)
+        self.public_evidence()
         self.hcps_from_public_data()
         for _ in range(self.size.interactions):
             self.one_interaction()
@@ -62,6 +67,7 @@ class DemoLoader(FieldStages):
         self.stakeholders()
         self.transparency()
         self.hcp_feedback()
+        self.flag_overrides()
 
     # -- workflows ------------------------------------------------------------------------------------------
 
@@ -276,6 +282,31 @@ class DemoLoader(FieldStages):
                     comment=rng.choice(content.FEEDBACK_COMMENTS),
                 )
 
+    def flag_overrides(self) -> None:
+        """A few recent meetings whose notes quote comparative or superlative words the HCP used, saved past the
+        compliance flag with the MSL's reason, so compliance's flags queue has real cases to look at."""
+        rng = random.Random(SEED + 6)
+        for days, (notes, reason) in zip((3, 9, 16, 24), content.FLAGGED_NOTES, strict=False):
+            area = rng.choice(list(self.hcps))
+            hcp = rng.choice(self.hcps[area][:20])
+            msl = next((u for u in self.msls[area] if u.pk == hcp.owner_id), self.msls[area][0])
+            with self.acting(msl):
+                log_interaction(
+                    acting_user=msl,
+                    attendees=[hcp],
+                    data={
+                        "occurred_at": self.now - dt.timedelta(days=days, hours=rng.randint(1, 8)),
+                        "channel": "in_person",
+                        "purpose": "scientific_exchange",
+                        "initiation": "reactive",
+                        "duration_minutes": 30,
+                        "therapeutic_area": self.areas[area],
+                        "notes": notes,
+                        "ae_attestation": "no",
+                    },
+                    flag_override_reason=reason,
+                )
+
     # -- plans and stakeholders -----------------------------------------------------------------------------
 
     def engagement_planning(self) -> None:
@@ -304,24 +335,73 @@ class DemoLoader(FieldStages):
 
     # -- KOL intelligence -----------------------------------------------------------------------------------
 
-    def kol_rankings(self) -> None:
-        """Ingest the demo's own public files into $LIAISON_DATA_DIR/pipelines, load them, and score every area,
-        so the KOL pages have rankings, evidence and identity suggestions to show."""
+    def public_evidence(self) -> None:
+        """Ingest the demo's own public files into $LIAISON_DATA_DIR/pipelines (PubMed articles with their
+        authors resolved into persons, trials, payments, MeSH), and pick the oncology KOLs from a first ranking
+        of them (kols.py), before the HCP records are made."""
         from liaison_pipelines.pubmed_run import run_pubmed
         from liaison_pipelines.sources_run import RUNNERS
 
         tables = pipeline_tables()
-        run_pubmed([sources.PUBMED_SAMPLE], tables.root / "pubmed", workers=1)
+        run_pubmed([sources.PUBMED_SAMPLE, sources.ONCOLOGY_PUBMED], tables.root / "pubmed", workers=1)
         resolve_authorships(tables.root / "pubmed")
-        RUNNERS["trials"]([sources.TRIALS_DIR], tables.root / "trials")
+        indexing.index_unindexed_articles(tables.root / "pubmed")
+        RUNNERS["trials"]([sources.TRIALS_DIR, sources.ONCOLOGY_TRIALS], tables.root / "trials")
+        indexing.fill_trial_descriptor_ids(tables.root / "trials")
         RUNNERS["payments"]([sources.OPEN_PAYMENTS_PROFILES], tables.root / "payments")
         RUNNERS["mesh"]([sources.MESH_TREE], tables.root / "mesh")
+        self.kol_people = kols.strongest_authors(tables, self.size.oncology_kols, as_of_year=self.now.year)
+
+    def kol_rankings(self) -> None:
+        """Load the ingested public evidence, confirm the oncology KOLs' identities and score every area, so
+        the KOL pages have rankings, evidence and identity suggestions to show."""
+        tables = pipeline_tables()
         with self.acting(None):
             load_publications(tables)
             load_trials(tables)
             load_payments(tables)
+        self.confirm_kol_identities(tables)
         self.progress("public evidence", 1)
         for area in self.areas.values():
             with self.acting(None):
                 run_kol_scoring(None, area, as_of_year=self.now.year)
             self.progress("KOL rankings", 1)
+
+    def confirm_kol_identities(self, tables: PipelineTables) -> None:
+        """Link the resolved authors to the HCP records and trial officials, then let each oncology KOL's owner
+        confirm what linking found for that KOL: the record's link to its author (the most confident one) and
+        that author's suggested trial officials. Scoring keeps the decisions, so the KOLs' trials count."""
+        from liaison_pipelines.link import link_persons
+
+        link_persons(tables, tables.links, hcps=export_hcps(), decisions=export_decisions())
+        with self.acting(None):
+            load_links(tables.links)
+        taken: set[str] = set()
+        for hcp in self.kol_hcps:
+            best = (
+                IdentityLink.objects.filter(hcp=hcp, target=LinkTarget.HCP, status__in=UNDECIDED)
+                .exclude(person_id__in=taken)
+                .order_by("-confidence", "person_id")
+                .first()
+            )
+            owner = hcp.owner
+            if best is None or owner is None:
+                continue
+            taken.add(best.person_id)
+            with self.acting(owner):
+                decide_link(
+                    owner,
+                    best,
+                    accept=True,
+                    reason="Checked against the HCP's institution and publication list before the first visit.",
+                )
+                officials = IdentityLink.objects.filter(
+                    person_id=best.person_id, target=LinkTarget.INVESTIGATOR, status__in=UNDECIDED
+                ).order_by("target_id")
+                for link in officials:
+                    decide_link(
+                        owner,
+                        link,
+                        accept=True,
+                        reason="Reviewed the suggested match against the study record and the HCP's papers.",
+                    )

@@ -389,3 +389,9 @@ def report_pdf(request: ApiRequest, uuid: UUID) -> Any:
     response = HttpResponse(render_pdf(event_report(event, user)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="event-{event.uuid}.pdf"'
     return response
+
+
+# Advisory-board governance (needs assessment, contracts, honoraria, rate card) lives in its own module.
+from .governance_api import governance_router  # noqa: E402
+
+events_router.add_router("", governance_router)

@@ -90,7 +90,7 @@ def board_post(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     try:
         if form == "question":
             editing = data.get("question", "")
-            actions.save_board_question(
+            actions.board.save_board_question(
                 event,
                 get_object_or_404(event.board_questions, uuid=editing) if editing else None,
                 acting_user=user,
@@ -102,7 +102,7 @@ def board_post(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             done = "Question saved." if editing else "Question added."
         elif form == "invite":
             participant = get_object_or_404(event.participants, uuid=data.get("participant") or None)
-            access, raw = actions.invite_advisor(
+            access, raw = actions.board.invite_advisor(
                 participant,
                 acting_user=user,
                 email=data.get("email", ""),
@@ -114,7 +114,7 @@ def board_post(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             question = get_object_or_404(event.board_questions, uuid=data.get("question") or None)
             parent_uuid = data.get("parent", "")
             parent = question.posts.filter(uuid=parent_uuid).first() if parent_uuid else None
-            actions.post_to_board(question, acting_user=user, text=data.get("text", ""), parent=parent)
+            actions.board.post_to_board(question, acting_user=user, text=data.get("text", ""), parent=parent)
             done = "Follow-up posted."
         else:
             raise Http404("no such form")

@@ -2,7 +2,8 @@
 
 In the first therapeutic area that has MSLs and enough HCPs: a live advisory board held ten days ago and
 completed (seven HCP advisors, a payer and a patient advocate, one walk-in, minutes, five insights tagged to it,
-action items, the report shared), an upcoming congress, a webinar, a round table with payers and pharmacists,
+action items, the report shared), a congress held last week (programme, coverage plan, notes and report sent:
+programs/demo_congress.py), a webinar, a round table with payers and pharmacists,
 and a site visit, all through programs.actions.
 """
 
@@ -19,7 +20,8 @@ from django.utils import timezone
 from liaison.people.actions import save_external_person, save_organization
 from liaison.people.models import ExternalPerson, Organization
 
-from . import actions, portal
+from . import actions, demo_governance, portal
+from .demo_congress import load_congress_demo
 
 BOARD_INSIGHTS = (
     "Advisors agreed that in community practice biomarker results take two to three weeks to come back, so "
@@ -34,10 +36,11 @@ BOARD_INSIGHTS = (
 BOARD_MINUTES = (
     "Welcome and objectives (chair). The board reviewed the current testing pathway in community centres and "
     "where time is lost between biopsy and result.\n\n"
-    "Session 1: advisors described reflex testing at their sites; three of seven have a standing order.\n"
+    "Session 1: advisors described testing ordered at diagnosis at their sites; three of seven have a standing "
+    "order.\n"
     "Session 2: evidence needs for payers: real-world time-on-treatment and resource-use data.\n"
-    "Session 3: the patient perspective: waiting for results is the main source of anxiety reported.\n\n"
-    "Agreed: medical affairs to draft a reflex-testing pathway summary and share it with the advisors; the "
+    "Session 3: the patient perspective: waiting for results is what patients find hardest.\n\n"
+    "Agreed: medical affairs to draft a testing pathway summary and share it with the advisors; the "
     "HEOR team to scope a real-world evidence study."
 )
 AGENDA = [
@@ -135,6 +138,9 @@ def load_programs_demo(
             reference="DMS-ADB-2026-014",
         )
         advisors = people[:7]
+        demo_governance.approve_assessment(
+            board, acting=acting, owner=owner, candidates=advisors, questions=list(board.objectives)
+        )
         for hcp in advisors:
             actions.invite_participant(
                 board, acting_user=owner, hcp=hcp, role="advisor", invitation="accepted"
@@ -143,6 +149,7 @@ def load_programs_demo(
             actions.invite_participant(
                 board, acting_user=owner, external_person=person, role="advisor", invitation="accepted"
             )
+        demo_governance.contract_advisors(board, acting=acting, owner=owner, today=today)
         actions.change_status(board, acting_user=owner, status="confirmed")
         for participant in board.participants.all():
             attended = participant.hcp_id != advisors[-1].pk
@@ -171,10 +178,12 @@ def load_programs_demo(
         if item is not None:
             actions.complete_action_item(item, acting_user=owner)
         actions.change_status(board, acting_user=owner, status="completed")
+        demo_governance.pay_honoraria(board, acting=acting)
         actions.mark_report_shared(board, acting_user=owner)
         counts["insights"] += len(BOARD_INSIGHTS)
 
-        congress_day = today + dt.timedelta(days=21)
+        # Held last week, so that its report (due five days after the end) went out on time.
+        congress_day = today - dt.timedelta(days=7)
         congress = actions.create_event(
             acting_user=owner,
             data={
@@ -194,6 +203,11 @@ def load_programs_demo(
         actions.add_staff(congress, acting_user=owner, user=owner, role="organiser")
         actions.add_staff(congress, acting_user=owner, user=colleague, role="presenter")
         actions.change_status(congress, acting_user=owner, status="confirmed")
+        congress_counts = load_congress_demo(
+            congress, acting=acting, owner=owner, msls=msls[area_name], priorities=area_priorities
+        )
+        counts["sessions"] = congress_counts["sessions"]
+        counts["insights"] += congress_counts["insights"]
 
         webinar_day = today + dt.timedelta(days=10)
         webinar = actions.create_event(
@@ -331,7 +345,7 @@ def load_async_board_demo(
         actions.add_staff(board, acting_user=owner, user=owner, role="organiser")
         actions.add_staff(board, acting_user=owner, user=moderator, role="moderator")
         questions = [
-            actions.save_board_question(
+            actions.board.save_board_question(
                 board,
                 acting_user=owner,
                 title=title,
@@ -341,18 +355,21 @@ def load_async_board_demo(
             )
             for i, (title, body) in enumerate(ASYNC_QUESTIONS)
         ]
+        demo_governance.approve_assessment(
+            board, acting=acting, owner=owner, candidates=people[2:5], questions=[q.title for q in questions]
+        )
         accesses = []
         for hcp in people[2:5]:
             participant = actions.invite_participant(
                 board, acting_user=owner, hcp=hcp, role="advisor", invitation="accepted"
             )
             email = hcp.email or f"{hcp.first_name}.{hcp.last_name}@example.org".lower().replace(" ", "")
-            accesses.append(actions.invite_advisor(participant, acting_user=owner, email=email)[0])
+            accesses.append(actions.board.invite_advisor(participant, acting_user=owner, email=email)[0])
         actions.change_status(board, acting_user=owner, status="confirmed")
     for days_ago, access in enumerate(accesses):
         with acting(access.user):
             entered = now - dt.timedelta(days=4 - days_ago, hours=3)
-            actions.accept_portal_terms(
+            actions.board.accept_portal_terms(
                 access, acting_user=access.user, version=portal.CONFIDENTIALITY_VERSION, now=entered
             )
             for minutes in (
@@ -367,16 +384,18 @@ def load_async_board_demo(
                 11,
                 12,
             ):  # a quarter of an hour, heartbeats every minute or two
-                actions.note_portal_visit(
+                actions.board.note_portal_visit(
                     access, acting_user=access.user, now=entered + dt.timedelta(minutes=minutes)
                 )
     posts = {}
     for who, which, text in ASYNC_ANSWERS:
         access = accesses[who]
         with acting(access.user):
-            posts[(who, which)] = actions.post_to_board(questions[which], acting_user=access.user, text=text)
+            posts[(who, which)] = actions.board.post_to_board(
+                questions[which], acting_user=access.user, text=text
+            )
     with acting(moderator):
-        actions.post_to_board(
+        actions.board.post_to_board(
             questions[0],
             acting_user=moderator,
             text="Thank you. Would a courier every day fix most of it, or is the reference lab itself the bottleneck?",

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email
 
 from liaison.core.validation import clean_text
 
@@ -57,3 +57,53 @@ def meeting_link(value: Any) -> str:
         except ValidationError as exc:
             raise ValidationError({"virtual_link": "must be an http(s) link"}) from exc
     return link
+
+
+MAX_RECIPIENTS = 30
+MAX_REPORT_DAYS = 90
+
+
+def report_recipients(values: Any) -> list[str]:
+    """Report recipients: e-mail addresses (a list, or text separated by commas, semicolons or lines),
+    lower-cased and de-duplicated."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [p for chunk in values.splitlines() for p in chunk.replace(";", ",").split(",")]
+    if not isinstance(values, list | tuple):
+        raise ValidationError({"report_recipients": "must be a list of e-mail addresses"})
+    out: list[str] = []
+    for value in values:
+        address = clean_text(value, "report_recipients", max_length=254).lower()
+        if not address:
+            continue
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError({"report_recipients": f"{address!r} is not an e-mail address"}) from None
+        if address not in out:
+            out.append(address)
+    if len(out) > MAX_RECIPIENTS:
+        raise ValidationError({"report_recipients": f"at most {MAX_RECIPIENTS} recipients"})
+    return out
+
+
+def report_due_days(value: Any) -> int | None:
+    """Days after the event's end the report is due (0 to 90), or None for no deadline."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_REPORT_DAYS:
+        raise ValidationError(
+            {"report_due_days": f"must be a whole number of days from 0 to {MAX_REPORT_DAYS}"}
+        )
+    return value
+
+
+def report_delivery(data: dict[str, Any]) -> dict[str, Any]:
+    """The report's deadline and recipients among an event's `data`, validated (only those given)."""
+    out: dict[str, Any] = {}
+    if "report_due_days" in data:
+        out["report_due_days"] = report_due_days(data["report_due_days"])
+    if "report_recipients" in data:
+        out["report_recipients"] = report_recipients(data["report_recipients"])
+    return out

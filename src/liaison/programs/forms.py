@@ -56,6 +56,14 @@ class EventForm(AccessibleForm):
     agenda = LongText(help_text="One item per line: time | title | speaker (e.g. 09:00 | Welcome | Dr Chen).")
     budget = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     currency = forms.CharField(max_length=3, required=False, help_text="ISO code, e.g. EUR.")
+    report_due_days = forms.IntegerField(
+        required=False, min_value=0, max_value=90, label="Report due (days after the end)"
+    )
+    report_recipients = TextList(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Report recipients",
+        help_text="Stakeholders' e-mail addresses, separated by commas or lines.",
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, choices_for=user, **kwargs)

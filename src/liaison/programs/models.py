@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 from typing import ClassVar
 
 from django.db import models
@@ -94,6 +95,10 @@ class Event(AuditedModel):
     currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217, e.g. EUR")
     minutes = models.TextField(blank=True)
     report_shared_at = models.DateTimeField(null=True, blank=True)
+    # The report is due this many days after the event ends (a congress report within 5 days, say); empty: no
+    # deadline. It goes by e-mail to `report_recipients` (internal stakeholders' addresses).
+    report_due_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    report_recipients = models.JSONField(default=list, blank=True)
 
     permission_resource: ClassVar[str] = "event"
 
@@ -275,6 +280,10 @@ class EventInsight(AuditedModel):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_insights")
     insight = models.OneToOneField(Insight, on_delete=models.PROTECT, related_name="event_link")
+    # At a congress: the session it was heard in (empty for insights of the congress as a whole).
+    session = models.ForeignKey(
+        "CongressSession", null=True, blank=True, on_delete=models.PROTECT, related_name="session_insights"
+    )
 
     permission_resource: ClassVar[str] = "event"
 
@@ -470,3 +479,250 @@ class PortalVisit(AuditedModel):
     @classmethod
     def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
         return event_scope(queryset, user, "access__participant__event")
+
+
+# --- advisory board governance: needs assessment, fair-market-value rate card, contracts (docs/programs.md) ----
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted to compliance"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class NeedsAssessment(AuditedModel):
+    """Why an advisory board is needed, written before anyone is invited: the questions it must answer, why the
+    company needs outside advice for them, how many advisors and why those (their KOL tier and expertise,
+    snapshotted in `candidates` when submitted). Compliance approves or rejects it; advisors are invited only
+    once it is approved, and an approved assessment no longer changes."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="needs_assessment")
+    questions = models.JSONField(default=list, blank=True)
+    rationale = models.TextField(blank=True, help_text="Why outside advice is needed")
+    advisor_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    advisor_count_rationale = models.TextField(blank=True)
+    selection_criteria = models.TextField(
+        blank=True, help_text="Why these advisors: expertise, tier, diversity"
+    )
+    # [{"hcp": id, "name", "tier", "score", "expertise": [...]}] from KOL intelligence at submission.
+    candidates = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=AssessmentStatus.choices, default=AssessmentStatus.DRAFT)
+    submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    permission_resource: ClassVar[str] = "event"
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"needs assessment of {self.event}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
+        return event_scope(queryset, user, "event")
+
+
+class ContractActivity(models.TextChoices):
+    ADVISORY_BOARD = "advisory_board", "Advisory board participation"
+    SPEAKING = "speaking", "Speaking"
+    CONSULTING = "consulting", "Consulting"
+    PREPARATION = "preparation", "Preparation and review"
+
+
+class FmvRate(AuditedModel):
+    """One line of the fair-market-value rate card: the hourly rate for an activity by KOL tier, specialty and
+    country, valid between two dates. An empty tier, specialty or country matches any; the most specific line
+    that matches wins. Compliance keeps the card."""
+
+    activity = models.CharField(max_length=20, choices=ContractActivity.choices)
+    tier = models.PositiveSmallIntegerField(null=True, blank=True, help_text="KOL tier 1-4; empty: any")
+    specialty = models.CharField(max_length=120, blank=True, help_text="Empty: any specialty")
+    country = models.CharField(max_length=80, blank=True, help_text="Empty: any country")
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+
+    permission_resource: ClassVar[str] = "event"
+
+    class Meta:
+        ordering = ["activity", "tier", "specialty", "country", "-valid_from"]
+        verbose_name = "fair-market-value rate"
+        constraints = [
+            models.CheckConstraint(condition=Q(hourly_rate__gt=0), name="programs_fmv_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_activity_display()} {self.hourly_rate} {self.currency}/h"
+
+
+class FmvCap(AuditedModel):
+    """The most one HCP may be paid in a calendar year for advisory and consulting services, per country (empty:
+    every country without its own cap)."""
+
+    country = models.CharField(max_length=80, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+
+    permission_resource: ClassVar[str] = "event"
+
+    class Meta:
+        ordering = ["country"]
+        verbose_name = "yearly fair-market-value cap"
+        constraints = [
+            models.UniqueConstraint(fields=["country"], name="programs_fmv_cap_once_per_country"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="programs_fmv_cap_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"cap {self.amount} {self.currency} ({self.country or 'any country'})"
+
+
+class ContractStatus(models.TextChoices):
+    BLOCKED = "blocked", "Blocked (needs a compliance override)"
+    ACTIVE = "active", "Active"
+    PAID = "paid", "Honorarium paid"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class AdvisorContract(AuditedModel):
+    """The services contract with one participant of an event: what they do, for how many hours, at what hourly
+    rate. The rate comes from the rate card (`rate_card`); a rate off the card or a total over the HCP's yearly
+    cap blocks the contract (`problems` say why) until compliance overrides it with a reason. The honorarium,
+    computed from the contract and the participant's attendance or engagement, is written to the
+    transfers-of-value ledger once (`transfer`)."""
+
+    participant = models.OneToOneField(EventParticipant, on_delete=models.PROTECT, related_name="contract")
+    activity = models.CharField(max_length=20, choices=ContractActivity.choices)
+    services = models.TextField()
+    hours = models.DecimalField(max_digits=6, decimal_places=2)
+    hourly_rate = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    rate_card = models.ForeignKey(FmvRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    problems = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=ContractStatus.choices, default=ContractStatus.ACTIVE)
+    override_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    override_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
+    honorarium = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    honorarium_basis = models.CharField(max_length=300, blank=True)
+    transfer = models.OneToOneField(
+        "transparency.TransferOfValue", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    permission_resource: ClassVar[str] = "event"
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="programs_contract_hours_positive"),
+            models.CheckConstraint(condition=Q(hourly_rate__gt=0), name="programs_contract_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"contract of {self.participant}"
+
+    @property
+    def amount(self) -> Decimal:
+        """The contracted total: hours times the hourly rate."""
+        return (self.hours * self.hourly_rate).quantize(Decimal("0.01"))
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
+        return event_scope(queryset, user, "participant__event")
+
+
+# --- congresses: sessions, the coverage plan, session notes (docs/programs.md) ---------------------------------
+
+
+class SessionKind(models.TextChoices):
+    PLENARY = "plenary", "Plenary"
+    ORAL = "oral", "Oral abstract session"
+    POSTER = "poster", "Poster"
+    SYMPOSIUM = "symposium", "Symposium"
+    LATE_BREAKING = "late_breaking", "Late-breaking abstract"
+    EDUCATIONAL = "educational", "Educational session"
+    OTHER = "other", "Other"
+
+
+class CongressSession(AuditedModel):
+    """A session or poster of a congress's programme, usually imported from the organiser's programme CSV;
+    `code` is the programme's own id (session or abstract number), unique within the congress, so a re-import
+    updates rather than duplicates."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    code = models.CharField(max_length=40)
+    kind = models.CharField(max_length=20, choices=SessionKind.choices, default=SessionKind.ORAL)
+    title = models.CharField(max_length=500)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    room = models.CharField(max_length=120, blank=True)
+    presenters = models.CharField(max_length=500, blank=True)
+    topics = models.JSONField(default=list, blank=True)
+    listening_priorities = models.ManyToManyField(ListeningPriority, blank=True, related_name="sessions")
+
+    permission_resource: ClassVar[str] = "event"
+
+    class Meta:
+        ordering = ["starts_at", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "code"], name="programs_session_code_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
+        return event_scope(queryset, user, "event")
+
+
+class CoverageAssignment(AuditedModel):
+    """The coverage plan: a colleague assigned to attend a session or poster and report on it; `covered_at` is
+    set when they have (a note or insight on the session counts)."""
+
+    session = models.ForeignKey(CongressSession, on_delete=models.CASCADE, related_name="coverage")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="session_assignments")
+    covered_at = models.DateTimeField(null=True, blank=True)
+
+    permission_resource: ClassVar[str] = "event"
+
+    class Meta:
+        ordering = ["session__starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="programs_coverage_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} covers {self.session.code}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
+        return event_scope(queryset, user, "session__event")
+
+
+class SessionNote(AuditedModel):
+    """What a colleague heard in a session: the data presented and the discussion. Screened for adverse events
+    like every other free text."""
+
+    session = models.ForeignKey(CongressSession, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="session_notes")
+    text = models.TextField()
+
+    permission_resource: ClassVar[str] = "event"
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note on {self.session.code}"
+
+    @classmethod
+    def scope(cls, queryset: models.QuerySet, user: User, action: str) -> models.QuerySet:
+        return event_scope(queryset, user, "session__event")

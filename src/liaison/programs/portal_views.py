@@ -37,12 +37,12 @@ def enter(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "GET":
             portal.usable_access(token, timezone.now())
             return render(request, "programs/portal/enter.html")
-        access = actions.use_portal_link(token)
+        access = actions.board.use_portal_link(token)
     except portal.LinkRefused as exc:
         return _refused(request, exc)
     login(request, access.user, backend="django.contrib.auth.backends.ModelBackend")
     if access.second_factor:
-        portal.send_code(access, actions.issue_portal_code(access))
+        portal.send_code(access, actions.board.issue_portal_code(access))
         return redirect("portal:code", uuid=access.uuid)
     request.session[VERIFIED_KEY] = [str(access.uuid)]
     return redirect("portal:board", uuid=access.participant.event.uuid)
@@ -60,11 +60,11 @@ def code(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if "resend" in request.POST:
-            portal.send_code(access, actions.issue_portal_code(access))
+            portal.send_code(access, actions.board.issue_portal_code(access))
         else:
             try:
                 code = request.POST.get("code", "")
-                refusal = actions.check_portal_code(access, acting_user=request.user, code=code)
+                refusal = actions.board.check_portal_code(access, acting_user=request.user, code=code)
             except ValidationError as exc:
                 refusal = "; ".join(sum(error_messages(exc).values(), []))
             if refusal:
@@ -92,7 +92,7 @@ def terms(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             if request.POST.get("accept") != "yes":
                 raise ValidationError({"accept": "tick the box to accept the terms"})
             version = request.POST.get("version", "")
-            actions.accept_portal_terms(access, acting_user=request.user, version=version)
+            actions.board.accept_portal_terms(access, acting_user=request.user, version=version)
         except ValidationError as exc:
             errors = error_messages(exc)
         else:
@@ -140,7 +140,7 @@ def _render_board(
     request: AuthenticatedRequest, access: PortalAccess, errors: dict[str, list[str]], status: int = 200
 ) -> HttpResponse:
     now = timezone.now()
-    actions.note_portal_visit(access, acting_user=request.user, now=now)
+    actions.board.note_portal_visit(access, acting_user=request.user, now=now)
     event = access.participant.event
     questions = portal.visible_questions(event, now)
     posts = BoardPost.objects.filter(question__in=questions).select_related(
@@ -173,7 +173,9 @@ def reply(request: AuthenticatedRequest, uuid: str, question: str) -> HttpRespon
             question=q, uuid=uuid_module.UUID(request.POST.get("parent", ""))
         ).first()
     try:
-        actions.post_to_board(q, acting_user=request.user, text=request.POST.get("text", ""), parent=parent)
+        actions.board.post_to_board(
+            q, acting_user=request.user, text=request.POST.get("text", ""), parent=parent
+        )
     except ValidationError as exc:
         return _render_board(request, access, {str(q.uuid): sum(error_messages(exc).values(), [])}, 422)
     return redirect(f"/portal/boards/{uuid}/#q-{q.uuid}")
@@ -185,5 +187,5 @@ def heartbeat(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
     access = _board_access(request, uuid)
     if isinstance(access, HttpResponse):
         return HttpResponse(status=204)
-    actions.note_portal_visit(access, acting_user=request.user)
+    actions.board.note_portal_visit(access, acting_user=request.user)
     return HttpResponse(status=204)

@@ -11,12 +11,15 @@ from django.utils import timezone
 
 from liaison.accounts.models import User
 from liaison.insights.models import Insight, ListeningPriority
+from liaison.people.models import HCP
 
+from .congress_queries import CongressReport, congress_report
 from .models import (
     Attendance,
     Event,
     EventActionItem,
     EventInsight,
+    EventKind,
     EventParticipant,
     EventStaff,
     EventStatus,
@@ -95,6 +98,8 @@ class EventReport:
     insights: list[Insight]
     action_items: list[EventActionItem]
     counts: dict[str, int] = field(default_factory=dict)
+    # A congress's coverage, themes heard and session notes (congress_queries.congress_report).
+    congress: CongressReport | None = None
 
     @property
     def attended(self) -> list[EventParticipant]:
@@ -135,9 +140,24 @@ def event_report(event: Event, user: User) -> EventReport:
             EventActionItem.objects.restrict(user, "view").filter(event=event).select_related("owner")
         ),
         counts=counts,
+        congress=congress_report(event, user) if event.kind == EventKind.CONGRESS else None,
     )
 
 
 def is_upcoming(event: Event) -> bool:
     """Not yet ended and not cancelled."""
     return event.ends_at >= timezone.now() and event.status != EventStatus.CANCELLED
+
+
+def hcp_events_tab(user: User, hcp: HCP) -> dict[str, Any]:
+    """The HCP profile's "Events" tab: the events the HCP was invited to or attended that the user may see,
+    newest first, with their role, invitation and attendance."""
+    participations = (
+        EventParticipant.objects.restrict(user, "view")
+        .filter(hcp=hcp)
+        .select_related("event", "event__therapeutic_area")
+        .order_by("-event__starts_at", "-pk")
+    )
+    rows = list(participations[:100])
+    attended = sum(1 for p in rows if p.attendance == Attendance.ATTENDED)
+    return {"hcp_participations": rows, "hcp_events_attended": attended}

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.utils import timezone
 from fpdf import FPDF
 
+from . import congress_report
 from .queries import EventReport
 
 FONT = "kurinto"
@@ -137,6 +138,14 @@ def render_pdf(report: EventReport) -> bytes:
     for insight in report.insights:
         about = f" [{insight.listening_priority.title}]" if insight.listening_priority is not None else ""
         _line(pdf, f"• {insight.text}{about}")
+
+    if report.congress is not None:
+        congress_report.write_pdf(
+            report.congress,
+            heading=lambda text: _heading(pdf, text),
+            line=lambda text: _line(pdf, text),
+            table=lambda columns, rows: _table(pdf, columns, rows),
+        )
 
     _heading(pdf, "Action items")
     if report.action_items:

@@ -98,6 +98,8 @@ class EventRead(Schema):
     currency: str
     minutes: str
     report_shared_at: dt.datetime | None
+    report_due_days: int | None
+    report_recipients: list[str]
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -151,6 +151,8 @@ def event_edit(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
         "agenda": agenda_text(event.agenda),
         "budget": event.budget,
         "currency": event.currency,
+        "report_due_days": event.report_due_days,
+        "report_recipients": event.report_recipients,
     }
     form = EventForm(request.POST or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():

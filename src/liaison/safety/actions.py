@@ -49,15 +49,30 @@ def screen_texts(
     attested: bool = False,
     source: models.Model,
     product: Product | None = None,
+    source_kind: str = "",
+    source_label: str = "",
 ) -> list[SafetyReport]:
     """Screen the free-text fields of one record and raise the safety reports it calls for.
 
     One report per record: with the attestation, or with any detector hit (hedged hits included, for review),
     or when the detector failed or ran out of time (the failure is stated on the report: never saved as
     clean). Day 0 is `day_zero`, the time the company learned of the event.
+
+    An interaction, inquiry or insight is linked by its own field; any other record (event minutes, a congress
+    session note ...) by `source_kind` (default its model's label), its uuid and `source_label` (default its
+    str()), so that apps above safety can be screened without safety importing them.
     """
     field_names = {"interaction": "interaction", "medicalinquiry": "inquiry", "insight": "insight"}
-    link = {field_names[str(source._meta.model_name)]: source}
+    model_name = str(source._meta.model_name)
+    link: dict[str, Any]
+    if model_name in field_names:
+        link = {field_names[model_name]: source}
+    else:
+        link = {
+            "source_kind": (source_kind or source._meta.label_lower)[:40],
+            "source_id": getattr(source, "uuid", None),
+            "source_label": (source_label or str(source))[:300],
+        }
     hits: list[tuple[str, str, Screening]] = []
     failed: list[tuple[str, str]] = []
     layers: set[str] = set()

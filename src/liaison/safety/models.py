@@ -42,7 +42,8 @@ class Sex(models.TextChoices):
 class SafetyReport(AuditedModel):
     """A possible adverse event or special situation captured in the field, queued for drug safety.
 
-    Day 0 (`day_zero`) is the interaction time (or the inquiry's receipt), set at creation and immutable.
+    Day 0 (`day_zero`) is the interaction time (or the inquiry's receipt), set at creation and immutable. The
+    source is an interaction, an inquiry or an insight, or another app's record by `source_kind`/`source_id`.
     """
 
     reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="safety_reports")
@@ -55,6 +56,13 @@ class SafetyReport(AuditedModel):
     insight = models.ForeignKey(
         Insight, null=True, blank=True, on_delete=models.PROTECT, related_name="safety_reports"
     )
+    # Any other screened record (event minutes, a congress session note ...): apps above safety are linked
+    # generically, by kind and uuid, with a label that reads without them (as transparency's ledger does).
+    source_kind = models.CharField(
+        max_length=40, blank=True, help_text="The kind of record screened when not one of the links above"
+    )
+    source_id = models.UUIDField(null=True, blank=True, help_text="uuid of that record")
+    source_label = models.CharField(max_length=300, blank=True)
     day_zero = models.DateTimeField(db_index=True)
     trigger = models.CharField(max_length=20, choices=ReportTrigger.choices)
     source_field = models.CharField(

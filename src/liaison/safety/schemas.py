@@ -40,6 +40,9 @@ class SafetyReportRead(Schema):
     interaction: UUID | None
     inquiry: UUID | None
     insight: UUID | None
+    source_kind: str = Field(description="another record screened (event_minutes, session_note ...), if any")
+    source_id: UUID | None = Field(description="that record's uuid")
+    source_label: str
     day_zero: dt.datetime = Field(description="when the company learned of the event; never changes")
     trigger: str
     source_field: str

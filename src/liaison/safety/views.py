@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -170,7 +171,21 @@ def _source(user: User, report: SafetyReport) -> dict[str, Any] | None:
             continue
         record = model.objects.restrict(user, "view").filter(pk=pk).first()
         return {"label": label, "record": record, "url_name": url_name}
+    if report.source_kind:
+        # A record of an app above safety (programs ...): linked by name, its page checks who may open it.
+        page, resource = GENERIC_SOURCE_PAGES.get(report.source_kind, ("", ""))
+        visible = bool(page and report.source_id and can(user, resource, "view"))
+        url = reverse(page, args=[report.source_id]) if visible else ""
+        return {"label": report.source_label or report.source_kind, "generic": True, "url": url}
     return None
+
+
+# The page of each generically linked source kind (SafetyReport.source_kind), taking the record's uuid, and the
+# resource a role must be able to view to be offered the link (drug safety, who cannot see events, gets the label).
+GENERIC_SOURCE_PAGES = {
+    "event_minutes": ("programs:event_detail", "event"),
+    "session_note": ("programs:session_note", "event"),
+}
 
 
 @login_required

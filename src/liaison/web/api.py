@@ -35,6 +35,7 @@ from liaison.metrics import api as metrics
 from liaison.people import api as people
 from liaison.planning import api as planning
 from liaison.programs import api as programs
+from liaison.programs import congress_api as programs_congress
 from liaison.safety import api as safety
 from liaison.stakeholders import api as stakeholders
 from liaison.transparency import api as transparency
@@ -170,6 +171,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/transfers-of-value", transparency.transfers_router),
     ("/transparency", transparency.exports_router),
     ("/events", programs.events_router),
+    ("/events", programs_congress.congress_router),
     ("/metrics", metrics.metrics_router),
     ("/stakeholders", stakeholders.stakeholders_router),
     ("/digest-deliveries", stakeholders.deliveries_router),
