@@ -149,10 +149,13 @@ def test_it_loads_the_small_demo_through_the_actions_and_the_audit_chain_verifie
     records = reconcile()
     assert records.ok and records.records > 100, [d.describe() for d in records.discrepancies[:5]]
     _assert_the_oncology_ranking_has_depth()
-    # Anchored when loaded, then verified once (the oversight homes show when the trail last held).
+    # Anchored when loaded, then verified once by compliance: the anchor of the verified head, then the event that
+    # records the verification (the oversight homes show when the trail last held).
     anchored = check_anchors(chain_head())
     assert anchored.ok and anchored.checked == 2
-    assert anchored.latest["reason"] == "verified" and anchored.latest["seq"] == report.head.seq
+    assert anchored.latest["reason"] == "verified" and anchored.latest["seq"] == report.head.seq - 1
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert (last.event_type, last.actor_username) == ("audit.verified", "carla")
 
 
 def _assert_the_oncology_ranking_has_depth():

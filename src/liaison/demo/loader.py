@@ -18,7 +18,8 @@ from django.db import transaction
 
 from liaison.accounts.models import Product, TherapeuticArea, User
 from liaison.compliance.anchors import write_anchor
-from liaison.compliance.verification import verify_all
+from liaison.compliance.verification import verify_and_record
+from liaison.core.context import audit_context
 from liaison.core.models import AuditEvent
 from liaison.engagement.models import FollowUp, Interaction
 from liaison.insights.models import Insight
@@ -112,7 +113,8 @@ def load_demo(*, size: str = "full", progress: Callable[[str, int], None] | None
     write_anchor("demo loaded")  # the demo's audit trail is anchored outside the database from the start
     # Compliance's first verification of the trail (chain, anchors, every audited record), as a new deployment
     # would run it: the oversight homes show when it last held.
-    verified = verify_all()
+    with audit_context(actor=User.objects.get(username="carla"), source="cli", reason="first verification"):
+        verified = verify_and_record()
     if not verified.ok:
         raise RuntimeError(f"the demo's audit trail does not verify: {verified.describe()}")
     return DemoSummary(

@@ -85,7 +85,10 @@ def load_programs_demo(
     """Create the demo's events; returns counts for the summary."""
     today = today or timezone.localdate()
     counts = {"events": 0, "participants": 0, "insights": 0}
-    area_name = next((a for a in sorted(msls) if msls[a] and len(hcps.get(a, [])) >= 8), None)
+    # The events' content is oncology (a lung-cancer board, an oncology congress programme): Oncology's team runs
+    # them when the demo has it, else the first area with enough HCPs.
+    usable = [a for a in sorted(msls) if msls[a] and len(hcps.get(a, [])) >= 8]
+    area_name = "Oncology" if "Oncology" in usable else next(iter(usable), None)
     if area_name is None:
         return counts
     area, owner = areas[area_name], msls[area_name][0]

@@ -680,7 +680,8 @@ def pay_honoraria(event: Event, *, acting_user: User) -> Payout:
     if event.status != EventStatus.COMPLETED:
         raise ValidationError({"status": "honoraria are paid once the event is completed"})
     contracts = list(
-        AdvisorContract.objects.select_for_update()
+        # Only the contracts are locked: PostgreSQL locks no row on the nullable side of the HCP's outer join.
+        AdvisorContract.objects.select_for_update(of=("self",))
         .filter(participant__event=event, status=ContractStatus.ACTIVE, transfer__isnull=True)
         .select_related("participant__hcp")
         .order_by("pk")
