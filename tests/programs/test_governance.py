@@ -478,3 +478,40 @@ def test_a_speaker_of_another_event_is_contracted_and_paid_a_speaker_fee(world, 
     transfer = TransferOfValue.objects.get()
     assert transfer.nature == "speaker_fee" and transfer.amount == Decimal("600.00")
     assert transfer.recorded_by == carla
+
+
+# --- cancelling and contracting again -------------------------------------------------------------------------
+
+
+def test_a_cancelled_contract_is_never_paid_and_new_terms_are_checked_afresh(
+    world, acting, board, advisor, card
+):
+    participant = board.participants.get()
+    alice, carla, bob = world["alice"], world["carla"], world["bob"]
+    blocked = _contract(world, acting, participant, rate="400.00")
+    with acting(carla):
+        overridden = governance.override_contract(blocked, acting_user=carla, reason="FMV committee agreed")
+    # Another team's MSL may not cancel it; a cancellation needs its reason.
+    with acting(bob), pytest.raises(ValidationError):
+        governance.cancel_contract(overridden, acting_user=bob, reason="not mine")
+    with acting(world["dave"]), pytest.raises(PermissionDenied):
+        governance.cancel_contract(overridden, acting_user=world["dave"], reason="commercial")
+    with acting(alice):
+        with pytest.raises(ValidationError) as refused:
+            governance.cancel_contract(overridden, acting_user=alice, reason=" ")
+        assert "reason" in refused.value.message_dict
+        cancelled = governance.cancel_contract(overridden, acting_user=alice, reason="Terms were wrong")
+    assert cancelled.status == "cancelled"
+    # Contracted again: the same row with new terms, checked afresh; the earlier override does not carry over.
+    again = _contract(world, acting, participant, rate="450.00")
+    assert again.pk == cancelled.pk and again.status == "blocked" and again.override_at is None
+    with acting(alice):
+        governance.cancel_contract(again, acting_user=alice, reason="Advisor withdrew")
+        actions.confirm_attendance(participant, acting_user=alice, attendance="attended")
+    _complete(world, acting, board)
+    with acting(alice):
+        payout = governance.pay_honoraria(board, acting_user=alice)
+    assert payout.paid == [] and not TransferOfValue.objects.exists()
+    with acting(alice), pytest.raises(ValidationError) as twice:
+        governance.cancel_contract(AdvisorContract.objects.get(), acting_user=alice, reason="again")
+    assert "status" in twice.value.message_dict

@@ -238,3 +238,60 @@ def test_the_rate_card_page_is_kept_by_compliance_and_hidden_from_commercial(cli
     )
     page = client.get(url).content.decode()
     assert "400.00 USD/h" not in page and "400.00 EUR/h" in page and "60000.00 USD" in page
+
+
+def test_a_contract_is_cancelled_from_the_page_and_the_api_with_a_reason(
+    api, client, world, board, german, acting
+):
+    carla = world["carla"]
+    with acting(carla):
+        governance.save_fmv_rate(
+            None,
+            acting_user=carla,
+            data={
+                "activity": "advisory_board",
+                "hourly_rate": "250.00",
+                "currency": "EUR",
+                "valid_from": "2020-01-01",
+            },
+        )
+    participant = board.participants.get()
+    base = f"/events/{board.uuid}"
+    body = {
+        "participant": str(participant.uuid),
+        "services": "Board",
+        "hours": "4",
+        "hourly_rate": "250.00",
+        "currency": "EUR",
+    }
+    alice = api("alice")
+    contract = alice.post(f"{base}/contracts", body).json()
+    cancel = f"{base}/contracts/{contract['uuid']}/cancel"
+    assert alice.post(cancel, {"reason": ""}).status_code == 422
+    assert api("bob").post(cancel, {"reason": "not mine"}).status_code == 404
+    r = alice.post(cancel, {"reason": "Advisor withdrew"})
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    # Contracted again through the page, then cancelled there; the reason is required beside the field.
+    client.force_login(world["alice"])
+    post = reverse("programs:governance_post", args=[board.uuid])
+    form = {"form": "contract", "participant": str(participant.uuid), "activity": "advisory_board"}
+    assert (
+        client.post(
+            post, {**form, "services": "Board", "hours": "4", "hourly_rate": "250", "currency": "EUR"}
+        ).status_code
+        == 302
+    )
+    again = AdvisorContract.objects.get()
+    assert again.status == "active"
+    page = client.get(reverse("programs:governance", args=[board.uuid])).content.decode()
+    assert "Cancel this contract" in page
+    refused = client.post(post, {"form": "cancel", "contract": str(again.uuid), "reason": ""})
+    assert refused.status_code == 422
+    assert (
+        client.post(
+            post, {"form": "cancel", "contract": str(again.uuid), "reason": "Dates moved"}
+        ).status_code
+        == 302
+    )
+    again.refresh_from_db()
+    assert again.status == "cancelled"

@@ -289,6 +289,23 @@ def override_contract(request: ApiRequest, uuid: UUID, contract: UUID, payload: 
 
 
 @governance_router.post(
+    "/{uuid}/contracts/{contract}/cancel",
+    response=responses({200: AdvisorContractRead}),
+    operation_id="events_contracts_cancel",
+)
+def cancel_contract(request: ApiRequest, uuid: UUID, contract: UUID, payload: ContractOverride) -> Any:
+    """Cancel a contract not yet paid, with the reason (the event's organisers or compliance); the participant
+    may then be contracted again with new terms (`POST /{uuid}/contracts`), checked afresh."""
+    user = request.user
+    event = get_restricted_or_404(Event, user, uuid)
+    found = get_restricted_or_404(
+        AdvisorContract, user, contract, queryset=AdvisorContract.objects.filter(participant__event=event)
+    )
+    governance.cancel_contract(found, acting_user=user, reason=payload.reason)
+    return _contracts(event).get(pk=found.pk)
+
+
+@governance_router.post(
     "/{uuid}/honoraria",
     response=responses({200: PayoutRead}),
     operation_id="events_honoraria_pay",

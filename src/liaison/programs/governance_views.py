@@ -141,7 +141,8 @@ def _assessment_data(post: Any, user: User) -> dict[str, Any]:
 @login_required
 @require_POST
 def governance_post(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
-    """One of the page's forms, by its `form` field: assessment, submit, decide, contract, override, pay."""
+    """One of the page's forms, by its `form` field: assessment, submit, decide, contract, override, cancel,
+    pay."""
     user = request.user
     event: Event = get_restricted_or_404(Event, user, uuid)
     data = request.POST
@@ -190,6 +191,13 @@ def governance_post(request: AuthenticatedRequest, uuid: str) -> HttpResponse:
             )
             governance.override_contract(contract, acting_user=user, reason=data.get("reason", ""))
             done = "Contract overridden: it is active."
+        elif form == "cancel":
+            contract = get_object_or_404(
+                AdvisorContract.objects.restrict(user, "view").filter(participant__event=event),
+                uuid=_uuid(data.get("contract")),
+            )
+            governance.cancel_contract(contract, acting_user=user, reason=data.get("reason", ""))
+            done = "Contract cancelled: it will not be paid; the advisor may be contracted again."
         elif form == "pay":
             payout = governance.pay_honoraria(event, acting_user=user)
             done = f"{len(payout.paid)} honoraria paid into the ledger; {len(payout.unpaid)} not paid."

@@ -576,7 +576,8 @@ def create_contract(
         raise ValidationError({"participant": f"only {who} of this event are contracted"})
     if participant.invitation == Invitation.DECLINED:
         raise ValidationError({"participant": f"{participant.name} declined the invitation"})
-    if AdvisorContract.objects.filter(participant=participant).exists():
+    earlier = AdvisorContract.objects.select_for_update().filter(participant=participant).first()
+    if earlier is not None and earlier.status != ContractStatus.CANCELLED:
         raise ValidationError({"participant": f"{participant.name} already has a contract for this event"})
     activity = clean_choice(activity, "activity", ContractActivity.values)
     clean_hours = _decimal(hours, "hours", maximum=MAX_HOURS)
@@ -585,18 +586,49 @@ def create_contract(
     line, problems = contract_problems(
         participant=participant, activity=activity, hours=clean_hours, hourly_rate=rate, currency=code
     )
-    return AdvisorContract.objects.create(
-        participant=participant,
-        activity=activity,
-        services=clean_text(services, "services", required=True, max_length=2000),
-        hours=clean_hours,
-        hourly_rate=rate,
-        currency=code,
-        rate_card=line,
-        problems=problems,
-        status=ContractStatus.BLOCKED if problems else ContractStatus.ACTIVE,
-        created_by=acting_user,
-    )
+    terms = {
+        "activity": activity,
+        "services": clean_text(services, "services", required=True, max_length=2000),
+        "hours": clean_hours,
+        "hourly_rate": rate,
+        "currency": code,
+        "rate_card": line,
+        "problems": problems,
+        "status": ContractStatus.BLOCKED if problems else ContractStatus.ACTIVE,
+    }
+    if earlier is None:
+        return AdvisorContract.objects.create(participant=participant, created_by=acting_user, **terms)
+    # A cancelled contract is issued again with the new terms (one contract per participant and event): checked
+    # afresh, so an earlier override does not carry over to terms compliance never saw.
+    for name, value in terms.items():
+        setattr(earlier, name, value)
+    earlier.override_by, earlier.override_at, earlier.override_reason = None, None, ""
+    earlier.created_by = acting_user
+    with audit_reason("contract issued again after its cancellation"):
+        earlier.save()
+    return earlier
+
+
+@transaction.atomic
+def cancel_contract(contract: AdvisorContract, *, acting_user: User, reason: str) -> AdvisorContract:
+    """Cancel a contract not yet paid, saying why (the services are not needed, the terms were wrong ...): the
+    event's organisers or compliance. A cancelled contract is never paid; the participant may be contracted
+    again with new terms, which are checked afresh."""
+    event = contract.participant.event
+    if not can(acting_user, "event", "approve"):
+        _check_change(event, acting_user)
+    elif not AdvisorContract.objects.restrict(acting_user, "approve").filter(pk=contract.pk).exists():
+        raise ValidationError({"__all__": "you may not decide on this contract"})
+    why = clean_text(reason, "reason", required=True, max_length=2000)
+    locked = AdvisorContract.objects.select_for_update().get(pk=contract.pk)
+    if locked.status in (ContractStatus.PAID, ContractStatus.CANCELLED):
+        raise ValidationError(
+            {"status": f"a {locked.get_status_display().lower()} contract cannot be cancelled"}
+        )
+    locked.status = ContractStatus.CANCELLED
+    with audit_reason(f"contract cancelled: {why}"):
+        locked.save()
+    return locked
 
 
 @transaction.atomic
